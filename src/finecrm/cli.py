@@ -1,0 +1,277 @@
+"""The ``finecrm`` command line: the composition root for scripts and operators.
+
+Conventions for every command: ``--home`` (or FINECRM_HOME) picks the workspace; ``--json`` prints
+exactly one JSON document on stdout; progress bars and logs go to stderr; ``--quiet`` silences them.
+Errors a user can fix are printed as one message without a traceback (exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table as RichTable
+
+from finecrm.core.errors import FinecrmError
+from finecrm.core.progress import SILENT, Progress, Task
+
+app = typer.Typer(
+    help="finecrm — 客户分层精细化管理与精准营销平台 / fine-grained customer management for retail banks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+contract_app = typer.Typer(help="数据契约 / the data contract: tables, columns, codes.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+
+out = Console()
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="FINECRM_HOME", help="工作区目录 / workspace folder (default: current folder)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON / print one JSON document on stdout.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress output.")]
+
+
+class _RichTask(Task):
+    def __init__(self, bar: RichProgress, task_id: Any) -> None:
+        self.bar, self.task_id = bar, task_id
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.advance(self.task_id, n)
+
+    def close(self) -> None:
+        task = self.bar.tasks[self.task_id]
+        if task.total is not None:
+            self.bar.update(self.task_id, completed=task.total)
+
+
+class RichProgressReporter(Progress):
+    """Progress bars on stderr."""
+
+    def __init__(self) -> None:
+        self.bar = RichProgress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=False,
+        )
+
+    def __enter__(self) -> RichProgressReporter:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def task(self, label: str, total: int | None = None) -> Task:
+        return _RichTask(self.bar, self.bar.add_task(label, total=total))
+
+    def log(self, message: str) -> None:
+        self.bar.console.print(message)
+
+
+class _NullCtx(Progress):
+    def __enter__(self) -> Progress:
+        return SILENT
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(quiet: bool) -> Any:
+    return _NullCtx() if quiet else RichProgressReporter()
+
+
+def _emit(as_json: bool, payload: Any) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command()
+def init(home: Home = None, as_json: Json = False) -> None:
+    """创建或升级工作区 / Create (or bring up to date) a workspace: finecrm.yaml, warehouse, database."""
+    from finecrm.services.workspace import init_workspace
+
+    res = init_workspace(home)
+    payload = {
+        "home": str(res.home),
+        "config_created": res.config_created,
+        "database": res.database,
+        "revision": res.revision,
+    }
+    if as_json:
+        _emit(True, payload)
+        return
+    verb = "已创建 created" if res.config_created else "已存在 exists"
+    out.print(f"工作区 workspace: {res.home}  (finecrm.yaml {verb})")
+    out.print(f"业务库 database: {res.database}  (migration {res.revision})")
+
+
+@app.command()
+def generate(
+    customers: Annotated[int, typer.Option(min=10, help="客户数 / number of customers.")] = 10_000,
+    months: Annotated[int, typer.Option(min=1, max=120, help="月数 / months of history.")] = 12,
+    seed: Annotated[int, typer.Option(help="随机种子 / seed: the same seed gives identical files.")] = 1,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="输出目录 / output folder (default: <home>/samples/bank-<seed>).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",
+    as_of: Annotated[
+        str | None, typer.Option(help="数据截止日 / last day of the data, YYYY-MM-DD (default 2026-09-30).")
+    ] = None,
+    home: Home = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """生成模拟银行数据 / Generate a synthetic county bank with ground truth in _truth/."""
+    import time
+
+    from finecrm.core.settings import resolve_home
+    from finecrm.synth import DEFAULT_AS_OF
+    from finecrm.synth import generate as run_generate
+
+    if fmt not in ("parquet", "csv"):
+        raise FinecrmError(f"--format: expected parquet or csv, got {fmt!r}")
+    try:
+        day = date.fromisoformat(as_of) if as_of else DEFAULT_AS_OF
+    except ValueError:
+        raise FinecrmError(f"--as-of: expected a date like 2026-09-30, got {as_of!r}") from None
+    target = (out_dir or resolve_home(home) / "samples" / f"bank-{seed}").resolve()
+    started = time.perf_counter()
+    with _progress(quiet or as_json) as progress:
+        rows = run_generate(target, customers=customers, months=months, seed=seed, fmt=fmt, as_of=day,
+                            progress=progress)
+    seconds = round(time.perf_counter() - started, 2)
+    payload = {"out": str(target), "format": fmt, "customers": customers, "months": months, "seed": seed,
+               "as_of": day.isoformat(), "rows": rows, "seconds": seconds}
+    if as_json:
+        _emit(True, payload)
+        return
+    table = RichTable("表 table", "行数 rows", title=f"模拟银行 synthetic bank → {target}")
+    for name, n in rows.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    out.print(f"用时 took {seconds}s; 真值 ground truth: {target / '_truth'}")
+
+
+@app.command()
+def ingest(
+    input_dir: Annotated[Path, typer.Argument(help="导出文件目录 / folder with the exported files.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="映射目录 / mapping folder (mapping.yaml + one SQL per table).")
+    ] = None,
+    home: Home = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """导入并校验数据 / Validate and load exports; bad rows go to quarantine with reasons."""
+    from finecrm.services.ingest import ingest as run
+    from finecrm.services.workspace import open_workspace
+
+    ws = open_workspace(home)
+    with _progress(quiet or as_json) as progress:
+        report = run(ws, input_dir, mapping_dir=mapping, progress=progress)
+    if as_json:
+        _emit(True, report)
+    else:
+        _print_ingest(report)
+    if report["unusable"]:
+        raise typer.Exit(1)
+
+
+def _print_ingest(report: dict[str, Any]) -> None:
+    table = RichTable(
+        "表 table", "状态 status", "读入 read", "接收 accepted", "隔离 quarantined",
+        title=f"导入 ingest {report['ingest_id']}",
+    )
+    reasons: list[str] = []
+    rows = [(f"source:{n}", {"status": "ok", **s}) for n, s in report.get("sources", {}).items()]
+    rows += [(n, t) for n, t in report["tables"].items() if t["status"] != "absent"]
+    for name, t in rows:
+        table.add_row(name, t["status"], f"{t.get('read', 0):,}", f"{t.get('accepted', 0):,}",
+                      f"{t.get('quarantined', 0):,}")
+        if t.get("by_reason"):
+            reasons.append(f"  {name}: " + ", ".join(f"{k} {v:,}" for k, v in t["by_reason"].items()))
+    out.print(table)
+    tot = report["totals"]
+    out.print(f"合计 total: read {tot['read']:,} = accepted {tot['accepted']:,} + quarantined {tot['quarantined']:,}")
+    if reasons:
+        out.print("隔离原因 quarantine reasons:")
+        for line in reasons:
+            out.print(line, markup=False)
+    for name, t in report["tables"].items():
+        if t["status"] == "unusable":
+            err.print(f"[red]不可用 unusable[/red] {name}: {t['error']}", markup=True)
+    for w in report["warnings"]:
+        err.print(f"[yellow]注意 note[/yellow]: {w}")
+    if report.get("ignored_files"):
+        err.print(f"[yellow]已忽略 ignored[/yellow]: {', '.join(report['ignored_files'])}")
+    if report.get("quarantine_files"):
+        first = next(iter(report["quarantine_files"].values()))
+        out.print(f"隔离明细 quarantine files (CSV opens in Excel): {Path(first['csv']).parent}")
+    out.print(f"报告 report: {report['report_file']}")
+
+
+@contract_app.command("docs")
+def contract_docs(
+    path: Annotated[Path, typer.Option("--out", help="输出文件 / file to write.")] = Path("docs/data-contract.md"),
+    check: Annotated[bool, typer.Option("--check", help="只检查是否一致 / fail if the file is out of date.")] = False,
+    home: Home = None,
+) -> None:
+    """生成数据契约文档 / Write docs/data-contract.md from the contract in code."""
+    from finecrm.contract.docs import render
+
+    text = render()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            raise FinecrmError(f"{path} is out of date with the contract; run 'finecrm contract docs'")
+        out.print(f"{path} 与代码一致 matches the contract")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    out.print(f"已写入 wrote {path}")
+
+
+@contract_app.command("show")
+def contract_show(
+    table: Annotated[str | None, typer.Argument(help="表名 / table name (all when omitted).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """查看契约表 / Show contract tables and their columns."""
+    from finecrm.contract.docs import as_dict
+    from finecrm.contract.tables import TABLES
+    from finecrm.contract.tables import table as get_table
+
+    tables = [get_table(table)] if table else list(TABLES)
+    if as_json:
+        _emit(True, [as_dict(t) for t in tables])
+        return
+    for t in tables:
+        rt = RichTable("列 column", "类型 type", "必填 required", "代码/引用 codes/ref", "说明 doc",
+                       title=f"{t.name} (key: {', '.join(t.key)})")
+        for c in t.columns:
+            extra = ", ".join(c.enum_codes) if c.enum else (c.ref or "")
+            rt.add_row(c.name, c.type.value, "✓" if c.required else "", extra, c.doc)
+        out.print(rt)
+
+
+def main() -> None:
+    try:
+        app()
+    except FinecrmError as exc:
+        err.print(f"[red]错误 error:[/red] {exc}")
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Creating and opening a workspace: configuration, warehouse folders, migrated database."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+from finecrm.core.settings import CONFIG_NAME, DEFAULT_YAML, Workspace, load_workspace, resolve_home
+from finecrm.db import repositories
+from finecrm.db.session import make_engine, migrate, session_factory
+
+
+@dataclass
+class InitResult:
+    home: Path
+    config_created: bool
+    database: str
+    revision: str
+
+
+def cli_actor() -> str:
+    """Who runs a command from the shell, as recorded in the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli:unknown"
+
+
+def init_workspace(home: Path | str | None) -> InitResult:
+    """Create (or bring up to date) a workspace. Safe to run again: never overwrites finecrm.yaml."""
+    root = resolve_home(home)
+    root.mkdir(parents=True, exist_ok=True)
+    cfg = root / CONFIG_NAME
+    created = not cfg.exists()
+    if created:
+        cfg.write_text(DEFAULT_YAML, encoding="utf-8")
+    ws = load_workspace(root)
+    for folder in (ws.raw, ws.quarantine, ws.ingests, ws.snapshots):
+        folder.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(ws.database_url)
+    revision = migrate(engine)
+    with session_factory(engine)() as session, session.begin():
+        repositories.record_audit(
+            session, actor=cli_actor(), action="init_workspace", target=str(root),
+            details={"config_created": created, "revision": revision},
+        )
+    engine.dispose()
+    return InitResult(root, created, engine.url.render_as_string(hide_password=True), revision)
+
+
+def open_workspace(home: Path | str | None) -> Workspace:
+    return load_workspace(home)
