@@ -202,7 +202,9 @@ def _print_ingest(report: dict[str, Any]) -> None:
             reasons.append(f"  {name}: " + ", ".join(f"{k} {v:,}" for k, v in t["by_reason"].items()))
     out.print(table)
     tot = report["totals"]
-    out.print(f"合计 total: read {tot['read']:,} = accepted {tot['accepted']:,} + quarantined {tot['quarantined']:,}")
+    out.print(f"合计 tables total: read {tot['read']:,} = accepted {tot['accepted']:,} + quarantined {tot['quarantined']:,}")
+    if report.get("sources"):
+        out.print(f"源文件隔离行 source lines quarantined: {tot['source_lines_quarantined']:,}")
     if reasons:
         out.print("隔离原因 quarantine reasons:")
         for line in reasons:

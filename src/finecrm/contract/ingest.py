@@ -283,8 +283,10 @@ def run_ingest(
         "accepted": sum(t.get("accepted", 0) for t in tables),
         "quarantined": sum(t.get("quarantined", 0) for t in tables),
     }
+    report["totals"]["source_lines_quarantined"] = sum(s["quarantined"] for s in report["sources"].values())
     report["unusable"] = sorted(unusable)
-    report["status"] = "failed" if unusable else ("partial" if report["totals"]["quarantined"] else "ok")
+    any_quarantine = report["totals"]["quarantined"] or report["totals"]["source_lines_quarantined"]
+    report["status"] = "failed" if unusable else ("partial" if any_quarantine else "ok")
     return report
 
 

@@ -173,7 +173,7 @@ def run_query(con: duckdb.DuckDBPyConnection, mapping: Mapping, table: str, out:
     sql = mapping.queries[table]
     where = f"{table}.sql"
     try:
-        reader = con.execute(sql).fetch_record_batch(rows_per_batch=200_000)
+        reader = con.sql(sql).to_arrow_reader(200_000)
     except duckdb.Error as exc:
         raise MappingError(f"{mapping.folder / where}: the query failed: {exc}") from None
     names = list(reader.schema.names)

@@ -246,8 +246,8 @@ ACCOUNT_MONTH = Table(
     columns=(
         _id("account_id", "Account. 账号", "accounts.account_id"),
         Column("month", MO, "Month (first day). 月份", required=True, min=EARLIEST, max="today"),
-        Column("end_balance", M, "Month-end balance, yuan. 月末余额", required=True, min=0),
-        Column("avg_daily_balance", M, "Daily average over the month, yuan. 月日均余额", required=True, min=0),
+        Column("end_balance", M, "Month-end balance, yuan (negative = overdrawn). 月末余额", required=True),
+        Column("avg_daily_balance", M, "Daily average over the month, yuan. 月日均余额", required=True),
     ),
     checks=(RowCheck("month_not_first_day", "month", "day(month) = 1", "month must be the first day of a month"),),
 )
@@ -261,7 +261,7 @@ ACCOUNT_DAY = Table(
     columns=(
         _id("account_id", "Account. 账号", "accounts.account_id"),
         Column("date", D, "Date. 日期", required=True, min=EARLIEST, max="today"),
-        Column("balance", M, "End-of-day balance, yuan. 日终余额", required=True, min=0),
+        Column("balance", M, "End-of-day balance, yuan (negative = overdrawn). 日终余额", required=True),
     ),
 )
 

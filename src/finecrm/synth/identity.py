@@ -31,12 +31,12 @@ def resident_id_check(first17: str) -> str:
     return "10X98765432"[total % 11]
 
 
-def resident_ids(region_code: int, birth_yyyymmdd: np.ndarray, seq: np.ndarray, male: np.ndarray) -> pa.Array:
+def resident_ids(region_code: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray, male: np.ndarray) -> pa.Array:
     """18-character resident ID numbers: region (6) + birth date (8) + order (3, odd = male) + check."""
     order = seq % 500 * 2 + np.where(male, 1, 0)  # odd for men, even for women
     body = np.concatenate(
         [
-            digits(np.full(seq.size, region_code), 6),
+            digits(np.broadcast_to(region_code, seq.shape), 6),
             digits(birth_yyyymmdd, 8),
             digits(order, 3),
         ],
@@ -45,6 +45,16 @@ def resident_ids(region_code: int, birth_yyyymmdd: np.ndarray, seq: np.ndarray, 
     total = ((body.astype(np.int64) - 48) * _ID_WEIGHTS).sum(axis=1)
     check = _ID_CHECK[total % 11][:, None]
     return fixed_strings([body, check])
+
+
+def yyyymmdd(days: np.ndarray) -> np.ndarray:
+    """Day numbers as integers like 19680420 (vectorised)."""
+    d64 = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    month = d64.astype("datetime64[M]")
+    year = month.astype("datetime64[Y]").astype(np.int64) + 1970
+    mon = month.astype(np.int64) % 12 + 1
+    day = (d64 - month.astype("datetime64[D]")).astype(np.int64) + 1
+    return year * 10_000 + mon * 100 + day
 
 
 def uscc(region_code: int, rng: np.random.Generator, n: int) -> list[str]:
