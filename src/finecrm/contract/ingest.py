@@ -51,6 +51,7 @@ REASONS = {
     "bad_encoding": "a line that cannot be decoded in the file's encoding",
     "close_before_open": "close_date is before open_date",
     "closed_without_date": "status is closed but close_date is empty",
+    "bad_currency": "currency is not a three-letter ISO 4217 code",
     "month_not_first_day": "a month value that is not the first day of a month",
     "cancel_before_sign": "cancelled_on is before signed_on",
     "maturity_before_start": "maturity_date is before start_date",
@@ -283,6 +284,9 @@ def run_ingest(
         "accepted": sum(t.get("accepted", 0) for t in tables),
         "quarantined": sum(t.get("quarantined", 0) for t in tables),
     }
+    seen = {c for t in report["tables"].values() for c in t.get("by_reason", {})}
+    seen |= {c for s in report["sources"].values() for c in s["by_reason"]}
+    report["reason_meanings"] = {c: REASONS.get(c, c) for c in sorted(seen)}
     report["totals"]["source_lines_quarantined"] = sum(s["quarantined"] for s in report["sources"].values())
     report["unusable"] = sorted(unusable)
     any_quarantine = report["totals"]["quarantined"] or report["totals"]["source_lines_quarantined"]

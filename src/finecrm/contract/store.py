@@ -43,7 +43,7 @@ def stored_relation(raw: Path, table: Table) -> str | None:
     files = stored_files(raw, table)
     if not files:
         return None
-    return "read_parquet([" + ", ".join(lit(str(f)) for f in files) + "])"
+    return "read_parquet([" + ", ".join(lit(str(f)) for f in files) + "], hive_partitioning = false)"
 
 
 @dataclass

@@ -235,6 +235,8 @@ ACCOUNTS = Table(
         RowCheck("close_before_open", "close_date", "close_date >= open_date", "close_date is before open_date"),
         RowCheck("closed_without_date", "close_date", "status <> 'closed' OR close_date IS NOT NULL",
                  "status is closed but close_date is empty"),
+        RowCheck("bad_currency", "currency", "regexp_full_match(currency, '[A-Z]{3}')",
+                 "currency is not a three-letter ISO 4217 code such as CNY"),
     ),
 )
 

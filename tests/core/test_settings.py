@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import yaml
+import pytest
+
+from finecrm.core.errors import ConfigError, WorkspaceError
+from finecrm.core.settings import DEFAULT_YAML, Settings, load_workspace, parse_settings
+
+
+def _leaf_keys(model: type, prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        sub = field.annotation
+        if isinstance(sub, type) and hasattr(sub, "model_fields"):
+            keys += _leaf_keys(sub, f"{prefix}{name}.")
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def test_default_yaml_is_the_defaults():
+    assert parse_settings(yaml.safe_load(DEFAULT_YAML), "finecrm.yaml") == Settings()
+
+
+def test_every_setting_is_documented_in_the_default_file():
+    doc = yaml.safe_load(DEFAULT_YAML)
+    for key in _leaf_keys(Settings):
+        node = doc
+        for part in key.split("."):
+            assert part in node, f"{key} missing from DEFAULT_YAML"
+            node = node[part]
+    # and each key has a comment line above it
+    lines = DEFAULT_YAML.splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and line.startswith("  ") and ":" in stripped:
+            assert lines[i - 1].strip().startswith("#"), f"no comment above {stripped!r}"
+
+
+@pytest.mark.parametrize(
+    ("doc", "key", "expected"),
+    [
+        ({"warehouse": {"keep_snapshots": 0}}, "warehouse.keep_snapshots", "greater than or equal to 1"),
+        ({"ingest": {"encoding": "latin1"}}, "ingest.encoding", "'auto'"),
+        ({"ingest": {"delimter": ";"}}, "ingest.delimter", "no such key"),
+        ({"bank": {"currency": "rmb"}}, "bank.currency", "[A-Z]{3}"),
+    ],
+)
+def test_config_errors_name_file_key_and_expectation(doc, key, expected):
+    with pytest.raises(ConfigError) as info:
+        parse_settings(doc, "/x/finecrm.yaml")
+    msg = str(info.value)
+    assert "/x/finecrm.yaml" in msg and f"'{key}'" in msg and expected in msg
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    (tmp_path / "finecrm.yaml").write_text("bank:\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_workspace(tmp_path)
+    assert "finecrm.yaml" in str(info.value) and "line" in str(info.value)
+
+
+def test_not_a_workspace_says_what_to_do(tmp_path):
+    with pytest.raises(WorkspaceError, match="finecrm init"):
+        load_workspace(tmp_path)
