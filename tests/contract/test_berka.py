@@ -43,7 +43,7 @@ def test_every_client_account_disposition_and_loan_arrives(berka_report, berka_d
 
 
 def test_the_truncated_last_line_of_trans_is_quarantined_with_a_reason(berka_report, berka_dir):
-    ws, report = berka_report
+    _ws, report = berka_report
     src = report["sources"]["trans"]
     assert src["read"] == src["accepted"] + src["quarantined"]
     assert src["quarantined"] == 1 and src["by_reason"] == {"broken_line": 1}

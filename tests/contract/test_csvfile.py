@@ -29,7 +29,7 @@ def test_bom_is_stripped_from_the_header(tmp_path):
 
 
 def test_stray_quote_does_not_swallow_following_lines(tmp_path):
-    data = 'id,name,amt\n1,a,10\n2,"b,5\n3,c,6\n4,d,7,8\n5,e,9\n'.encode()
+    data = b'id,name,amt\n1,a,10\n2,"b,5\n3,c,6\n4,d,7,8\n5,e,9\n'
     res, rows = stage(tmp_path, data)
     assert rows["id"] == ["1", "3", "5"] and rows["_src_row"] == [2, 4, 6]
     assert [(b.line, b.reason_code) for b in res.broken] == [(3, "broken_line"), (5, "broken_line")]
@@ -75,7 +75,7 @@ def test_utf8_line_inside_gbk_file_is_set_aside(tmp_path):
 
 def test_configured_encoding_wins(tmp_path):
     p = tmp_path / "x.csv"
-    p.write_bytes("id\n1\n".encode())
+    p.write_bytes(b"id\n1\n")
     assert detect_encoding(p, "gbk") == "gbk"
 
 

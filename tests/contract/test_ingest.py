@@ -171,7 +171,7 @@ def test_parquet_parts_and_row_numbers(workspace, tmp_path):
     parts.mkdir()
     rows = bank["account_month"]
     half = len(rows) // 2
-    for i, chunk in enumerate((rows[:half], rows[half:] + [dict(rows[0])])):
+    for i, chunk in enumerate((rows[:half], [*rows[half:], dict(rows[0])])):
         pq.write_table(pa.Table.from_pylist(chunk), parts / f"part-{i:05d}.parquet")
     report = ingest(workspace, folder)
     t = report["tables"]["account_month"]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 
 from finecrm.core.errors import ConfigError, WorkspaceError
 from finecrm.core.settings import DEFAULT_YAML, Settings, load_workspace, parse_settings

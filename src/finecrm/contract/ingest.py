@@ -264,17 +264,17 @@ def run_ingest(
                 entry["stored"] = store.stage_write(con, raw, table, f"accepted_{table.name}", pending)
 
         qfolder = quarantine_root / ingest_id
-        files: dict[str, Any] = {}
+        qfiles: dict[str, Any] = {}
         for table in TABLES:
             entry = report["tables"][table.name]
             if entry.get("quarantined"):
-                files[table.name] = _write_quarantine(con, f"quarantine_{table.name}", qfolder, table.name)
+                qfiles[table.name] = _write_quarantine(con, f"quarantine_{table.name}", qfolder, table.name)
         for name, rows in source_quarantine.items():
             rel = f"quarantine_source_{name}"
             _new_quarantine(con, rel)
             _add_quarantine(con, rel, rows)
-            files[f"source:{name}"] = _write_quarantine(con, rel, qfolder, f"source__{name}")
-        report["quarantine_files"] = files
+            qfiles[f"source:{name}"] = _write_quarantine(con, rel, qfolder, f"source__{name}")
+        report["quarantine_files"] = qfiles
         pending.commit()
         con.close()
 

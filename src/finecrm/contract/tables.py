@@ -9,9 +9,9 @@ first day of the month; every table has a key; codes are lower-case English with
 
 from __future__ import annotations
 
-from finecrm.contract.types import Column, ColType, RowCheck, Table
+from finecrm.contract.types import ColType, Column, RowCheck, Table
 
-S, I, M, R, D, MO, TS, B = (
+S, INT, M, R, D, MO, TS, B = (
     ColType.STRING,
     ColType.INT,
     ColType.MONEY,
@@ -174,7 +174,7 @@ GRIDS = Table(
         Column("name", S, "Name. 网格名称", required=True),
         Column("kind", S, "Kind of grid. 网格类型", required=True, enum=GRID_KINDS),
         _id("branch_id", "Branch responsible. 责任机构", "branches.branch_id"),
-        Column("households", I, "Households in the grid (for penetration). 户数", min=0),
+        Column("households", INT, "Households in the grid (for penetration). 户数", min=0),
         _id("manager_id", "Grid manager. 网格经理", "staff.staff_id", False),
     ),
 )
@@ -200,7 +200,7 @@ CUSTOMERS = Table(
         _id("grid_id", "Grid cell. 所属网格", "grids.grid_id", False),
         _id("manager_id", "Customer manager. 管户客户经理", "staff.staff_id", False),
         Column("kyc_risk_level", S, "Money-laundering risk level. 洗钱风险等级", enum=RISK_LEVELS_KYC),
-        Column("risk_tolerance", I, "Assessed risk tolerance C1–C5 (适当性评估), 1 = conservative.", min=1, max=5),
+        Column("risk_tolerance", INT, "Assessed risk tolerance C1–C5 (适当性评估), 1 = conservative.", min=1, max=5),
     ),
 )
 
@@ -212,7 +212,7 @@ PRODUCTS = Table(
         _id("product_code", "Product code. 产品代码"),
         Column("name", S, "Name. 产品名称", required=True),
         Column("category", S, "Category (decides AUM, loans, channels). 产品大类", required=True, enum=PRODUCT_CATEGORIES),
-        Column("risk_level", I, "Product risk level R1–R5 (wealth, funds). 风险等级", min=1, max=5),
+        Column("risk_level", INT, "Product risk level R1–R5 (wealth, funds). 风险等级", min=1, max=5),
     ),
 )
 

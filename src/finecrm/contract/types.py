@@ -7,12 +7,12 @@ engine all read the same definitions. ``docs/data-contract.md`` is rendered from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import pyarrow as pa
 
 
-class ColType(str, Enum):
+class ColType(StrEnum):
     """Logical column types. Money is decimal yuan with two places (DECIMAL(18,2))."""
 
     STRING = "string"

@@ -22,11 +22,11 @@ from datetime import date
 import duckdb
 
 from finecrm.contract.csvfile import SRC_ROW
+from finecrm.contract.types import ColType, Column, Table
 
 SRC_FILE = "_src_file"
 ORD = "_ord"
 META = f"{SRC_FILE}, {SRC_ROW}, {ORD}"
-from finecrm.contract.types import Column, ColType, Table
 
 TRUE_WORDS = ("1", "y", "yes", "t", "true", "是")
 FALSE_WORDS = ("0", "n", "no", "f", "false", "否")
