@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 contract_app = typer.Typer(help="数据契约 / the data contract: tables, columns, codes.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
+snapshots_app = typer.Typer(help="快照 / built snapshots: list, show, roll back.", no_args_is_help=True)
+app.add_typer(snapshots_app, name="snapshots")
 
 out = Console()
 err = Console(stderr=True)
@@ -220,6 +222,158 @@ def _print_ingest(report: dict[str, Any]) -> None:
         first = next(iter(report["quarantine_files"].values()))
         out.print(f"隔离明细 quarantine files (CSV opens in Excel): {Path(first['csv']).parent}")
     out.print(f"报告 report: {report['report_file']}")
+
+
+@app.command()
+def build(
+    engine: Annotated[str | None, typer.Option(help="duckdb | spark (default: build.engine in finecrm.yaml)")] = None,
+    as_of: Annotated[str | None, typer.Option(help="数据日期 / build as of YYYY-MM-DD (default: last month's end).")]
+    = None,
+    home: Home = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """构建分析快照 / Build every mart, check it and publish the snapshot atomically."""
+    from finecrm.services.build import build as run_build
+    from finecrm.services.summary import snapshot_summary
+    from finecrm.services.workspace import open_workspace
+
+    if engine is not None and engine not in ("duckdb", "spark"):
+        raise FinecrmError(f"--engine: expected duckdb or spark, got {engine!r}")
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise FinecrmError(f"--as-of: expected a date like 2026-09-30, got {as_of!r}") from None
+    ws = open_workspace(home)
+    with _progress(quiet or as_json) as progress:
+        manifest = run_build(ws, engine=engine, as_of=day, progress=progress)
+    summary = snapshot_summary(ws, manifest["build_id"])
+    if as_json:
+        _emit(True, {"build_id": manifest["build_id"], "as_of": manifest["as_of"], "engine": manifest["engine"],
+                     "seconds": manifest["seconds"], "checks_passed": manifest["checks_passed"],
+                     "marts": {k: {"rows": v["rows"], "checks": v["checks"]} for k, v in manifest["marts"].items()},
+                     "summary": summary})
+        return
+    table = RichTable("集市 mart", "行数 rows", "检查 checks", "秒 s",
+                      title=f"快照 snapshot {manifest['build_id']} (as of {manifest['as_of']}, {manifest['engine']})")
+    for name, m in manifest["marts"].items():
+        ok = sum(c["passed"] for c in m["checks"])
+        table.add_row(name, f"{m['rows']:,}", f"{ok}/{len(m['checks'])}", f"{m['seconds']}")
+    out.print(table)
+    print_summary(summary)
+    out.print(f"已发布 published in {manifest['seconds']}s. 查询 query: finecrm sql \"SELECT * FROM customer_360 LIMIT 5\"")
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    """The short summary a branch head would glance at."""
+    def pct(x: Any) -> str:
+        return "—" if x is None else f"{x * 100:.1f}%"
+
+    out.print(f"客户 customers (not lost): {s['customers']:,}")
+    tiers = RichTable("类型 kind", "层级 tier", "客户 customers", "AUM/存款日均 (元)", title="客户分层 tiers")
+    for t in s["tiers"]:
+        tiers.add_row(t["kind"], t["tier"], f"{t['customers']:,}", f"{t['aum'] or 0:,.0f}")
+    out.print(tiers)
+    out.print(f"潜力客户 potential: {s['potential']:,}")
+    out.print(f"前20%客户AUM占比 top-20% share of AUM: {pct(s['top20_aum_share'])}; "
+              f"贡献度占比 of contribution: {pct(s['top20_contribution_share'])}")
+    out.print(f"柜面替代率 off-counter rate (90 days, customer-initiated): {pct(s['off_counter_rate_90d'])}")
+    out.print("生命周期 lifecycle: " + ", ".join(f"{k} {v:,}" for k, v in s["lifecycle"].items()))
+    out.print("行为分群 segments: " + ", ".join(f"{k} {v:,}" for k, v in s["segments"].items()))
+    out.print(f"大额存款客户 large depositors: {s['large_depositors']:,}; 存款异动预警 deposit alerts: "
+              f"{s['deposit_alerts']:,}")
+
+
+@snapshots_app.command("list")
+def snapshots_list(home: Home = None, as_json: Json = False) -> None:
+    """列出快照 / List built snapshots (newest first)."""
+    from finecrm.engine import snapshots as snaps
+    from finecrm.services.workspace import open_workspace
+
+    ws = open_workspace(home)
+    rows = snaps.list_snapshots(ws.snapshots)
+    if as_json:
+        _emit(True, rows)
+        return
+    table = RichTable("快照 build", "发布 published", "数据日期 as of", "引擎 engine", "完成 finished", "检查 checks")
+    for r in rows:
+        table.add_row(r["build_id"], "✓" if r["published"] else "", str(r["as_of"]), str(r["engine"]),
+                      str(r["finished_at"])[:19], "ok" if r["checks_passed"] else "FAILED")
+    out.print(table)
+
+
+@snapshots_app.command("show")
+def snapshots_show(
+    build_id: Annotated[str | None, typer.Argument(help="快照 / build id (default: the published one).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """查看快照 / Show a snapshot: marts, rows, checks."""
+    from finecrm.services.snapshot_queries import snapshot_id
+    from finecrm.services.workspace import open_workspace
+
+    ws = open_workspace(home)
+    from finecrm.engine import snapshots as snaps
+
+    m = snaps.manifest(ws.snapshots, snapshot_id(ws, build_id))
+    if as_json:
+        _emit(True, m)
+        return
+    out.print(f"快照 {m['build_id']} as of {m['as_of']} ({m['engine']}, {m['seconds']}s)")
+    for name, mart in m["marts"].items():
+        out.print(f"  {name}: {mart['rows']:,} rows — {mart['grain']}")
+        for c in mart["checks"]:
+            out.print(f"      {'✓' if c['passed'] else '✗'} {c['check']}" + ("" if c["passed"] else
+                                                                        f" ({c['failing']} rows)"))
+
+
+@snapshots_app.command("rollback")
+def snapshots_rollback(
+    build_id: Annotated[str, typer.Argument(help="要发布的快照 / the snapshot to publish again.")],
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """回滚 / Publish an earlier snapshot again."""
+    from finecrm.db import repositories
+    from finecrm.db.session import make_engine, session_factory
+    from finecrm.engine import snapshots as snaps
+    from finecrm.services.workspace import cli_actor, open_workspace
+
+    ws = open_workspace(home)
+    before = snaps.published(ws.snapshots)
+    snaps.publish(ws.snapshots, build_id)
+    engine = make_engine(ws.database_url)
+    with session_factory(engine)() as session, session.begin():
+        repositories.record_audit(session, actor=cli_actor(), action="rollback_snapshot", target=build_id,
+                                  details={"previous": before})
+    engine.dispose()
+    _emit(as_json, {"published": build_id, "previous": before})
+    if not as_json:
+        out.print(f"已发布 published {build_id} (was {before})")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="一条 SELECT / one SELECT over the marts.")],
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="最多返回行数 / at most this many rows.")] = 100,
+    snapshot: Annotated[str | None, typer.Option(help="快照 / snapshot id (default: published).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """只读SQL查询 / Read-only SQL over the published snapshot (marts as tables)."""
+    from finecrm.services.snapshot_queries import run_sql
+    from finecrm.services.workspace import open_workspace
+
+    res = run_sql(open_workspace(home), query, limit=limit, build_id=snapshot)
+    if as_json:
+        _emit(True, res)
+        return
+    table = RichTable(*res["columns"], title=f"snapshot {res['snapshot']}")
+    for row in res["rows"]:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+    if res["truncated"]:
+        err.print(f"(只显示前 {limit} 行 first {limit} rows; use --limit)")
 
 
 @contract_app.command("docs")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -33,7 +35,7 @@ def test_every_setting_is_documented_in_the_default_file():
     lines = DEFAULT_YAML.splitlines()
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if stripped and not stripped.startswith("#") and line.startswith("  ") and ":" in stripped:
+        if re.match(r"^  [a-z_]+:", line):
             assert lines[i - 1].strip().startswith("#"), f"no comment above {stripped!r}"
 
 
@@ -44,6 +46,12 @@ def test_every_setting_is_documented_in_the_default_file():
         ({"ingest": {"encoding": "latin1"}}, "ingest.encoding", "'auto'"),
         ({"ingest": {"delimter": ";"}}, "ingest.delimter", "no such key"),
         ({"bank": {"currency": "rmb"}}, "bank.currency", "[A-Z]{3}"),
+        ({"tiers": {"retail": [{"name": "A", "min": 5}, {"name": "B", "min": 10}]}}, "tiers.retail", "highest first"),
+        ({"tiers": {"retail": [{"name": "A", "min": 5}]}}, "tiers.retail", "start at 0"),
+        ({"contribution": {"value_tiers": [{"name": "A", "top_share": 0.5}]}}, "contribution.value_tiers",
+         "the last must be 1"),
+        ({"build": {"engine": "oracle"}}, "build.engine", "'duckdb'"),
+        ({"lifecycle": {"declining_drop": 1.5}}, "lifecycle.declining_drop", "less than 1"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(doc, key, expected):

@@ -33,14 +33,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-import sqlglot
 import yaml
-from sqlglot import exp
 
 from finecrm.contract.csvfile import SRC_ROW, BrokenLine, stage_csv
 from finecrm.contract.tables import BY_NAME
 from finecrm.contract.validation import ORD, SRC_FILE, lit, q
 from finecrm.core.errors import MappingError
+from finecrm.core.sqlguard import check_single_select
 
 MAPPING_FILE = "mapping.yaml"
 
@@ -122,17 +121,9 @@ def load_mapping(folder: Path) -> Mapping:
 def check_select(sql: str, where: str) -> None:
     """A mapping query must be exactly one read-only SELECT (WITH … SELECT and UNION allowed)."""
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        raise MappingError(f"{where}: cannot parse the SQL: {exc}") from None
-    if len(statements) != 1:
-        raise MappingError(f"{where}: expected exactly one SELECT statement, found {len(statements)}")
-    stmt = statements[0]
-    if not isinstance(stmt, exp.Query):
-        raise MappingError(f"{where}: expected a SELECT, found {stmt.key.upper()}")
-    for node in stmt.walk():
-        if isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Create | exp.Drop | exp.Command):
-            raise MappingError(f"{where}: only SELECT is allowed, found {node.key.upper()}")
+        check_single_select(sql)
+    except ValueError as exc:
+        raise MappingError(f"{where}: {exc}") from None
 
 
 def stage_sources(

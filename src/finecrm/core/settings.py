@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from finecrm.core.errors import ConfigError, WorkspaceError
 
@@ -55,6 +55,82 @@ ingest:
   earliest_date: 1900-01-01
   # How many example rows per table and reason the ingest report shows. 报告中每类原因示例行数
   report_examples: 3
+
+build:
+  # Analytics engine: duckdb (embedded, default) or spark (local Spark; same marts). 计算引擎
+  engine: duckdb
+  # Memory DuckDB may use before spilling to disk, e.g. 8GB; empty = 70% of RAM. 内存上限
+  memory_limit: ""
+
+tiers:
+  # Retail AUM tiers (金融资产 = deposits + wealth + funds + insurance), by the month's average daily
+  # AUM in yuan, highest first; the last must start at 0. 零售客户按月日均 AUM 分层（元）
+  retail:
+    - {name: 私行, min: 6000000}
+    - {name: 财富, min: 500000}
+    - {name: 贵宾, min: 50000}
+    - {name: 大众, min: 0}
+  # Customers of the lowest retail tier below this AUM who are active are labelled 潜力. 潜力客户 AUM 上限
+  potential_below: 10000
+  # "Active" for 潜力: at least this many customer-initiated transactions in 90 days. 潜力客户活跃交易笔数
+  potential_min_txn_90d: 3
+  # Upgrade at once; downgrade only after this many consecutive months below the tier. 降级观察月数
+  downgrade_after_months: 3
+  # Corporate tiers by the month's average daily deposits in yuan, highest first. 对公客户按存款日均分层
+  corporate:
+    - {name: 战略客户, min: 10000000}
+    - {name: 重点客户, min: 5000000}
+    - {name: 成长客户, min: 1000000}
+    - {name: 基础客户, min: 0}
+
+contribution:
+  # Annual FTP spread earned on deposits, by product category (贡献度 = 存款日均×FTP利差 + 贷款日均×(利率−FTP) + 中收).
+  # 存款 FTP 利差（年化）
+  deposit_spread: {deposit: 0.015, time_deposit: 0.006}
+  # FTP rate charged to loans; a loan earns (its rate − this). 贷款 FTP 价格
+  loan_ftp_rate: 0.03
+  # Rate assumed for a loan whose rate is not in the data. 缺失利率时的贷款利率
+  default_loan_rate: 0.045
+  # Annual intermediary income on balances held, by category (理财/基金/保险中收费率).
+  intermediary_rates: {wealth: 0.004, fund: 0.008, insurance: 0.01}
+  # Value tiers by contribution rank: share of customers from the top, cumulative; last must be 1. 价值分层
+  value_tiers:
+    - {name: 核心价值, top_share: 0.05}
+    - {name: 高价值, top_share: 0.20}
+    - {name: 中价值, top_share: 0.50}
+    - {name: 低价值, top_share: 1.0}
+
+lifecycle:
+  # 新客户: first account opened within this many months. 新客户月数
+  new_within_months: 6
+  # 衰退: average daily AUM down at least this share over `trend_months`. 衰退阈值
+  declining_drop: 0.30
+  # 成长: average daily AUM up at least this share over `trend_months`. 成长阈值
+  growing_rise: 0.20
+  # Months over which declining / growing is judged. 趋势月数
+  trend_months: 3
+  # 沉睡 (长期不动户): no customer-initiated transaction for this many months. 沉睡月数
+  dormant_months: 12
+
+deposit_watch:
+  # Large depositors: average daily deposits in the last month at or above this (yuan). 大额存款客户门槛
+  large_depositor_min: 500000
+  # Alert when the deposit balance falls this share below its average of the previous `baseline_days`. 下降比例
+  drop_share: 0.30
+  # Days of the baseline average. 基准天数
+  baseline_days: 30
+  # The drop must happen within this many days (from a balance at or above the baseline). 下降发生天数
+  within_days: 7
+
+segments:
+  # Behaviour segments (稳妥型/高增长型/消费型/低活跃型) by k-means on a sample. 行为分群
+  clusters: 4
+  # Customers sampled to fit the clusters. 训练样本数
+  sample_size: 50000
+  # Seed of the sample and the clustering (same seed, same segments). 随机种子
+  seed: 7
+  # Your own segments: a name and a rule over customer_360 columns (see docs/rules.md). 自定义分群
+  custom: []
 """
 
 
@@ -83,6 +159,105 @@ class IngestSettings(_Strict):
     report_examples: int = Field(3, ge=0, le=100)
 
 
+class BuildSettings(_Strict):
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    memory_limit: str = Field("", pattern=r"^(|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$")
+
+
+class TierBand(_Strict):
+    name: str = Field(min_length=1)
+    min: float = Field(ge=0)
+
+
+def _bands_descending(bands: list[TierBand]) -> list[TierBand]:
+    mins = [b.min for b in bands]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        raise ValueError("tiers must be listed highest first with distinct minimums")
+    if mins[-1] != 0:
+        raise ValueError("the last tier must start at 0 so every customer has a tier")
+    if len({b.name for b in bands}) != len(bands):
+        raise ValueError("tier names must be distinct")
+    return bands
+
+
+class TierSettings(_Strict):
+    retail: list[TierBand] = [
+        TierBand(name="私行", min=6_000_000),
+        TierBand(name="财富", min=500_000),
+        TierBand(name="贵宾", min=50_000),
+        TierBand(name="大众", min=0),
+    ]
+    potential_below: float = Field(10_000, ge=0)
+    potential_min_txn_90d: int = Field(3, ge=0)
+    downgrade_after_months: int = Field(3, ge=1, le=24)
+    corporate: list[TierBand] = [
+        TierBand(name="战略客户", min=10_000_000),
+        TierBand(name="重点客户", min=5_000_000),
+        TierBand(name="成长客户", min=1_000_000),
+        TierBand(name="基础客户", min=0),
+    ]
+
+    @field_validator("retail", "corporate")
+    @classmethod
+    def _descending(cls, v: list[TierBand]) -> list[TierBand]:
+        return _bands_descending(v)
+
+
+class ValueTier(_Strict):
+    name: str = Field(min_length=1)
+    top_share: float = Field(gt=0, le=1)
+
+
+class ContributionSettings(_Strict):
+    deposit_spread: dict[Literal["deposit", "time_deposit"], float] = {"deposit": 0.015, "time_deposit": 0.006}
+    loan_ftp_rate: float = Field(0.03, ge=0, le=1)
+    default_loan_rate: float = Field(0.045, ge=0, le=1)
+    intermediary_rates: dict[Literal["wealth", "fund", "insurance"], float] = {
+        "wealth": 0.004, "fund": 0.008, "insurance": 0.01,
+    }
+    value_tiers: list[ValueTier] = [
+        ValueTier(name="核心价值", top_share=0.05),
+        ValueTier(name="高价值", top_share=0.20),
+        ValueTier(name="中价值", top_share=0.50),
+        ValueTier(name="低价值", top_share=1.0),
+    ]
+
+    @field_validator("value_tiers")
+    @classmethod
+    def _cumulative(cls, v: list[ValueTier]) -> list[ValueTier]:
+        shares = [t.top_share for t in v]
+        if shares != sorted(shares) or len(set(shares)) != len(shares) or shares[-1] != 1:
+            raise ValueError("top_share must grow from the first tier to the last, and the last must be 1")
+        return v
+
+
+class LifecycleSettings(_Strict):
+    new_within_months: int = Field(6, ge=1, le=60)
+    declining_drop: float = Field(0.30, gt=0, lt=1)
+    growing_rise: float = Field(0.20, gt=0)
+    trend_months: int = Field(3, ge=1, le=24)
+    dormant_months: int = Field(12, ge=1, le=60)
+
+
+class DepositWatchSettings(_Strict):
+    large_depositor_min: float = Field(500_000, ge=0)
+    drop_share: float = Field(0.30, gt=0, lt=1)
+    baseline_days: int = Field(30, ge=2, le=89)
+    within_days: int = Field(7, ge=1, le=60)
+
+
+class CustomSegment(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    rule: str = Field(min_length=1, max_length=4000)
+
+
+class SegmentSettings(_Strict):
+    clusters: int = Field(4, ge=3, le=8)
+    sample_size: int = Field(50_000, ge=100)
+    seed: int = 7
+    custom: list[CustomSegment] = []
+
+
 class Settings(_Strict):
     """The whole of finecrm.yaml."""
 
@@ -90,6 +265,12 @@ class Settings(_Strict):
     database: DatabaseSettings = DatabaseSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     ingest: IngestSettings = IngestSettings()
+    build: BuildSettings = BuildSettings()
+    tiers: TierSettings = TierSettings()
+    contribution: ContributionSettings = ContributionSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
+    deposit_watch: DepositWatchSettings = DepositWatchSettings()
+    segments: SegmentSettings = SegmentSettings()
 
 
 def _explain(err: dict[str, Any]) -> str:
@@ -103,6 +284,8 @@ def _explain(err: dict[str, Any]) -> str:
         return str(err.get("msg", "")).lower()
     if kind == "string_pattern_mismatch":
         return f"text matching {ctx.get('pattern')}"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
     return str(err.get("msg", "a valid value")).lower()
 
 

@@ -61,7 +61,7 @@ class Balances:
 
 
 def monthly_levels(rng: np.random.Generator, acc: Accounts, cust: Customers, path: np.ndarray, loans: Loans,
-                   cal: Calendar, carves: list[Carve]) -> np.ndarray:
+                   cal: Calendar, carves: list[Carve], fixed: dict[int, float]) -> np.ndarray:
     m = cal.months
     cat = _CAT[acc.product]
     P = path[acc.cust]
@@ -71,7 +71,9 @@ def monthly_levels(rng: np.random.Generator, acc: Accounts, cust: Customers, pat
     ref = np.clip(cal.month_of(np.clip(acc.open_day, cal.window_start, cal.as_of_day)), 0, m - 1)
     level[td] = (acc.share[td] * P[td, ref[td]])[:, None]
     demand = cat == "deposit"
-    level[demand] *= np.exp(rng.normal(0, 0.045, size=(int(demand.sum()), m)))
+    # month-to-month noise of settlement accounts; big balances move less (relative to their size)
+    sigma = np.where(cust.aum[acc.cust[demand]] >= 300_000, 0.015, 0.045)[:, None]
+    level[demand] *= np.exp(rng.normal(0, 1, size=(int(demand.sum()), m)) * sigma)
     market = np.isin(cat, ["wealth", "fund"])
     drift = np.cumsum(rng.normal(0, np.where(cat[market] == "fund", 0.03, 0.006)[:, None],
                                  size=(int(market.sum()), m)), axis=1)
@@ -80,6 +82,8 @@ def monthly_levels(rng: np.random.Generator, acc: Accounts, cust: Customers, pat
         months = cal.month_end >= c.day
         level[c.dst, months] = c.frac * level[c.src, months]
         level[c.src, months] *= 1 - c.frac
+    for a, amount in fixed.items():
+        level[a, :] = amount
     is_loan = acc.loan >= 0
     if is_loan.any():
         level[is_loan] = outstanding_at(loans, cal.month_end)[acc.loan[is_loan]] / 100.0
@@ -89,7 +93,6 @@ def monthly_levels(rng: np.random.Generator, acc: Accounts, cust: Customers, pat
 
 def build(rng: np.random.Generator, acc: Accounts, level: np.ndarray, cal: Calendar) -> Balances:
     """Monthly end/avg for all months plus the daily series of deposit accounts (not yet final)."""
-    m = cal.months
     ms, me = cal.month_start, cal.month_end
     open_d = acc.open_day[:, None]
     close_d = np.where(acc.close_day >= 0, acc.close_day, np.iinfo(np.int64).max // 4)[:, None]
@@ -116,7 +119,6 @@ def build(rng: np.random.Generator, acc: Accounts, level: np.ndarray, cal: Calen
     dep_pos = np.full(acc.n, -1, dtype=np.int64)
     dep_pos[dep] = np.arange(dep.size)
     mi = cal.month_of(days)
-    month_len = (me - ms + 1)
     # position within the month as a fraction of the full calendar month
     full_len = np.array([_month_length(int(x)) for x in ms])
     pos = (days - ms[mi] + 1) / full_len[mi]
@@ -129,7 +131,6 @@ def build(rng: np.random.Generator, acc: Accounts, level: np.ndarray, cal: Calen
     series[is_demand] *= 1 + ar
     alive = (days[None, :] >= acc.open_day[dep, None]) & (days[None, :] < close_d[dep])
     series = np.where(alive, np.maximum(series, 0.0), 0.0)
-    del month_len
     return Balances(level=level, dep_rows=dep, dep_pos=dep_pos, days=days, daily=series,
                     end=_fen(end), avg=_fen(avg), present=present)
 

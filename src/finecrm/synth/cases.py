@@ -18,9 +18,18 @@ from finecrm.synth.customers import DORMANT, OCC, STABLE, Customers
 from finecrm.synth.holdings import ACTIVE, CLOSED, Accounts
 from finecrm.synth.org import Org
 from finecrm.synth.products import INDEX
-from finecrm.synth.signups import MOBILE, NEVER, ONLINE, WECHAT, Signups
+from finecrm.synth.signups import MOBILE, ONLINE, WECHAT, Signups
 from finecrm.synth.transactions import (
-    ATM, CASH, COUNTER, IN, MOBILE_CH, ONLINE_CH, OUT, TRANSFER, Counterparties, Txns,
+    ATM,
+    CASH,
+    COUNTER,
+    IN,
+    MOBILE_CH,
+    ONLINE_CH,
+    OUT,
+    TRANSFER,
+    Counterparties,
+    Txns,
 )
 
 #: typology code → (area, Chinese name)
@@ -186,9 +195,6 @@ def prepare_accounts(rng: np.random.Generator, p: Plan, cust: Customers, acc: Ac
         if case.typology == "insider_ebanking":
             _insider_accounts(rng, p, i, case, cust, acc, org, sg, cal)
             continue
-        if case.typology == "abnormal_outflow":
-            case.parties.append(("depositor", c, prim, -1))
-            continue
         if case.typology == "dormant_reactivation":
             # the account sat untouched; it is woken up at the counter and mobile banking is added
             acc.status[prim] = ACTIVE
@@ -208,7 +214,9 @@ def prepare_accounts(rng: np.random.Generator, p: Plan, cust: Customers, acc: Ac
                 signed = max(int(cust.open_day[actor]) + 1, d - int(rng.integers(40, 400)))
                 sg.add(np.array([actor]), np.array([MOBILE]), np.array([signed]), np.array([-1]),
                        np.array([-1]), np.array([-1]))
-        if case.typology == "cycle":
+        if case.typology == "abnormal_outflow":
+            case.parties.append(("depositor", c, prim, -1))
+        elif case.typology == "cycle":
             ring = who[:3]
             for r in ring:
                 case.parties.append(("ring_member", r, int(acc.primary[r]), -1))
@@ -279,7 +287,8 @@ def _clock(rng: np.random.Generator, k: int, lo: float = 8.0, hi: float = 22.0) 
     return (rng.uniform(lo, hi, size=k) * 3600).astype(np.int64)
 
 
-def _fan_in(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _fan_in(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     a = int(acc.primary[p.actors[i][0]])
     d0 = p.day[i]
     k = int(rng.integers(15, 41))
@@ -290,7 +299,7 @@ def _fan_in(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ig
     n_out = int(rng.integers(1, 3))
     out_amt = np.round(total * rng.uniform(0.9, 0.98) / n_out, -2) * np.ones(n_out)
     out_day = days.max() + rng.integers(0, 2, size=n_out)
-    dest = cps.firms[0] + rng.integers(cps.size(cps.firms))
+    dest = cps.firms[0] + int(rng.integers(cps.size(cps.firms)))
     case.params.update({"n_in": str(k), "in_total": f"{total:.2f}", "n_out": str(n_out),
                         "out_total": f"{out_amt.sum():.2f}", "days_in": str(span)})
     return Txns.concat([
@@ -300,7 +309,8 @@ def _fan_in(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ig
     ])
 
 
-def _concentrated(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _concentrated(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     a = int(acc.primary[p.actors[i][0]])
     d0 = p.day[i]
     n_in = int(rng.integers(1, 3))
@@ -312,7 +322,7 @@ def _concentrated(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # ty
     out_day = d0 + 1 + rng.integers(0, 4, size=k)
     case.params.update({"n_in": str(n_in), "in_total": f"{total:.2f}", "n_out": str(k),
                         "out_total": f"{out_amt.sum():.2f}"})
-    src = cps.firms[0] + rng.integers(cps.size(cps.firms))
+    src = cps.firms[0] + int(rng.integers(cps.size(cps.firms)))
     return Txns.concat([
         Txns.make(np.full(n_in, a), np.full(n_in, d0), _clock(rng, n_in, 9, 12), _f(in_amt), IN, ONLINE_CH, TRANSFER,
                   cp=src),
@@ -321,7 +331,8 @@ def _concentrated(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # ty
     ])
 
 
-def _pass_through(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _pass_through(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     a = int(acc.primary[p.actors[i][0]])
     d0 = p.day[i]
     episodes = int(rng.integers(2, 5))
@@ -335,14 +346,16 @@ def _pass_through(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # ty
     src = cps.firms[0] + rng.integers(0, cps.size(cps.firms), size=episodes)
     dst = _people(rng, cps, episodes)
     t_in = _clock(rng, episodes, 9, 14)
+    # same-day pass-throughs leave within hours; later ones at any time of the day
+    t_out = np.where(lag == 0, t_in + 1800 + _clock(rng, episodes, 0, 2), _clock(rng, episodes))
     return Txns.concat([
         Txns.make(np.full(episodes, a), starts, t_in, _f(amt), IN, ONLINE_CH, TRANSFER, cp=src),
-        Txns.make(np.full(episodes, a), starts + lag, t_in + 1800 + _clock(rng, episodes, 0, 2) * (lag == 0),
-                  _f(out_amt), OUT, MOBILE_CH, TRANSFER, cp=dst),
+        Txns.make(np.full(episodes, a), starts + lag, t_out, _f(out_amt), OUT, MOBILE_CH, TRANSFER, cp=dst),
     ])
 
 
-def _structuring(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _structuring(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     c = p.actors[i][0]
     a = int(acc.primary[c])
     d0 = p.day[i]
@@ -361,7 +374,8 @@ def _structuring(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # typ
                      operator=tellers)
 
 
-def _reactivation(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _reactivation(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     c = p.actors[i][0]
     a = int(acc.primary[c])
     d0 = p.day[i]
@@ -382,7 +396,8 @@ def _reactivation(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # ty
     ])
 
 
-def _cycle(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _cycle(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     ring = [int(acc.primary[x]) for x in p.actors[i][:3]]
     d = p.day[i]
     rounds = int(rng.integers(2, 4))
@@ -405,7 +420,8 @@ def _cycle(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ign
     return Txns.concat(parts)
 
 
-def _insider(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _insider(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     s = p.day[i]
     parties = {role: (a, st) for role, _, a, st in case.parties}
     td, _ = parties["victim_time_deposit"]
@@ -440,7 +456,8 @@ def _insider(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: i
     return Txns.concat(parts)
 
 
-def _outflow(rng, p, i, case, cust, acc, org, bal, cps, cal) -> Txns:  # type: ignore[no-untyped-def]
+def _outflow(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: Customers, acc: Accounts, org: Org,
+        bal: Balances, cps: Counterparties, cal: Calendar) -> Txns:
     c = p.actors[i][0]
     a = int(acc.primary[c])
     d0 = p.day[i]
@@ -476,4 +493,3 @@ _INJECT = {
     "abnormal_outflow": _outflow,
 }
 
-__all__ = ["NEVER", "TYPOLOGIES", "case_counts", "split_counts", "plan", "prepare_accounts", "inject"]

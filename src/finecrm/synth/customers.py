@@ -160,14 +160,17 @@ def generate(rng: np.random.Generator, org: Org, cal: Calendar, chunk: int, firs
     pattern[(pattern == LOST) & (aum > LOST_MAX_AUM)] = STABLE
     close_day = np.full(n, np.iinfo(np.int64).max // 4, dtype=np.int64)
     lost = pattern == LOST
-    lo = np.maximum(cal.window_start + 20, open_day + 60)
-    ok = lost & (lo < as_of - 10)
+    leave_from = np.maximum(cal.window_start + 20, open_day + 60)
+    ok = lost & (leave_from < as_of - 10)
     pattern[lost & ~ok] = STABLE
-    close_day[ok] = lo[ok] + (rng.random(ok.sum()) * (as_of - 10 - lo[ok])).astype(np.int64)
+    close_day[ok] = leave_from[ok] + (rng.random(ok.sum()) * (as_of - 10 - leave_from[ok])).astype(np.int64)
     pattern[(pattern != NEW) & (open_day >= as_of - 182)] = NEW
 
     growth = np.where(pattern == GROWING, rng.uniform(0.03, 0.07, size=n), 0.0)
     decline_to = np.where(pattern == DECLINING, rng.uniform(0.4, 0.62, size=n), 1.0)
+    # large depositors run their money down gradually (≥ 30 % over three months, never a sudden drop)
+    big = (pattern == DECLINING) & (aum >= LOST_MAX_AUM)
+    decline_to[big] = rng.uniform(0.62, 0.69, size=big.sum())
     dormant = pattern == DORMANT
     aum[dormant] = np.minimum(aum[dormant], rng.lognormal(np.log(3_000), 1.2, size=dormant.sum()))
 

@@ -77,6 +77,7 @@ def build(rng: np.random.Generator, cust: Customers, org: Org, loans: Loans, cal
     lg = np.log10(np.maximum(aum, 1) / 50_000)
     tol = cust.risk_tolerance
     active = (cust.pattern != DORMANT) & ~cust.reserved
+    simple = cust.reserved  # case actors hold a settlement account only (their cases add the rest)
     slots_cust: list[np.ndarray] = []
     slots_prod: list[np.ndarray] = []
     slots_share: list[np.ndarray] = []
@@ -131,9 +132,12 @@ def build(rng: np.random.Generator, cust: Customers, org: Org, loans: Loans, cal
     slot((rng.random(n) < p_cc) & active, INDEX["CC01"], np.zeros(n), 9)
 
     acc_cust = np.concatenate(slots_cust)
-    acc_prod = np.concatenate(slots_prod).astype(np.int64)
-    acc_share = np.concatenate(slots_share)
     acc_order = np.concatenate(slots_order)
+    keep = ~simple[acc_cust] | (acc_order == 0)
+    acc_cust = acc_cust[keep]
+    acc_prod = np.concatenate(slots_prod).astype(np.int64)[keep]
+    acc_share = np.concatenate(slots_share)[keep]
+    acc_order = acc_order[keep]
     # loans: one account each
     loan_prod = np.array([INDEX[c] for c in LOAN_PRODUCTS])[loans.product]
     acc_cust = np.concatenate([acc_cust, loans.cust])

@@ -59,8 +59,8 @@ def _sig(x: np.ndarray) -> np.ndarray:
 def mobile_hazard(age: np.ndarray, urban: np.ndarray, online: np.ndarray, activity: np.ndarray,
                   aum: np.ndarray) -> np.ndarray:
     """Monthly probability that a customer without mobile banking signs up (documented in the truth README)."""
-    return _sig(-4.0 - 0.065 * (age - 40) + 1.0 * urban + 1.1 * online
-                + 0.6 * np.log(np.maximum(activity, 0.05)) + 0.35 * np.log10(np.maximum(aum, 100) / 20_000))
+    return _sig(-2.3 - 0.11 * (age - 40) + 1.5 * urban + 1.6 * online
+                + 1.1 * np.log(np.maximum(activity, 0.05)) + 0.6 * np.log10(np.maximum(aum, 100) / 20_000))
 
 
 def generate(rng: np.random.Generator, cust: Customers, org: Org, cal: Calendar) -> Signups:
@@ -87,7 +87,7 @@ def generate(rng: np.random.Generator, cust: Customers, org: Org, cal: Calendar)
     online_day = before_window(online0, LAUNCH[ONLINE])
     rows.append((np.flatnonzero(online0), ONLINE, online_day[online0]))
 
-    p_mob0 = _sig(0.3 - 0.085 * (age - 40) + 0.9 * urban + 0.9 * online0 + 0.3 * lg + 0.5 * act)
+    p_mob0 = _sig(0.6 - 0.085 * (age - 40) + 0.9 * urban + 0.9 * online0 + 0.3 * lg + 0.5 * act)
     p_mob0 = np.where(ind, p_mob0, 0.55)
     mobile0 = rng.random(n) < p_mob0
     mobile_day = before_window(mobile0, LAUNCH[MOBILE])

@@ -63,7 +63,7 @@ class Txns:
         return Txns(z, z, z, z, z, z, z, z, np.zeros(0, bool), z, z)
 
     @staticmethod
-    def make(account: np.ndarray, day: np.ndarray, sec: np.ndarray | int, amount: np.ndarray,
+    def make(account: np.ndarray, day: np.ndarray, sec: np.ndarray | int, amount: np.ndarray | int,
              direction: np.ndarray | int, channel: np.ndarray | int, kind: np.ndarray | int,
              cp: np.ndarray | int = -1, cross: np.ndarray | bool = False, operator: np.ndarray | int = -1,
              case: np.ndarray | int = -1) -> Txns:
@@ -109,7 +109,7 @@ def counterparties(rng: np.random.Generator, org: Org, cust: Customers, acc: Acc
     male = rng.random(n_people) < 0.5
     people = names.person_names(rng, male)
     ind_idx = rng.choice(len(names.INDUSTRY_NAMES), size=n_firms, p=names.INDUSTRY_P)
-    other_counties = [c for c in ["邻县", "市区", "省城", org.county] for _ in range(1)]
+    other_counties = ["邻县", "市区", "省城", org.county]  # firms the bank's customers trade with
     firms = [f.replace(org.county, other_counties[int(rng.integers(len(other_counties)))], 1)
              for f in names.company_names(rng, org.county, ind_idx)]
     merchants = names.merchant_names(rng, org.towns, n_merch)
@@ -238,10 +238,10 @@ def month(rng: np.random.Generator, ctx: Context, m: int) -> Txns:
         return lo[c] + (rng.random(c.size) * (hi[c] - lo[c] + 1)).astype(np.int64)
 
     # --- consumption -----------------------------------------------------------------------------
-    c = draw(np.where(ind, 4.6 * act * (age < 80), 0.3 * act))
+    c = draw(np.where(ind, 5.4 * act * (age < 80), 0.3 * act))
     d = days_for(c)
     w_pos = np.exp(0.9 + 0.02 * (age[c] - 45))
-    w_mob = np.exp(0.55 + 0.9 * tau) * _has(ctx.mobile, c, d)
+    w_mob = np.exp(1.3 + 1.1 * tau) * _has(ctx.mobile, c, d)
     w_wx = np.exp(-0.2) * _has(ctx.wechat, c, d)
     ch = _pick(rng, [w_pos, w_mob, w_wx], [POS, MOBILE_CH, WECHAT_CH])
     amt = np.clip(rng.lognormal(np.log(55) + 0.15 * np.log10(level[c] / 5_000), 1.0), 1, 30_000)
@@ -249,7 +249,7 @@ def month(rng: np.random.Generator, ctx: Context, m: int) -> Txns:
     parts.append(Txns.make(prim[c], d, _secs(rng, ch), _fen(amt), OUT, ch, CONSUMPTION, cp=merch))
 
     # --- transfers -----------------------------------------------------------------------------
-    for direction, rate_ind, rate_corp in ((OUT, 1.5, 24.0), (IN, 1.0, 24.0)):
+    for direction, rate_ind, rate_corp in ((OUT, 1.7, 24.0), (IN, 1.15, 24.0)):
         c = draw(np.where(ind, rate_ind * act, rate_corp * act))
         d = days_for(c)
         ch = _customer_channel(rng, ctx, c, d, age, rural, tau, counter_bias=0.3, corporate=cust.corporate[c])
@@ -291,7 +291,6 @@ def month(rng: np.random.Generator, ctx: Context, m: int) -> Txns:
     earners = cust.salaried & ind & active
     c = np.flatnonzero(earners)
     d = np.clip(ms + ctx.payday[c] - 1, lo[c], hi[c])
-    bonus = np.where(cal.month_start[m] == ms, 1.0, 1.0)
     month_no = int(np.datetime64(ms, "D").astype("datetime64[M]").astype(np.int64) % 12) + 1
     bonus = 1.9 if month_no == 1 else 1.0
     amt = cust.income[c] * bonus * rng.normal(1, 0.03, size=c.size)
@@ -358,7 +357,7 @@ def _customer_channel(rng: np.random.Generator, ctx: Context, c: np.ndarray, d: 
                       rural: np.ndarray, tau: float, counter_bias: float, corporate: np.ndarray) -> np.ndarray:
     w_counter = np.exp(counter_bias + 0.045 * (age[c] - 45) + 0.6 * rural[c] - 0.6 * tau)
     w_online = np.exp(np.where(corporate, 1.6, -0.6)) * _has(ctx.online, c, d)
-    w_mobile = np.exp(np.where(corporate, -0.5, 1.05 + 0.9 * tau)) * _has(ctx.mobile, c, d)
+    w_mobile = np.exp(np.where(corporate, 0.3 + 0.8 * tau, 1.8 + 1.1 * tau)) * _has(ctx.mobile, c, d)
     w_wx = np.exp(-1.2) * _has(ctx.wechat, c, d)
     return _pick(rng, [w_counter, w_online, w_mobile, w_wx], [COUNTER, ONLINE_CH, MOBILE_CH, WECHAT_CH])
 
@@ -493,4 +492,8 @@ def table(t: Txns, account_ids: pa.Array, cps: Counterparties, org: Org, chunk: 
 
 def txn_ids(chunk: int, first_seq: int, n: int) -> pa.Array:
     """Serial numbers unique across chunks: ``T`` + chunk (4) + sequence within the chunk (10)."""
-    return ids("T", chunk * 10**10 + first_seq + np.arange(n), 14)
+    return txn_ids_at(chunk, first_seq + np.arange(n))
+
+
+def txn_ids_at(chunk: int, seq: np.ndarray) -> pa.Array:
+    return ids("T", chunk * 10**10 + seq, 14)

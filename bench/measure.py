@@ -1,0 +1,36 @@
+"""Run a command in a child process and measure wall time and peak memory (max RSS) of it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Measured:
+    command: str
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+
+
+def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> Measured:
+    """wait4 gives the child's own rusage: its peak RSS, not the benchmark driver's."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
+    return Measured(" ".join(cmd), round(seconds, 2), round(usage.ru_maxrss / 1024, 1), code)
+
+
+def machine() -> str:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"

@@ -1,0 +1,72 @@
+"""Connecting Ibis to a backend. Models never import this: they are functions Table -> Table.
+
+DuckDB is the embedded default. Spark (local mode here; a bank would point it at its cluster)
+runs the very same expressions; it needs the ``spark`` extra (pyspark) and Java 17.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from finecrm.core.errors import FinecrmError
+
+ENGINES = ("duckdb", "spark")
+
+
+def connect(engine: str, work: Path, *, memory_limit: str = "", threads: int | None = None) -> Any:
+    """An Ibis backend for ``engine`` whose scratch files go under ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    if engine == "duckdb":
+        con = ibis.duckdb.connect(
+            str(work / "engine.duckdb"),
+            threads=threads or os.cpu_count() or 2,
+            temp_directory=str(work / "spill"),
+            preserve_insertion_order=False,
+        )
+        if memory_limit:
+            con.raw_sql(f"SET memory_limit = '{_size(memory_limit)}'")
+        return con
+    if engine == "spark":
+        return _spark(work, memory_limit)
+    raise FinecrmError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _size(text: str) -> str:
+    # settings.build.memory_limit is validated by a pattern; keep only digits, dot, letters.
+    return "".join(ch for ch in text if ch.isalnum() or ch == ".")
+
+
+def _spark(work: Path, memory_limit: str) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise FinecrmError(
+            "the spark engine needs pyspark: install finecrm with the 'spark' extra (make setup does)"
+        ) from None
+    builder = (
+        SparkSession.builder.appName("finecrm")
+        .master(os.environ.get("FINECRM_SPARK_MASTER", f"local[{threads_default()}]"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(max(4, threads_default() * 2)))
+        .config("spark.local.dir", str(work / "spark-local"))
+        .config("spark.sql.warehouse.dir", str(work / "spark-warehouse"))
+        .config("spark.driver.memory", _size(memory_limit).replace("GB", "g") if memory_limit else "4g")
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+    )
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # Java missing or broken
+        raise FinecrmError(f"cannot start Spark ({exc}); the spark engine needs Java 17 (apt-get install "
+                           "openjdk-17-jre-headless)") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+def threads_default() -> int:
+    return os.cpu_count() or 2

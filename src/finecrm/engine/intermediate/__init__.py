@@ -1,0 +1,1 @@
+"""Intermediate models, named by what they do. Joins and aggregates live here."""

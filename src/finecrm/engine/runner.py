@@ -1,0 +1,178 @@
+"""Running a build: every model in dependency order, marts written and checked, then published.
+
+Staging models stay lazy (views over the raw Parquet); intermediates marked ``materialize`` and all
+marts are written to Parquet and read back, which keeps each query plan small on any backend.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from finecrm.core.errors import FinecrmError
+from finecrm.core.progress import SILENT, Progress
+from finecrm.engine import snapshots
+from finecrm.engine.backends import connect
+from finecrm.engine.checks import run_checks
+from finecrm.engine.model import BuildContext, Model
+from finecrm.engine.registry import MODELS
+from finecrm.engine.sources import load_sources
+
+
+class BuildError(FinecrmError):
+    """A build could not run, or its checks failed (then nothing was published)."""
+
+
+def order(models: tuple[Model, ...], sources: set[str]) -> list[Model]:
+    """Models in dependency order; refuses unknown dependencies and cycles."""
+    by_name = {m.name: m for m in models}
+    done: set[str] = set(sources)
+    out: list[Model] = []
+    visiting: set[str] = set()
+
+    def visit(m: Model) -> None:
+        if m.name in done:
+            return
+        if m.name in visiting:
+            raise BuildError(f"model graph has a cycle through {m.name}")
+        visiting.add(m.name)
+        for dep in m.deps:
+            if dep in done:
+                continue
+            if dep not in by_name:
+                raise BuildError(f"{m.name} depends on {dep}, which is neither a model nor a source table")
+            visit(by_name[dep])
+        visiting.discard(m.name)
+        done.add(m.name)
+        out.append(m)
+
+    for m in models:
+        visit(m)
+    return out
+
+
+@contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".build.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError("another build is running in this workspace; wait for it to finish") from None
+        yield
+
+
+def default_as_of(con: Any, sources: dict[str, ibis.Table]) -> date:
+    """The last day of the latest month with balances."""
+    latest = sources["account_month"].month.max().execute()
+    text = str(latest)[:10] if latest is not None else ""
+    if not text[:1].isdigit():
+        raise BuildError("no monthly balances (account_month) in the warehouse: run 'finecrm ingest' first")
+    first = date.fromisoformat(text)
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _write(con: Any, engine: str, expr: ibis.Table, folder: Path) -> ibis.Table:
+    folder.mkdir(parents=True, exist_ok=True)
+    if engine == "spark":
+        target = folder / "data"
+        con.to_parquet(expr, str(target), mode="overwrite")
+        return con.read_parquet(str(target))
+    target = folder / "part-0.parquet"
+    con.to_parquet(expr, str(target))
+    return con.read_parquet(str(target), table_name=f"m_{folder.name}")
+
+
+def run_build(
+    *,
+    raw: Path,
+    root: Path,
+    work_root: Path,
+    ctx_factory: Any,
+    engine: str = "duckdb",
+    as_of: date | None = None,
+    keep: int = 5,
+    memory_limit: str = "",
+    progress: Progress = SILENT,
+    models: tuple[Model, ...] = MODELS,
+) -> dict[str, Any]:
+    """Build every model and publish the snapshot; returns its manifest.
+
+    ``ctx_factory(as_of) -> BuildContext`` lets the caller (the build service) supply settings and the
+    hooks that live in higher layers (segment fitting, custom segment predicates).
+    """
+    started = time.perf_counter()
+    with build_lock(root):
+        snapshots.clean_stale(root)
+        build_id = snapshots.new_build_id()
+        building = snapshots.start(root, build_id)
+        work = work_root / f"build-{build_id}"
+        con = None
+        try:
+            con = connect(engine, work, memory_limit=memory_limit)
+            sources, files = load_sources(con, raw)
+            day = as_of or default_as_of(con, sources)
+            ctx: BuildContext = ctx_factory(day)
+            tables: dict[str, ibis.Table] = dict(sources)
+            marts: dict[str, Any] = {}
+            plan = order(models, set(sources))
+            with progress.task(f"构建 building ({engine}, as of {day})", len(plan)) as task:
+                for m in plan:
+                    t0 = time.perf_counter()
+                    expr = m.build({d: tables[d] for d in m.deps}, ctx)
+                    if m.layer == "mart":
+                        tables[m.name] = _write(con, engine, expr, building / "marts" / m.name)
+                        checks = run_checks(tables[m.name], m)
+                        marts[m.name] = {
+                            "rows": int(tables[m.name].count().execute()),
+                            "grain": m.grain, "key": list(m.key), "doc": m.doc,
+                            "columns": {c: str(t) for c, t in tables[m.name].schema().items()},
+                            "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
+                        }
+                    elif m.materialize:
+                        tables[m.name] = _write(con, engine, expr, work / "intermediate" / m.name)
+                    else:
+                        tables[m.name] = expr
+                    task.advance()
+            passed = all(c["passed"] for m in marts.values() for c in m["checks"])
+            manifest = {
+                "build_id": build_id, "as_of": day.isoformat(), "engine": engine,
+                "finished_at": datetime.now(UTC).isoformat(), "seconds": round(time.perf_counter() - started, 1),
+                "checks_passed": passed, "source_files": files, "marts": marts,
+                "artifacts": ctx.artifacts, "settings": ctx.settings.model_dump(mode="json"),
+            }
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        finally:
+            if con is not None:
+                _disconnect(con)
+            shutil.rmtree(work, ignore_errors=True)
+        if not passed:
+            # Keep it for inspection, never publish it.
+            (building / snapshots.MANIFEST).write_text(__import__("json").dumps(manifest, default=str, indent=2))
+            final = root / f"failed-{build_id}"
+            building.rename(final)
+            failing = [f"{name}: {c['check']} ({c['failing']} rows)" for name, m in marts.items()
+                       for c in m["checks"] if not c["passed"]]
+            raise BuildError("checks failed, the snapshot was not published: " + "; ".join(failing)
+                             + f". Details: {final / snapshots.MANIFEST}")
+        snapshots.finish(root, building, manifest)
+        manifest["pruned"] = snapshots.prune(root, keep)
+        return manifest
+
+
+def _disconnect(con: Any) -> None:
+    try:
+        con.disconnect()
+    except Exception:  # a backend that is already closed or has no disconnect
+        pass

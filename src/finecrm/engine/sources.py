@@ -1,0 +1,43 @@
+"""The canonical warehouse tables (``warehouse/raw``) as Ibis tables.
+
+A table the bank has not provided becomes an empty table with the contract's schema, so every
+model runs on partial data (the Berka export has no staff, grids or signups, for instance).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+
+from finecrm.contract.store import stored_files
+from finecrm.contract.tables import TABLES
+from finecrm.contract.types import Table
+
+
+def _schema(table: Table) -> ibis.Schema:
+    return ibis.schema({f.name: dt.from_pyarrow(f.type) for f in table.arrow_schema()})
+
+
+def load_sources(con: Any, raw: Path) -> tuple[dict[str, ibis.Table], dict[str, int]]:
+    """Every contract table by name, and the number of files behind each (0 = provided empty)."""
+    tables: dict[str, ibis.Table] = {}
+    files: dict[str, int] = {}
+    for t in TABLES:
+        paths = stored_files(raw, t)
+        files[t.name] = len(paths)
+        if paths:
+            tbl = con.read_parquet([str(p) for p in paths], table_name=f"src_{t.name}")
+            # Hive-style folder names must not add columns: keep exactly the contract's.
+            tables[t.name] = tbl.select(*t.column_names)
+        else:
+            empty = pa.Table.from_batches([], schema=t.arrow_schema())
+            tables[t.name] = con.create_table(f"src_{t.name}", empty, overwrite=True)
+    return tables, files
+
+
+def contract_schema(name: str) -> ibis.Schema:
+    return _schema(next(t for t in TABLES if t.name == name))

@@ -1,0 +1,1 @@
+"""Staging: one model per source table. Rename, cast, categorise; no joins, no aggregates."""

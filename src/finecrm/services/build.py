@@ -1,0 +1,68 @@
+"""The build use case: settings and hooks from the layers above the engine, then the engine's runner."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from finecrm.core.progress import SILENT, Progress
+from finecrm.core.settings import Workspace
+from finecrm.engine.model import BuildContext
+from finecrm.engine.runner import run_build
+from finecrm.ml.segmentation import FEATURES, BehaviourSegments
+
+
+def fit_segments_hook(clusters: int, seed: int) -> Any:
+    def fit(sample: pa.Table) -> dict[str, Any]:
+        x = np.column_stack([np.asarray(sample.column(f).to_numpy(zero_copy_only=False), dtype=float)
+                             for f in FEATURES])
+        x = np.nan_to_num(x)
+        model = BehaviourSegments(clusters=clusters, seed=seed).fit(x)
+        out = model.to_dict()
+        out["sample_rows"] = int(len(x))
+        return out
+
+    return fit
+
+
+def build(
+    ws: Workspace,
+    *,
+    engine: str | None = None,
+    as_of: date | None = None,
+    progress: Progress = SILENT,
+) -> dict[str, Any]:
+    s = ws.settings
+    custom = custom_segment_predicates(ws)
+
+    def ctx_factory(day: date) -> BuildContext:
+        return BuildContext(as_of=day, settings=s,
+                            fit_segments=fit_segments_hook(s.segments.clusters, s.segments.seed),
+                            custom_segments=custom)
+
+    return run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
+                     engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
+                     memory_limit=s.build.memory_limit, progress=progress)
+
+
+def custom_segment_predicates(ws: Workspace) -> list[tuple[str, Any]]:
+    """Parse every custom segment rule now, so a bad rule fails before any work (naming its key)."""
+    if not ws.settings.segments.custom:
+        return []
+    from finecrm.core.errors import ConfigError
+    from finecrm.rules import RuleError, parse_rule
+    from finecrm.services.columns import customer_360_columns
+
+    cols = customer_360_columns()
+    out = []
+    for i, seg in enumerate(ws.settings.segments.custom):
+        try:
+            rule = parse_rule(seg.rule, cols)
+        except RuleError as exc:
+            raise ConfigError(str(ws.config_path), f"segments.custom[{i}].rule", f"a valid rule ({exc})",
+                              seg.rule) from None
+        out.append((seg.name, rule.to_ibis))
+    return out
