@@ -201,3 +201,11 @@ def test_readme_documents_every_truth_file(small_parquet: tuple[Path, dict[str, 
         assert f"## {name}" in text, name
         for col in schema.names:
             assert col in text, (name, col)
+
+
+def test_docs_describe_every_truth_column() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "synthetic-bank.md").read_text(encoding="utf-8")
+    for name, schema in truth.SCHEMAS.items():
+        assert f"### {name}" in doc, name
+        for col in schema.names:
+            assert col in doc, (name, col)

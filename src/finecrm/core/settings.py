@@ -72,8 +72,8 @@ tiers:
     - {name: 大众, min: 0}
   # Customers of the lowest retail tier below this AUM who are active are labelled 潜力. 潜力客户 AUM 上限
   potential_below: 10000
-  # "Active" for 潜力: at least this many customer-initiated transactions in 90 days. 潜力客户活跃交易笔数
-  potential_min_txn_90d: 3
+  # "Active" for 潜力: at least this many customer-initiated transactions in 90 days (5 a month). 潜力客户活跃交易笔数
+  potential_min_txn_90d: 15
   # Upgrade at once; downgrade only after this many consecutive months below the tier. 降级观察月数
   downgrade_after_months: 3
   # Corporate tiers by the month's average daily deposits in yuan, highest first. 对公客户按存款日均分层
@@ -113,7 +113,7 @@ lifecycle:
   dormant_months: 12
 
 deposit_watch:
-  # Large depositors: average daily deposits in the last month at or above this (yuan). 大额存款客户门槛
+  # Large depositors: average daily deposits in any of the last 3 months at or above this (yuan). 大额存款客户门槛
   large_depositor_min: 500000
   # Alert when the deposit balance falls this share below its average of the previous `baseline_days`. 下降比例
   drop_share: 0.30
@@ -188,7 +188,7 @@ class TierSettings(_Strict):
         TierBand(name="大众", min=0),
     ]
     potential_below: float = Field(10_000, ge=0)
-    potential_min_txn_90d: int = Field(3, ge=0)
+    potential_min_txn_90d: int = Field(15, ge=0)
     downgrade_after_months: int = Field(3, ge=1, le=24)
     corporate: list[TierBand] = [
         TierBand(name="战略客户", min=10_000_000),

@@ -285,7 +285,7 @@ class _Checker:
         example = "DATE '2026-01-31'" if family == "date" else "TIMESTAMP '2026-01-31 09:30:00'"
         raise self._error(
             f"不是有效的{'日期' if family == 'date' else '时间'} / '{written}' is not a valid {family}",
-            e, hint=f"write it like {example}",
+            e, hint=f"write it like {example}", fragment="",
         )
 
     def _current_date(self, e: exp.Expression, depth: int) -> Node:
@@ -625,7 +625,10 @@ class _Checker:
         if isinstance(e, exp.Lambda):
             return self._error("不允许 lambda 表达式 / lambdas (x -> …) are not allowed", e)
         if type(e).__name__.startswith(("JSON", "JSONB")):
-            return self._error("不允许 JSON 运算 / JSON operators and functions (->, ->>, json_…) are not allowed", e)
+            # DuckDB's lambda arrow x -> x + 1 parses as the JSON arrow, so the message names both.
+            return self._error(
+                "不允许 JSON 运算或 lambda / JSON operators (->, ->>, json_…) and lambdas (x -> …) are not allowed", e
+            )
         if isinstance(e, exp.Collate):
             return self._error("不允许 COLLATE / COLLATE is not allowed", e,
                                hint="for case-insensitive matching use ILIKE or lower(x)")

@@ -28,7 +28,7 @@ _RECURSION_LOCK = threading.Lock()
 
 _OPENERS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
 _CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
-_PREFIX_OPERATORS = {TokenType.NOT, TokenType.DASH, TokenType.PLUS, TokenType.TILDA}
+_PREFIX_OPERATORS = {TokenType.NOT, TokenType.DASH, TokenType.PLUS, TokenType.TILDE}
 # Tokens after which '-' or NOT is a binary/postfix operator rather than a prefix one.
 _VALUE_ENDS = {
     TokenType.VAR, TokenType.IDENTIFIER, TokenType.NUMBER, TokenType.STRING, TokenType.R_PAREN,
@@ -84,7 +84,7 @@ def _check_tokens(text: str, tokens: list[Token], columns: Container[str]) -> No
     depth = 0
     prefix_run = 0
     previous: Token | None = None
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.comments:
             raise RuleError(
                 "不允许注释 / comments (-- or /* */) are not allowed in a rule",
@@ -99,7 +99,12 @@ def _check_tokens(text: str, tokens: list[Token], columns: Container[str]) -> No
                 hint="join conditions with AND or OR",
             )
         if kind in (TokenType.PARAMETER, TokenType.PLACEHOLDER):
-            raise _placeholder_error(token.text, token.start + 1)
+            # '$1' and '@name' come as two tokens; show them together.
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            written = token.text
+            if following is not None and following.start == token.end + 1:
+                written += following.text
+            raise _placeholder_error(written, token.start + 1)
         if kind in _OPENERS:
             depth += 1
             if depth > MAX_DEPTH:

@@ -1,8 +1,8 @@
 """The canonical text of a checked rule (``Rule.normalized``).
 
 One spelling per rule: keywords in upper case, functions in lower case, single spaces, ``<>`` for
-not-equal, ``x IS NOT NULL`` / ``x NOT IN (…)``, parentheses only where they change the meaning,
-identifiers quoted only when they must be. The text parses back to the same tree, so it can be
+not-equal, ``x IS NOT NULL`` / ``x NOT IN (…)``, parentheses only where they change the meaning
+(and around AND inside OR, for the reader), identifiers quoted only when they must be. The text parses back to the same tree, so it can be
 stored and shown, and two rules are the same rule when their texts are equal.
 """
 
@@ -34,7 +34,9 @@ def render(node: Node) -> str:
     if isinstance(node, CurrentDate):
         return "current_date"
     if isinstance(node, BoolOp):
-        return f" {node.op} ".join(_wrap(operand, _strength(node) + 1) for operand in node.operands)
+        # AND inside OR is parenthesised although it binds tighter: analysts read
+        # "a OR (b AND c)" right the first time, "a OR b AND c" not always.
+        return f" {node.op} ".join(_wrap(operand, _AND + 1) for operand in node.operands)
     if isinstance(node, Not):
         operand = render(node.operand)
         return f"NOT {operand}" if _strength(node.operand) >= _ATOM or isinstance(node.operand, Not) else f"NOT ({operand})"

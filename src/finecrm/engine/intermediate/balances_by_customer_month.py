@@ -13,10 +13,10 @@ PARTS = ("deposit", "time_deposit", "wealth", "fund", "insurance", "loan")
 
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     m, a = src["stg_account_month"], src["int_accounts_enriched"]
-    j = m.join(a.select("account_id", "customer_id", "category", "in_aum", "is_deposit", "annual_rate"),
+    j = m.join(a.select("account_id", "customer_id", "category", "aum_part", "in_aum", "is_deposit", "annual_rate"),
                "account_id")
     avg, end = j.avg_daily_balance, j.end_balance
-    aggs = {f"{part}_avg": ibis.ifelse(j.category == part, avg, 0.0).sum() for part in PARTS}
+    aggs = {f"{part}_avg": ibis.ifelse(j.aum_part == part, avg, 0.0).sum() for part in PARTS}
     aggs |= {
         "aum_avg": ibis.ifelse(j.in_aum, avg, 0.0).sum(),
         "aum_end": ibis.ifelse(j.in_aum, end, 0.0).sum(),

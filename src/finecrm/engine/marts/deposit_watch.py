@@ -1,6 +1,7 @@
 """deposit_watch and deposit_alerts — large depositors and abnormal drops of their deposits (存款异动).
 
-Large depositor: average daily deposits in the build month ≥ ``deposit_watch.large_depositor_min``.
+Large depositor: average daily deposits in any of the last three months (the build month included)
+≥ ``deposit_watch.large_depositor_min``.
 Rule ``deposit_drop``: on day d the customer's total deposit balance is at least ``drop_share`` below
 its average over the ``baseline_days`` before the ``within_days`` window that ends on d — a drop
 that happened within ``within_days``. An alert is raised on the first day of each such episode,
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Invariant, Model
+from finecrm.engine.model import BuildContext, Invariant, Model, add_months
 
 
 def _daily(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
@@ -41,10 +42,15 @@ def _daily(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
 
 
 def _large(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
-    cur = src["int_customer_current"]
-    deposits = cur.deposit_avg + cur.time_deposit_avg
-    return cur.filter(deposits >= ctx.settings.deposit_watch.large_depositor_min).select(
-        "customer_id", "kind", "branch_id", "grid_id", deposits_avg_month=deposits.round(2))
+    # Large in any of the last three months: a depositor who has just drained the account is exactly
+    # the one to keep watching.
+    cm = src["int_customer_months"]
+    recent = cm.filter(cm.month > ibis.date(add_months(ctx.as_of_month, -3)))
+    deposits = recent.deposit_avg + recent.time_deposit_avg
+    current = ibis.ifelse(recent.month == ibis.date(ctx.as_of_month), deposits, ibis.null("float64"))
+    large = recent.group_by(["customer_id", "kind", "branch_id", "grid_id"]).agg(
+        deposits_avg_max_3m=deposits.max().round(2), deposits_avg_month=current.max().round(2))
+    return large.filter(large.deposits_avg_max_3m >= ctx.settings.deposit_watch.large_depositor_min)
 
 
 def _params(ctx: BuildContext) -> str:
@@ -59,7 +65,7 @@ def build_alerts(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table
     a = d.filter(d.starts).join(large, "customer_id")
     drop = 1 - a.balance / a.baseline
     return a.select(
-        "customer_id", "kind", "branch_id", "grid_id", "deposits_avg_month",
+        "customer_id", "kind", "branch_id", "grid_id", "deposits_avg_month", "deposits_avg_max_3m",
         alert_date=a.date, rule=ibis.literal("deposit_drop"), params=ibis.literal(_params(ctx)),
         balance=a.balance.round(2), baseline=a.baseline.round(2), drop_share=drop.round(4),
         outflow_within=a.outflow_window.round(2), largest_outflow=a.largest_window.round(2),
@@ -89,14 +95,14 @@ def build_watch(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
 
 ALERTS = Model(
     "deposit_alerts", "mart",
-    ("stg_account_day", "stg_transactions", "int_accounts_enriched", "int_customer_current"), build_alerts,
+    ("stg_account_day", "stg_transactions", "int_accounts_enriched", "int_customer_months"), build_alerts,
     "One row per abnormal-drop episode of a large depositor: rule, parameters and evidence.",
     grain="customer per alert date", key=("customer_id", "alert_date"),
     invariants=(Invariant("a drop is a drop", lambda t: t.drop_share >= 0, "alerts only on falls"),),
 )
 WATCH = Model(
     "deposit_watch", "mart",
-    ("stg_account_day", "stg_transactions", "int_accounts_enriched", "int_customer_current"), build_watch,
+    ("stg_account_day", "stg_transactions", "int_accounts_enriched", "int_customer_months"), build_watch,
     "One row per large depositor: this month's average deposits, last balance against its baseline, alerts.",
     grain="large depositor", key=("customer_id",),
 )

@@ -1,0 +1,158 @@
+"""The checked rule tree as an Ibis expression over a table.
+
+Ibis, not SQL text, is the output: the backend (DuckDB, Spark) writes its own SQL with its own
+quoting, so a value in a rule is always a bound literal and never text pasted into a statement.
+A few choices make a rule mean the same on every engine:
+
+- ``a / b`` is ``a / nullif(b, 0)``: dividing by zero gives NULL (the row does not match) instead
+  of DuckDB's infinity or Spark's error;
+- ``date_diff('day', a, b)`` works on dates: timestamps are cut to their date first, so it counts
+  calendar days on both engines;
+- a date compared with a timestamp is taken as midnight of that date;
+- decimal literals carry their exact precision, so 0.000001 is not rounded away.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from .nodes import Arith, Between, BoolOp, Case, Col, Compare, CurrentDate, Func, InList, IsNull, Like, Lit, Neg, Node, Not
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def compile_rule(node: Node, table: ir.Table) -> ir.Value:
+    """Translate a checked tree into an Ibis value expression over ``table``."""
+    return _Compiler(table).value(node)
+
+
+class _Compiler:
+    def __init__(self, table: ir.Table) -> None:
+        self.table = table
+
+    def value(self, node: Node) -> Any:
+        if isinstance(node, Col):
+            return self.table[node.name]
+        if isinstance(node, Lit):
+            return _literal(node)
+        if isinstance(node, CurrentDate):
+            return ibis.today()
+        if isinstance(node, BoolOp):
+            combine = operator.and_ if node.op == "AND" else operator.or_
+            return _balanced([self.value(operand) for operand in node.operands], combine)
+        if isinstance(node, Not):
+            return ~self.value(node.operand)
+        if isinstance(node, Compare):
+            left, right = self.aligned([node.left, node.right])
+            return _COMPARE[node.op](left, right)
+        if isinstance(node, IsNull):
+            operand = self.value(node.operand)
+            return operand.notnull() if node.negated else operand.isnull()
+        if isinstance(node, InList):
+            operand, *values = self.aligned([node.operand, *node.values])
+            return operand.notin(values) if node.negated else operand.isin(values)
+        if isinstance(node, Between):
+            operand, low, high = self.aligned([node.operand, node.low, node.high])
+            result = operand.between(low, high)
+            return ~result if node.negated else result
+        if isinstance(node, Like):
+            operand, pattern = self.value(node.operand), self.value(node.pattern)
+            result = operand.ilike(pattern) if node.case_insensitive else operand.like(pattern)
+            return ~result if node.negated else result
+        if isinstance(node, Arith):
+            left, right = self.value(node.left), self.value(node.right)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            return left / right.nullif(0)
+        if isinstance(node, Neg):
+            return -self.value(node.operand)
+        if isinstance(node, Case):
+            parts = self.aligned([part for pair in node.whens for part in pair]
+                                 + ([node.default] if node.default is not None else []))
+            # Conditions are booleans; aligning only ever touches dates and timestamps.
+            pairs = [(parts[i], parts[i + 1]) for i in range(0, 2 * len(node.whens), 2)]
+            default = parts[-1] if node.default is not None else None
+            return ibis.cases(*pairs, else_=default)
+        if isinstance(node, Func):
+            return self.function(node)
+        raise TypeError(f"not a rule node: {node!r}")
+
+    def aligned(self, nodes: Sequence[Node]) -> list[Any]:
+        """Compile values that meet each other; when dates meet timestamps, dates become timestamps."""
+        families = {node.family for node in nodes}
+        to_timestamp = "timestamp" in families and "date" in families
+        out = []
+        for node in nodes:
+            if to_timestamp and node.family == "date":
+                if isinstance(node, Lit) and isinstance(node.value, datetime.date):
+                    out.append(ibis.literal(datetime.datetime.combine(node.value, datetime.time()), type="timestamp"))
+                else:
+                    out.append(self.value(node).cast("timestamp"))
+            else:
+                out.append(self.value(node))
+        return out
+
+    def function(self, node: Func) -> Any:
+        name = node.name
+        if name == "date_diff":
+            start, end = (self.as_date(arg) for arg in node.args)
+            return end.delta(start, unit="day")
+        if name in ("coalesce", "least", "greatest"):
+            args = self.aligned(node.args)
+            return {"coalesce": ibis.coalesce, "least": ibis.least, "greatest": ibis.greatest}[name](*args)
+        arg = self.value(node.args[0])
+        if name == "round":
+            digits = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], Lit) else 0
+            return arg.round(digits)
+        method = {"abs": "abs", "lower": "lower", "upper": "upper", "length": "length", "trim": "strip",
+                  "year": "year", "month": "month", "day": "day"}[name]
+        return getattr(arg, method)()
+
+    def as_date(self, node: Node) -> Any:
+        if node.family == "timestamp":
+            return self.value(node).date()
+        return self.value(node)
+
+
+def _literal(node: Lit) -> Any:
+    value = node.value
+    if value is None:
+        return ibis.null()
+    if isinstance(value, bool):
+        return ibis.literal(value, type="boolean")
+    if isinstance(value, int):
+        return ibis.literal(value, type="int64")
+    if isinstance(value, Decimal):
+        _, digits, exponent = value.as_tuple()
+        scale = max(-int(exponent), 0)
+        precision = max(len(digits), scale + 1)
+        return ibis.literal(value, type=dt.Decimal(precision=precision, scale=scale))
+    if isinstance(value, datetime.datetime):
+        return ibis.literal(value, type="timestamp")
+    if isinstance(value, datetime.date):
+        return ibis.literal(value, type="date")
+    return ibis.literal(value, type="string")
+
+
+def _balanced(values: list[Any], combine: Callable[[Any, Any], Any]) -> Any:
+    """Combine many operands as a balanced tree: a long OR list must not nest hundreds deep."""
+    while len(values) > 1:
+        paired = [combine(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
+        if len(values) % 2:
+            paired.append(values[-1])
+        values = paired
+    return values[0]

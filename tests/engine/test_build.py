@@ -1,0 +1,100 @@
+"""A full build on a generated bank: checks, the generator's truth recovered, snapshots behave."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from finecrm.engine import snapshots
+from finecrm.engine.registry import MARTS
+from finecrm.services.snapshot_queries import QueryError, run_sql
+
+from .conftest import mart
+
+TIER_NAMES = {"private_banking": "私行", "wealth": "财富", "vip": "贵宾", "mass": "大众",
+              "corp_strategic": "战略客户", "corp_core": "重点客户", "corp_growth": "成长客户", "corp_basic": "基础客户"}
+
+
+def truth(bank_dir, name: str):
+    path = bank_dir / "_truth" / name
+    pattern = f"{path}/*.parquet" if path.is_dir() else f"{path}.parquet"
+    return duckdb.sql(f"SELECT * FROM read_parquet('{pattern}')")
+
+
+def test_every_mart_is_built_and_passes_its_checks(built):
+    ws, manifest = built
+    assert manifest["checks_passed"] is True
+    assert set(manifest["marts"]) == {m.name for m in MARTS}
+    for name, m in manifest["marts"].items():
+        assert m["checks"], f"{name} declares no checks"
+        assert all(c["passed"] for c in m["checks"]), name
+    assert manifest["marts"]["customer_360"]["rows"] > 2900  # customers opened by the build date
+    assert snapshots.published(ws.snapshots) == manifest["build_id"]
+
+
+def test_generated_tiers_are_recovered(built, bank_dir):
+    ws, manifest = built
+    c360 = mart(ws, manifest["build_id"], "customer_360")  # noqa: F841 (used in SQL)
+    t = truth(bank_dir, "customers")  # noqa: F841
+    rows = duckdb.sql("SELECT t.aum_tier, c.tier FROM t JOIN c360 c USING (customer_id)").fetchall()
+    assert len(rows) > 2900
+    agree = sum(TIER_NAMES[a] == b for a, b in rows)
+    assert agree == len(rows), f"{len(rows) - agree} customers in another tier than generated"
+
+
+def test_injected_deposit_outflows_are_alerted(built, bank_dir):
+    ws, manifest = built
+    alerts = {r[0] for r in mart(ws, manifest["build_id"], "deposit_alerts").project("customer_id").fetchall()}
+    t = truth(bank_dir, "deposit_watch")
+    abnormal = {r[0] for r in t.filter("is_abnormal").project("customer_id").fetchall()}
+    assert abnormal, "the generator injected no abnormal outflow"
+    recall = len(abnormal & alerts) / len(abnormal)
+    precision = len(abnormal & alerts) / max(len(alerts), 1)
+    print(f"deposit_watch recall {recall:.2f}, precision {precision:.2f} ({len(alerts)} alerts)")
+    assert recall >= 0.9
+    # every alert names its rule, parameters and evidence
+    for rule, params, evidence in mart(ws, manifest["build_id"], "deposit_alerts").project(
+            "rule, params, evidence").fetchall():
+        assert rule == "deposit_drop" and "drop_share=0.3" in params and "baseline" in evidence
+
+
+def test_pareto_curve_is_heavy_tailed(built):
+    ws, manifest = built
+    v = mart(ws, manifest["build_id"], "customer_value")
+    top20 = v.filter("aum_customer_share <= 0.2").aggregate("max(cum_aum_share)").fetchall()[0][0]
+    assert 0.6 < top20 < 0.98
+    ranks = v.order("contribution_rank").project("contribution").fetchall()
+    assert all(a[0] >= b[0] for a, b in zip(ranks, ranks[1:], strict=False)), "rank 1 = highest contribution"
+
+
+def test_segments_are_labelled_and_explained(built):
+    ws, manifest = built
+    seg = mart(ws, manifest["build_id"], "customer_segment")
+    labels = {r[0] for r in seg.project("segment").distinct().fetchall()}
+    assert {"steady", "growth", "consumer"} <= labels
+    assert seg.filter("segment_reason = ''").aggregate("count(*)").fetchall()[0][0] == 0
+    model = manifest["artifacts"]["segments"]
+    assert len(model["centroids"]) == 4 and model["sample_rows"] > 100
+
+
+def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):
+    ws, _ = built
+    res = run_sql(ws, "SELECT count(*) AS n FROM customer_360")
+    assert res["columns"] == ["n"] and res["rows"][0][0] > 2900
+    res = run_sql(ws, "SELECT customer_id FROM customer_360 ORDER BY 1", limit=5)
+    assert len(res["rows"]) == 5 and res["truncated"]
+    for bad in (
+        f"COPY customer_360 TO '{tmp_path / 'x.csv'}'",
+        "CREATE TABLE x AS SELECT 1",
+        "ATTACH '/tmp/other.duckdb' AS o",
+        "INSTALL httpfs",
+        "SET enable_external_access = true",
+        "SELECT 1; DROP VIEW customer_360",
+    ):
+        with pytest.raises(QueryError):
+            run_sql(ws, bad)
+    with pytest.raises(QueryError, match="disabled by configuration"):
+        run_sql(ws, "SELECT * FROM read_csv('/etc/passwd')")
+    with pytest.raises(QueryError, match="disabled by configuration"):
+        run_sql(ws, f"SELECT * FROM read_parquet('{ws.raw}/customers/data.parquet')")
+    assert not (tmp_path / "x.csv").exists()
