@@ -34,6 +34,15 @@ def test_short_window_mid_month_as_of(tmp_path: Path) -> None:
     assert set(cases.column("typology").to_pylist()) >= {"cycle", "insider_ebanking", "dormant_reactivation"}
 
 
+def test_one_month_window(tmp_path: Path) -> None:
+    rows = generate(tmp_path, customers=300, months=1, seed=8)
+    assert contract_violations(tmp_path, "parquet", dt.date(2026, 9, 30)) == []
+    assert rows["campaign_responses"] > 0 and rows["transactions"] > 0
+    typologies = set(pq.read_table(tmp_path / "_truth" / "cases.parquet").column("typology").to_pylist())
+    # an abnormal outflow needs 30 days of balances before it: not possible in a 30-day window
+    assert "abnormal_outflow" not in typologies and "insider_ebanking" in typologies
+
+
 def test_long_window_shows_a_full_year_of_silence(tmp_path: Path) -> None:
     generate(tmp_path, customers=300, months=14, seed=2)
     cases = pq.read_table(tmp_path / "_truth" / "cases.parquet").to_pylist()

@@ -188,14 +188,14 @@ class _Checker:
     # -- values ------------------------------------------------------------------------------
 
     def _column(self, e: exp.Expression, depth: int) -> Node:
+        if isinstance(e.this, exp.Star):
+            raise self._star(e)
         if any(e.args.get(part) for part in ("table", "db", "catalog")):
             raise self._error(
                 "只能直接写列名 / only bare column names are allowed, not table-qualified ones",
                 e, hint=f"write {e.name!r} without the table, e.g. age, not t.age",
             )
         ident = e.this
-        if isinstance(ident, exp.Star):
-            raise self._star(e)
         if not isinstance(ident, exp.Identifier):
             raise self._refusal(ident)
         self._expect_args(e, {"this"}, "column")
@@ -654,8 +654,13 @@ class _Checker:
         if isinstance(e, exp.If) or (isinstance(e, exp.Anonymous) and str(e.name).lower() in ("if", "iff", "iif")):
             return self._error("不允许 if() 函数 / if() is not allowed", e,
                                hint="use CASE WHEN … THEN … ELSE … END")
-        if isinstance(e, exp.Func):
+        if isinstance(e, exp.Func) and (isinstance(e, exp.Anonymous) or "start" in e.meta):
             return self._function_refusal(e)
+        # Function nodes without a position of their own come from operator syntax (a ^ b, a ~ b).
+        if isinstance(e, exp.Func):
+            return self._error(
+                "不允许的运算符 / this operator is not allowed", e, hint=f"operators allowed: {OPERATORS_ALLOWED}"
+            )
         if isinstance(e, exp.Binary | exp.Unary | exp.Predicate | exp.Escape):
             return self._error(
                 "不允许的运算符 / this operator is not allowed", e, hint=f"operators allowed: {OPERATORS_ALLOWED}"

@@ -26,6 +26,9 @@ import ibis.expr.types as ir
 
 from .nodes import Arith, Between, BoolOp, Case, Col, Compare, CurrentDate, Func, InList, IsNull, Like, Lit, Neg, Node, Not
 
+# The widest decimal DuckDB and Spark both hold.
+_MAX_PRECISION = 38
+
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
@@ -70,7 +73,7 @@ class _Compiler:
             result = operand.ilike(pattern) if node.case_insensitive else operand.like(pattern)
             return ~result if node.negated else result
         if isinstance(node, Arith):
-            left, right = self.value(node.left), self.value(node.right)
+            left, right = self.aligned([node.left, node.right])
             if node.op == "+":
                 return left + right
             if node.op == "-":
@@ -81,18 +84,22 @@ class _Compiler:
         if isinstance(node, Neg):
             return -self.value(node.operand)
         if isinstance(node, Case):
-            parts = self.aligned([part for pair in node.whens for part in pair]
-                                 + ([node.default] if node.default is not None else []))
-            # Conditions are booleans; aligning only ever touches dates and timestamps.
-            pairs = [(parts[i], parts[i + 1]) for i in range(0, 2 * len(node.whens), 2)]
-            default = parts[-1] if node.default is not None else None
-            return ibis.cases(*pairs, else_=default)
+            conditions = [self.value(condition) for condition, _ in node.whens]
+            results = self.aligned([result for _, result in node.whens]
+                                   + ([node.default] if node.default is not None else []))
+            default = results.pop() if node.default is not None else None
+            return ibis.cases(*zip(conditions, results, strict=True), else_=default)
         if isinstance(node, Func):
             return self.function(node)
         raise TypeError(f"not a rule node: {node!r}")
 
     def aligned(self, nodes: Sequence[Node]) -> list[Any]:
-        """Compile values that meet each other; when dates meet timestamps, dates become timestamps."""
+        """Compile values that meet each other (compared, combined, chosen among) to one type.
+
+        When dates meet timestamps, dates become timestamps. When decimals of different precision
+        meet, all become one decimal wide enough for each: Ibis refuses to compare or add, say,
+        DECIMAL(18,2) money with a DECIMAL(9,6) rate, and SQL would widen them the same way.
+        """
         families = {node.family for node in nodes}
         to_timestamp = "timestamp" in families and "date" in families
         out = []
@@ -104,6 +111,10 @@ class _Compiler:
                     out.append(self.value(node).cast("timestamp"))
             else:
                 out.append(self.value(node))
+        decimals = {value.type() for value in out if value.type().is_decimal()}
+        if len(decimals) > 1:
+            common = _common_decimal(decimals)
+            out = [value.cast(common) if value.type().is_decimal() else value for value in out]
         return out
 
     def function(self, node: Func) -> Any:
@@ -146,6 +157,13 @@ def _literal(node: Lit) -> Any:
     if isinstance(value, datetime.date):
         return ibis.literal(value, type="date")
     return ibis.literal(value, type="string")
+
+
+def _common_decimal(types: set[dt.DataType]) -> dt.Decimal:
+    decimals = [t for t in types if isinstance(t, dt.Decimal)]
+    scale = max(t.scale or 0 for t in decimals)
+    whole = max((t.precision or 38) - (t.scale or 0) for t in decimals)
+    return dt.Decimal(precision=min(whole + scale, _MAX_PRECISION), scale=scale)
 
 
 def _balanced(values: list[Any], combine: Callable[[Any, Any], Any]) -> Any:

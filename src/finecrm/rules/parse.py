@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Container
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -40,7 +39,7 @@ TOO_DEEP = f"规则嵌套过深 / the rule is nested too deeply (more than {MAX_
 TOO_DEEP_HINT = "split it into simpler conditions joined by AND / OR"
 
 
-def parse_sql(text: str, columns: Container[str]) -> exp.Expression:
+def parse_sql(text: str) -> exp.Expression:
     """Parse ``text`` as one DuckDB-dialect expression, or raise :class:`RuleError`."""
     if not isinstance(text, str):
         raise RuleError(f"规则必须是文本 / a rule must be text, got {type(text).__name__}")
@@ -52,7 +51,7 @@ def parse_sql(text: str, columns: Container[str]) -> exp.Expression:
             hint="split it into several rules or use IN (…) instead of long OR chains",
         )
     tokens = _tokenize(text)
-    _check_tokens(text, tokens, columns)
+    _check_tokens(text, tokens)
     return _parse_tokens(text, tokens)
 
 
@@ -66,7 +65,7 @@ def _tokenize(text: str) -> list[Token]:
         ) from error
 
 
-def _check_tokens(text: str, tokens: list[Token], columns: Container[str]) -> None:
+def _check_tokens(text: str, tokens: list[Token]) -> None:
     if not tokens:
         # Only whitespace was ruled out above, so the text was nothing but a comment.
         raise RuleError(
@@ -74,7 +73,9 @@ def _check_tokens(text: str, tokens: list[Token], columns: Container[str]) -> No
             hint="put explanations in the rule's description instead",
         )
     first = tokens[0]
-    if first.text.upper() in STATEMENT_WORDS and first.text not in columns:
+    # A quoted "select" is a column name; a bare SELECT starts a statement whatever the columns are
+    # (the parser would read it so), and a column of that name must be written in double quotes.
+    if first.token_type != TokenType.IDENTIFIER and first.text.upper() in STATEMENT_WORDS:
         raise RuleError(
             "规则只能是条件，不能是 SQL 语句 / a rule is a condition, not a SQL statement",
             fragment=first.text.upper(),

@@ -62,7 +62,7 @@ def parse_rule(text: str, columns: Mapping[str, str]) -> Rule:
     ``ValueError`` when ``columns`` itself is malformed (a programming error, not the user's).
     """
     _check_columns(columns)
-    tree = check_tree(parse_sql(text, columns), text, columns)
+    tree = check_tree(parse_sql(text), text, columns)
     return Rule(text=text, normalized=render(tree), columns=columns_of(tree), tree=tree)
 
 

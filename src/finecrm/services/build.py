@@ -20,6 +20,11 @@ def fit_segments_hook(clusters: int, seed: int) -> Any:
         x = np.column_stack([np.asarray(sample.column(f).to_numpy(zero_copy_only=False), dtype=float)
                              for f in FEATURES])
         x = np.nan_to_num(x)
+        if len(x) < clusters * 5:
+            # Too few customers to cluster (a tiny bank or a test): one segment, said plainly.
+            return {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "std": [1.0] * len(FEATURES),
+                    "centroids": [[0.0] * len(FEATURES)], "labels": ["balanced"],
+                    "reasons": ["客户太少，未分群 / too few customers to segment"], "sample_rows": int(len(x))}
         model = BehaviourSegments(clusters=clusters, seed=seed).fit(x)
         out = model.to_dict()
         out["sample_rows"] = int(len(x))

@@ -55,7 +55,8 @@ class Campaign:
 def contact_day(cal: Calendar) -> int:
     """About six months before as_of, kept inside the window and at least 60 days before as_of."""
     target = cal.as_of_day - 182
-    return int(min(max(target, cal.window_start + 5), cal.as_of_day - 60))
+    day = min(max(target, cal.window_start + 5), cal.as_of_day - 60)
+    return int(max(day, cal.window_start))  # a one-month window: at its start
 
 
 def run(rng: np.random.Generator, cust: Customers, acc: Accounts, sg: Signups, org: Org, cal: Calendar) -> Campaign:

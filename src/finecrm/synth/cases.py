@@ -164,7 +164,9 @@ def plan(rng: np.random.Generator, cust: Customers, cal: Calendar, counts: dict[
         shape(c, 60_000, 150_000, 900)
         d = int(rng.integers(dstart + 5, as_of - 12))
         new_case("insider_ebanking", list(c), d, d)
-    for _ in range(counts.get("abnormal_outflow", 0)):
+    # an outflow needs 30 days of balances before it and 7 after inside the daily window
+    outflows = counts.get("abnormal_outflow", 0) if as_of - 8 > dstart + 35 else 0
+    for _ in range(outflows):
         c = pick(old_enough, 1)
         shape(c, 900_000, 6_000_000, 400)
         if cust.corporate[c[0]]:

@@ -194,7 +194,7 @@ Typology details: fan-in/out: 15–40 inbound transfers of 1,500–9,900 from di
 
 Insider case (insider_ebanking): an operations manager (营业经理) of an outlet that is not the customer's registers mobile banking in an elderly customer's name (signups.operator_id = that staff, signups.branch_id = the staff's outlet), opens a debit card for the customer (accounts.operator_id = that staff), the next day moves the customer's whole time deposit to the card through mobile banking (the time deposit is closed) and drains the card at ATMs (≤ 20,000 a day) over the following days. params name the staff's and the customer's branch.
 
-Abnormal outflow (abnormal_outflow): a large depositor moves 38–75 % of its deposits out in 1–3 transfers within 3 days; the daily balances in account_day show it.
+Abnormal outflow (abnormal_outflow): a large depositor moves 38–75 % of its deposits out in 1–3 transfers within 3 days; the daily balances in account_day show it. It needs 30 days of daily balances before the drop, so a one-month window (months = 1) has none.
 
 ## case_transactions (one row per transaction of a case)
 case_id, txn_id (transactions.txn_id), account_id, direction, amount.
