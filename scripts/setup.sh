@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 apt_needed=()
 # A real PostgreSQL server for the database tests (started and stopped by the tests themselves).
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then apt_needed+=(postgresql); fi
+# Java 17 for the Spark engine (pyspark runs a local JVM).
+if ! command -v java >/dev/null; then apt_needed+=(openjdk-17-jre-headless); fi
 
 if [ ${#apt_needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

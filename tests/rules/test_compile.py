@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from finecrm.rules import RuleError, parse_rule
@@ -64,3 +66,56 @@ def test_sql_sent_to_the_engine_binds_values_it_does_not_paste_them(customers):
     # The value arrives as one properly quoted literal, quote doubled, inside the WHERE clause.
     assert "'x'' OR 1=1 --'" in sql
     assert sql.count("WHERE") == 1
+
+
+def test_columns_from_schema_gives_the_types_a_rule_can_use(duckdb_con, customers):
+    from finecrm.rules import columns_from_schema
+
+    assert columns_from_schema(customers) == COLUMNS
+    other = duckdb_con.create_table(
+        "mixed", schema={"tags": "array<string>", "amount": "decimal(18, 2)", "n": "int32"}, overwrite=True
+    )
+    assert columns_from_schema(other.schema()) == {"amount": "decimal", "n": "int"}
+
+
+def test_contract_type_names_are_accepted(duckdb_con):
+    import datetime as dt
+
+    import pyarrow as pa
+
+    table = duckdb_con.create_table(
+        "contract_like",
+        pa.table({
+            "id": pa.array([1, 2, 3]),
+            "balance": pa.array([Decimal("10.00"), Decimal("99.99"), None], pa.decimal128(18, 2)),
+            "rate": pa.array([Decimal("0.035000"), Decimal("0.021000"), Decimal("0.050000")], pa.decimal128(9, 6)),
+            "month": pa.array([dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]),
+        }),
+        overwrite=True,
+    )
+    rule = parse_rule(
+        "balance * rate > 0.3 OR (month >= '2026-03-01' AND rate > balance)",
+        {"id": "int", "balance": "money", "rate": "rate", "month": "month"},
+    )
+    # 10.00 * 0.035 = 0.35 > 0.3; 99.99 * 0.021 = 2.09979 > 0.3; row 3: NULL balance, so neither side is true.
+    assert set(rule.filter(table).id.to_pyarrow().to_pylist()) == {1, 2}
+
+
+def test_decimals_of_different_precision_meet(duckdb_con):
+    import pyarrow as pa
+
+    table = duckdb_con.create_table(
+        "decimals",
+        pa.table({
+            "id": pa.array([1, 2, 3]),
+            "money": pa.array([Decimal("0.01"), Decimal("5.00"), Decimal("7.00")], pa.decimal128(18, 2)),
+            "rate": pa.array([Decimal("0.000001"), Decimal("5.000001"), Decimal("6.999999")], pa.decimal128(9, 6)),
+        }),
+        overwrite=True,
+    )
+    columns = {"id": "int", "money": "decimal", "rate": "decimal"}
+    ids = lambda text: set(parse_rule(text, columns).filter(table).id.to_pyarrow().to_pylist())  # noqa: E731
+    assert ids("rate < money") == {1, 3}
+    assert ids("rate > 0.000001") == {2, 3}  # exact: the literal keeps its six places
+    assert ids("coalesce(rate, money) = rate AND greatest(rate, money) = money") == {1, 3}
+    assert ids("money - rate BETWEEN 0.000001 AND 0.0099999") == {1, 3}

@@ -61,6 +61,20 @@ class Model:
     materialize: bool = False
 
 
+def int_sum(x: Any) -> Any:
+    """Sum of an integer column as BIGINT on every backend.
+
+    DuckDB sums BIGINT into HUGEINT (written to Parquet as DOUBLE) and ibis drops a cast it thinks is
+    a no-op, so the sum goes through float64 (exact for counts below 2**53) and back.
+    """
+    return x.cast("float64").sum().cast("int64")
+
+
+def count_if(cond: Any) -> Any:
+    """How many rows satisfy ``cond`` (BIGINT on every backend)."""
+    return int_sum(cond.cast("int64"))
+
+
 def add_months(day: date, months: int) -> date:
     """The first day of the month ``months`` after (or before, if negative) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
@@ -68,5 +82,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def months_between(later: Any, earlier: Any) -> Any:
-    """Whole calendar months from ``earlier`` to ``later`` (both dates)."""
-    return (later.year() * 12 + later.month()) - (earlier.year() * 12 + earlier.month())
+    """Whole calendar months from ``earlier`` to ``later`` (both dates), BIGINT on every backend.
+
+    (Spark's year()/month() are INT and ibis drops an int64 cast it deems a no-op: hence the detour.)
+    """
+    months = (later.year() * 12 + later.month()) - (earlier.year() * 12 + earlier.month())
+    return months.cast("float64").cast("int64")

@@ -30,7 +30,10 @@ def load_sources(con: Any, raw: Path) -> tuple[dict[str, ibis.Table], dict[str, 
         paths = stored_files(raw, t)
         files[t.name] = len(paths)
         if paths:
-            tbl = con.read_parquet([str(p) for p in paths], table_name=f"src_{t.name}")
+            # Spark reads a folder (and takes period=… sub-folders as a column, dropped below);
+            # DuckDB gets the exact file list.
+            where = str(raw / t.name) if con.name == "pyspark" else [str(p) for p in paths]
+            tbl = con.read_parquet(where, table_name=f"src_{t.name}")
             # Hive-style folder names must not add columns: keep exactly the contract's.
             tables[t.name] = tbl.select(*t.column_names)
         else:

@@ -65,14 +65,20 @@ _TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?
 _DATE_TYPES = {exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMP: "timestamp",
                exp.DataType.Type.TIMESTAMPNTZ: "timestamp"}
 
-_STATEMENT_CLASSES: tuple[type[exp.Expression], ...] = (exp.DDL, exp.DML, exp.Command) + tuple(
-    getattr(exp, name)
-    for name in (
-        "Alter", "Analyze", "Attach", "Cache", "Commit", "Copy", "Create", "Describe", "Detach", "Drop", "Export",
-        "Grant", "Install", "Kill", "LoadData", "Merge", "Pragma", "Refresh", "Revoke", "Rollback", "Set", "Show",
-        "Summarize", "Transaction", "TruncateTable", "Uncache", "Use",
-    )
-    if hasattr(exp, name)
+# Looked up by name: not every sqlglot release has every class, and a missing one must not break import.
+_STATEMENT_CLASSES: tuple[type[exp.Expression], ...] = (
+    exp.DDL,
+    exp.DML,
+    exp.Command,
+    *(
+        getattr(exp, name)
+        for name in (
+            "Alter", "Analyze", "Attach", "Cache", "Commit", "Copy", "Create", "Describe", "Detach", "Drop",
+            "Export", "Grant", "Install", "Kill", "LoadData", "Merge", "Pragma", "Refresh", "Revoke", "Rollback",
+            "Set", "Show", "Summarize", "Transaction", "TruncateTable", "Uncache", "Use",
+        )
+        if hasattr(exp, name)
+    ),
 )
 _LIST_CLASSES: tuple[type[exp.Expression], ...] = tuple(
     getattr(exp, name)

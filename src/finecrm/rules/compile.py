@@ -24,7 +24,23 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from .nodes import Arith, Between, BoolOp, Case, Col, Compare, CurrentDate, Func, InList, IsNull, Like, Lit, Neg, Node, Not
+from .nodes import (
+    Arith,
+    Between,
+    BoolOp,
+    Case,
+    Col,
+    Compare,
+    CurrentDate,
+    Func,
+    InList,
+    IsNull,
+    Like,
+    Lit,
+    Neg,
+    Node,
+    Not,
+)
 
 # The widest decimal DuckDB and Spark both hold.
 _MAX_PRECISION = 38
@@ -74,13 +90,14 @@ class _Compiler:
             return ~result if node.negated else result
         if isinstance(node, Arith):
             left, right = self.aligned([node.left, node.right])
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            return left / right.nullif(0)
+            if node.op == "/":
+                return left / right.nullif(0)
+            result = {"+": operator.add, "-": operator.sub, "*": operator.mul}[node.op](left, right)
+            exact = _exact_result(node.op, left.type(), right.type())
+            # Ibis types DECIMAL(18,2) * DECIMAL(18,2) as DECIMAL(18,2); the engines compute the
+            # product as DECIMAL(36,4). Casting to the true type costs nothing and keeps a later
+            # comparison (which may cast to a common type) from rounding the product.
+            return result.cast(exact) if exact is not None else result
         if isinstance(node, Neg):
             return -self.value(node.operand)
         if isinstance(node, Case):
@@ -111,10 +128,17 @@ class _Compiler:
                     out.append(self.value(node).cast("timestamp"))
             else:
                 out.append(self.value(node))
-        decimals = {value.type() for value in out if value.type().is_decimal()}
-        if len(decimals) > 1:
-            common = _common_decimal(decimals)
-            out = [value.cast(common) if value.type().is_decimal() else value for value in out]
+        types = [value.type() for value in out]
+        if any(t.is_decimal() for t in types):
+            if any(t.is_floating() for t in types):
+                # As in SQL, a decimal meeting a double becomes a double.
+                out = [v.cast("float64") if t.is_decimal() else v for v, t in zip(out, types, strict=True)]
+            else:
+                exact = [t for t in types if t.is_decimal() or t.is_integer()]
+                if len(set(exact)) > 1:
+                    common = _common_decimal(exact)
+                    out = [v.cast(common) if t.is_decimal() or t.is_integer() else v
+                           for v, t in zip(out, types, strict=True)]
         return out
 
     def function(self, node: Func) -> Any:
@@ -159,11 +183,33 @@ def _literal(node: Lit) -> Any:
     return ibis.literal(value, type="string")
 
 
-def _common_decimal(types: set[dt.DataType]) -> dt.Decimal:
-    decimals = [t for t in types if isinstance(t, dt.Decimal)]
-    scale = max(t.scale or 0 for t in decimals)
-    whole = max((t.precision or 38) - (t.scale or 0) for t in decimals)
-    return dt.Decimal(precision=min(whole + scale, _MAX_PRECISION), scale=scale)
+def _as_decimal(dtype: dt.DataType) -> tuple[int, int]:
+    """(precision, scale) of an exact numeric type; an integer is a decimal without places."""
+    if isinstance(dtype, dt.Decimal):
+        return (dtype.precision or _MAX_PRECISION, dtype.scale or 0)
+    return ({1: 3, 2: 5, 4: 10}.get(dtype.nbytes, 20), 0)
+
+
+def _common_decimal(types: list[dt.DataType]) -> dt.Decimal:
+    """The narrowest decimal that holds every value of each type, as SQL widens them."""
+    pairs = [_as_decimal(t) for t in types]
+    scale = max(s for _, s in pairs)
+    whole = max(p - s for p, s in pairs)
+    return dt.Decimal(precision=min(whole + scale, _MAX_PRECISION), scale=min(scale, _MAX_PRECISION - 1))
+
+
+def _exact_result(op: str, left: dt.DataType, right: dt.DataType) -> dt.Decimal | None:
+    """The type SQL gives + - * of two decimals (DuckDB and Spark agree), capped at 38 digits."""
+    if not (left.is_decimal() and right.is_decimal()):
+        return None
+    (p1, s1), (p2, s2) = _as_decimal(left), _as_decimal(right)
+    if op == "*":
+        scale, precision = s1 + s2, p1 + p2
+    else:
+        scale = max(s1, s2)
+        precision = max(p1 - s1, p2 - s2) + scale + 1
+    precision = min(precision, _MAX_PRECISION)
+    return dt.Decimal(precision=precision, scale=min(scale, precision - 1))
 
 
 def _balanced(values: list[Any], combine: Callable[[Any, Any], Any]) -> Any:

@@ -16,7 +16,23 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from .nodes import Arith, Between, BoolOp, Case, Col, Compare, CurrentDate, Func, InList, IsNull, Like, Lit, Neg, Node, Not
+from .nodes import (
+    Arith,
+    Between,
+    BoolOp,
+    Case,
+    Col,
+    Compare,
+    CurrentDate,
+    Func,
+    InList,
+    IsNull,
+    Like,
+    Lit,
+    Neg,
+    Node,
+    Not,
+)
 
 # Binding strength, loosest first. Predicates (comparisons, IN, LIKE, BETWEEN, IS NULL) share one
 # level and are always parenthesised when nested in each other, which reads the same in every SQL

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Model
+from finecrm.engine.model import BuildContext, Model, count_if
 
 
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
@@ -14,9 +14,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     j = t.join(a.select("account_id", "customer_id"), "account_id")
     out = j.direction == "out"
     return j.group_by(["customer_id", "month"]).agg(
-        txn_all=j.count(),
-        txn_ci=j.customer_initiated.cast("int64").sum(),
-        txn_off_counter=j.off_counter.cast("int64").sum(),
+        txn_all=j.count().cast("int64"),
+        txn_ci=count_if(j.customer_initiated),
+        txn_off_counter=count_if(j.off_counter),
         amount_in=ibis.ifelse(out, 0.0, j.amount).sum(),
         amount_out=ibis.ifelse(out, j.amount, 0.0).sum(),
         consumption_out=ibis.ifelse(out & (j.kind == "consumption"), j.amount, 0.0).sum(),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Model
+from finecrm.engine.model import BuildContext, Model, count_if
 
 CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
 
@@ -21,15 +21,16 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     ci = j.customer_initiated
     out = j.direction == "out"
     aggs = {
-        "txn_ci_30d": (ci & d30).cast("int64").sum(),
-        "txn_ci_90d": (ci & d90).cast("int64").sum(),
-        "txn_off_counter_90d": (j.off_counter & d90).cast("int64").sum(),
+        "txn_ci_30d": count_if(ci & d30),
+        "txn_ci_90d": count_if(ci & d90),
+        "txn_off_counter_90d": count_if(j.off_counter & d90),
         "last_ci_date": ibis.ifelse(ci, j.day, ibis.null("date")).max(),
         "out_90d": ibis.ifelse(out & d90, j.amount, 0.0).sum(),
         "consumption_90d": ibis.ifelse(out & d90 & (j.kind == "consumption"), j.amount, 0.0).sum(),
         "fees_12m": ibis.ifelse(out & d365 & (j.kind == "fee"), j.amount, 0.0).sum(),
     }
-    aggs |= {f"txn_{ch}_90d": (ci & d90 & (j.channel == ch)).cast("int64").sum() for ch in CHANNELS}
+    aggs |= {f"txn_{ch}_90d": count_if(ci & d90 & (j.channel == ch))
+              for ch in CHANNELS}
     return j.group_by("customer_id").agg(**aggs)
 
 

@@ -15,15 +15,16 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     t = cur.select("customer_id", "kind", "branch_id", "contribution", "contribution_deposits",
                    "contribution_loans", "contribution_intermediary", "contribution_fees", "aum_avg")
     everyone = ibis.window()
-    # Ties break on customer_id so ranks (and the curve) are the same on every backend.
+    # Ties break on customer_id so ranks (and the curve) are the same on every backend. The detour
+    # through float64 makes the rank BIGINT on Spark too (its row_number is INT; ibis drops a no-op cast).
     by_value = ibis.window(order_by=[ibis.desc(t.contribution), t.customer_id])
     by_aum = ibis.window(order_by=[ibis.desc(t.aum_avg), t.customer_id])
     n = t.count().over(everyone)
     positive = ibis.greatest(t.contribution, 0.0)
     aum_pos = ibis.greatest(t.aum_avg, 0.0)
     t = t.mutate(
-        contribution_rank=ibis.row_number().over(by_value) + 1,
-        aum_rank=ibis.row_number().over(by_aum) + 1,
+        contribution_rank=ibis.row_number().over(by_value).cast("float64").cast("int64") + 1,
+        aum_rank=ibis.row_number().over(by_aum).cast("float64").cast("int64") + 1,
         customers=n,
         cum_contribution=positive.sum().over(ibis.window(order_by=[ibis.desc(t.contribution), t.customer_id],
                                                          preceding=None, following=0)),

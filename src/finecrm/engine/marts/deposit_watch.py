@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Invariant, Model, add_months
+from finecrm.engine.model import BuildContext, Invariant, Model, add_months, count_if
 
 
 def _daily(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
@@ -81,7 +81,7 @@ def build_watch(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     large = _large(src, ctx)
     last = d.group_by("customer_id").agg(
         last_date=d.date.max(), balance_last=d.balance.argmax(d.date), baseline_last=d.baseline.argmax(d.date),
-        alerts=d.starts.cast("int64").sum(),
+        alerts=count_if(d.starts),
         last_alert_date=ibis.ifelse(d.starts, d.date, ibis.null("date")).max(),
     )
     w = large.left_join(last, "customer_id").drop("customer_id_right")

@@ -17,7 +17,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     cm = src["int_customer_months"]
     w = ibis.window(group_by="customer_id", order_by="month")
     t = cm.mutate(from_stage=cm.lifecycle.lag().over(w).fill_null("entered"))
-    flows = t.group_by(["month", "from_stage", t.lifecycle.name("to_stage")]).agg(customers=t.count())
+    flows = t.group_by(["month", "from_stage", t.lifecycle.name("to_stage")]).agg(customers=t.count().cast("int64"))
     labels = {**LIFECYCLE, "entered": "新进入"}
     return flows.mutate(
         from_label=ibis.cases(*[(flows.from_stage == k, v) for k, v in labels.items()], else_=flows.from_stage),

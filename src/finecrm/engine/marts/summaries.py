@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Invariant, Model, months_between
+from finecrm.engine.model import BuildContext, Invariant, Model, count_if, int_sum, months_between
 
 
 def _with_flags(cm: ibis.Table) -> ibis.Table:
@@ -27,14 +27,14 @@ def _with_flags(cm: ibis.Table) -> ibis.Table:
 def _measures(t: ibis.Table) -> dict[str, ibis.Value]:
     cur = t.is_current
     return {
-        "customers": cur.cast("int64").sum(),
+        "customers": count_if(cur),
         "aum_avg": ibis.ifelse(cur, t.aum_avg, 0.0).sum().round(2),
         "deposits_avg": ibis.ifelse(cur, t.deposit_avg + t.time_deposit_avg, 0.0).sum().round(2),
         "loans_avg": ibis.ifelse(cur, t.loan_avg, 0.0).sum().round(2),
-        "txn_ci": t.txn_ci.sum(),
-        "txn_off_counter": t.txn_off_counter.sum(),
-        "new_customers": t.is_new.cast("int64").sum(),
-        "lost_customers": t.is_lost_now.cast("int64").sum(),
+        "txn_ci": int_sum(t.txn_ci),
+        "txn_off_counter": int_sum(t.txn_off_counter),
+        "new_customers": count_if(t.is_new),
+        "lost_customers": count_if(t.is_lost_now),
     }
 
 
@@ -54,7 +54,7 @@ def build_branch_tier(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.
     t = _with_flags(src["int_customer_months"])
     t = t.filter(t.is_current)
     return t.group_by(["branch_id", "month", "kind", "tier"]).agg(
-        customers=t.count(), aum_avg=t.aum_avg.sum().round(2),
+        customers=t.count().cast("int64"), aum_avg=t.aum_avg.sum().round(2),
         deposits_avg=(t.deposit_avg + t.time_deposit_avg).sum().round(2))
 
 

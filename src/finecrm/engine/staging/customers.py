@@ -19,7 +19,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     )
     return c.filter(c.open_date <= as_of).mutate(
         age=ibis.ifelse(c.kind == "individual", years - before_birthday.cast("int64"), ibis.null("int64")),
-        tenure_months=months_between(as_of, c.open_date),
+        tenure_months=months_between(as_of, c.open_date).cast("int64"),
     )
 
 
