@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import pytest
 
@@ -64,7 +66,7 @@ def test_pareto_curve_is_heavy_tailed(built):
     top20 = v.filter("aum_customer_share <= 0.2").aggregate("max(cum_aum_share)").fetchall()[0][0]
     assert 0.6 < top20 < 0.98
     ranks = v.order("contribution_rank").project("contribution").fetchall()
-    assert all(a[0] >= b[0] for a, b in zip(ranks, ranks[1:], strict=False)), "rank 1 = highest contribution"
+    assert all(a[0] >= b[0] for a, b in itertools.pairwise(ranks)), "rank 1 = highest contribution"
 
 
 def test_segments_are_labelled_and_explained(built):

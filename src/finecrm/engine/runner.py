@@ -6,7 +6,9 @@ marts are written to Parquet and read back, which keeps each query plan small on
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -159,7 +161,7 @@ def run_build(
             shutil.rmtree(work, ignore_errors=True)
         if not passed:
             # Keep it for inspection, never publish it.
-            (building / snapshots.MANIFEST).write_text(__import__("json").dumps(manifest, default=str, indent=2))
+            (building / snapshots.MANIFEST).write_text(json.dumps(manifest, default=str, indent=2))
             final = root / f"failed-{build_id}"
             building.rename(final)
             failing = [f"{name}: {c['check']} ({c['failing']} rows)" for name, m in marts.items()
@@ -172,7 +174,5 @@ def run_build(
 
 
 def _disconnect(con: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a backend that is already closed or has no disconnect
         con.disconnect()
-    except Exception:  # a backend that is already closed or has no disconnect
-        pass

@@ -24,10 +24,10 @@ def fit_segments_hook(clusters: int, seed: int) -> Any:
             # Too few customers to cluster (a tiny bank or a test): one segment, said plainly.
             return {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "std": [1.0] * len(FEATURES),
                     "centroids": [[0.0] * len(FEATURES)], "labels": ["balanced"],
-                    "reasons": ["客户太少，未分群 / too few customers to segment"], "sample_rows": int(len(x))}
+                    "reasons": ["客户太少，未分群 / too few customers to segment"], "sample_rows": len(x)}
         model = BehaviourSegments(clusters=clusters, seed=seed).fit(x)
         out = model.to_dict()
-        out["sample_rows"] = int(len(x))
+        out["sample_rows"] = len(x)
         return out
 
     return fit
