@@ -1,14 +1,21 @@
-"""The same rules select the same rows on a real local Spark, through the same Ibis expressions."""
+"""The same rules select the same rows on a real local Spark, through the same Ibis expressions.
+
+Each test runs its rules as boolean columns of one query, so Spark starts one job per test, not
+one per rule.
+"""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from finecrm.rules import parse_rule
 
 from .data import CASES, COLUMNS, ROWS, expected_ids
+from .test_properties import bool_exprs
 
 pyspark = pytest.importorskip("pyspark")
 pytestmark = [
@@ -54,4 +61,22 @@ def test_every_case_selects_the_same_rows_on_spark(spark_customers):
         got = {row["customer_id"] for row in result if row[f"case_{i}"] is True}
         if got != expected_ids(reading):
             mismatches[text] = (sorted(got), sorted(expected_ids(reading)))
+    assert not mismatches, mismatches
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(bool_exprs(3), min_size=100, max_size=100))
+def test_generated_rules_select_the_same_rows_on_spark_and_duckdb(spark_customers, customers, texts):
+    rules = [parse_rule(text, COLUMNS) for text in texts]
+
+    def selections(table) -> list[set[int]]:
+        flags = {f"r{i}": rule.to_ibis(table) for i, rule in enumerate(rules)}
+        rows = table.select("customer_id", **flags).to_pyarrow().to_pylist()
+        return [{row["customer_id"] for row in rows if row[f"r{i}"] is True} for i in range(len(rules))]
+
+    mismatches = [
+        (rule.normalized, sorted(on_duckdb), sorted(on_spark))
+        for rule, on_duckdb, on_spark in zip(rules, selections(customers), selections(spark_customers), strict=True)
+        if on_duckdb != on_spark
+    ]
     assert not mismatches, mismatches
