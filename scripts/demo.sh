@@ -8,16 +8,20 @@ N="${DEMO_CUSTOMERS:-20000}"
 M="${DEMO_MONTHS:-12}"
 SAMPLE="$HOME_DIR/samples/bank-1"
 
-echo "== 1/3 创建工作区 init workspace: $HOME_DIR"
+echo "== 1/4 创建工作区 init workspace: $HOME_DIR"
 $FC init --home "$HOME_DIR"
 if [ ! -f "$SAMPLE/customers.parquet" ]; then
-  echo "== 2/3 生成模拟银行 generate a synthetic bank: $N customers × $M months → $SAMPLE"
+  echo "== 2/4 生成模拟银行 generate a synthetic bank: $N customers × $M months → $SAMPLE"
   $FC generate --home "$HOME_DIR" --customers "$N" --months "$M" --seed 1 --out "$SAMPLE"
 else
-  echo "== 2/3 模拟银行已存在 sample bank exists: $SAMPLE (delete it to regenerate)"
+  echo "== 2/4 模拟银行已存在 sample bank exists: $SAMPLE (delete it to regenerate)"
 fi
-echo "== 3/3 导入 ingest $SAMPLE"
+echo "== 3/4 导入 ingest $SAMPLE"
 $FC ingest "$SAMPLE" --home "$HOME_DIR"
+echo "== 4/4 构建分析快照 build the analytics snapshot"
+$FC build --home "$HOME_DIR"
 echo
-echo "完成 done. 工作区 workspace: $HOME_DIR; 数据 data: $HOME_DIR/warehouse/raw; 隔离 quarantine: $HOME_DIR/warehouse/quarantine"
-echo "下一步 next: .venv/bin/finecrm --help"
+echo "完成 done. 工作区 workspace: $HOME_DIR"
+echo "  查询 query:   .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
+echo "  快照 snapshots: .venv/bin/finecrm snapshots list --home $HOME_DIR"
+echo "  真实数据 real data: .venv/bin/finecrm ingest ../shared/data/berka --mapping docs/examples/berka --home <another workspace>"

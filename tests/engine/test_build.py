@@ -100,3 +100,14 @@ def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):
     with pytest.raises(QueryError, match="disabled by configuration"):
         run_sql(ws, f"SELECT * FROM read_parquet('{ws.raw}/customers/data.parquet')")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_every_mart_column_is_documented(built):
+    from tests.conftest import ROOT
+
+    _, manifest = built
+    doc = (ROOT / "docs" / "marts.md").read_text(encoding="utf-8")
+    for name, m in manifest["marts"].items():
+        assert f"`{name}`" in doc, f"docs/marts.md does not describe {name}"
+        for col in m["columns"]:
+            assert f"`{col}`" in doc, f"docs/marts.md does not explain {name}.{col}"

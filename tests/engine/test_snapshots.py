@@ -71,3 +71,22 @@ def test_concurrent_builds_are_refused(ws):
 
     with build_lock(ws.snapshots), pytest.raises(BuildError, match="another build"):
         build(ws)
+
+
+def test_failed_checks_are_not_published(ws):
+    from finecrm.engine.model import BuildContext, Invariant, Model
+    from finecrm.engine.runner import BuildError, run_build
+
+    first = build(ws)["build_id"]
+    broken = Model("broken_mart", "mart", ("customers",), lambda src, ctx: src["customers"].select("customer_id"),
+                   "a mart whose invariant cannot hold", grain="customer", key=("customer_id",),
+                   invariants=(Invariant("never", lambda t: t.customer_id.isnull(), "fails on every row"),))
+
+    def ctx(day):
+        return BuildContext(as_of=day, settings=ws.settings)
+
+    with pytest.raises(BuildError, match="checks failed, the snapshot was not published: broken_mart: never"):
+        run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx,
+                  models=(broken,))
+    assert snapshots.published(ws.snapshots) == first
+    assert [p.name for p in ws.snapshots.glob("failed-*")], "the failed build is kept for inspection"

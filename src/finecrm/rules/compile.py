@@ -9,7 +9,11 @@ A few choices make a rule mean the same on every engine:
 - ``date_diff('day', a, b)`` works on dates: timestamps are cut to their date first, so it counts
   calendar days on both engines;
 - a date compared with a timestamp is taken as midnight of that date;
-- decimal literals carry their exact precision, so 0.000001 is not rounded away.
+- decimal literals carry their exact precision, so 0.000001 is not rounded away;
+- numbers that meet (compared, combined, chosen by CASE/coalesce/least/greatest) are widened the
+  way SQL widens them: integers and decimals to one decimal that holds both, anything with a
+  double to double; sums and products of decimals get their exact SQL type. (Ibis alone refuses
+  to compare DECIMAL(18,2) money with a DECIMAL(9,6) rate, and under-types decimal products.)
 """
 
 from __future__ import annotations
