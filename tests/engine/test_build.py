@@ -111,3 +111,17 @@ def test_every_mart_column_is_documented(built):
         assert f"`{name}`" in doc, f"docs/marts.md does not describe {name}"
         for col in m["columns"]:
             assert f"`{col}`" in doc, f"docs/marts.md does not explain {name}.{col}"
+
+
+def test_rule_columns_match_the_built_customer_360(built):
+    import ibis
+
+    from finecrm.rules import columns_from_schema
+    from finecrm.services.columns import PII_COLUMNS, customer_360_columns
+
+    ws, manifest = built
+    path = ws.snapshots / manifest["build_id"] / "marts" / "customer_360"
+    actual = columns_from_schema(ibis.duckdb.connect().read_parquet(f"{path}/*.parquet"))
+    for pii in PII_COLUMNS:
+        assert actual.pop(pii)
+    assert customer_360_columns() == actual
