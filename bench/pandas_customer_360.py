@@ -48,7 +48,8 @@ def main(raw: Path, out: Path) -> None:
     signups = read(raw, "signups", ["customer_id", "service", "signed_on", "cancelled_on"])
     loans = read(raw, "loans", ["account_id", "rate"])
 
-    as_of_month = pd.Timestamp(months["month"].max())
+    months["month"] = pd.to_datetime(months["month"])
+    as_of_month = months["month"].max()
     as_of = as_of_month + pd.offsets.MonthEnd(0)
     acc = accounts.merge(products, on="product_code", how="left")
     acc["part"] = acc["category"].replace({"debit_card": "deposit"})

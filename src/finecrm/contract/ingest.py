@@ -64,6 +64,7 @@ class IngestOptions:
     encoding: str = "auto"
     earliest: date = date(1900, 1, 1)
     examples: int = 3
+    memory_limit: str = ""
     today: date = field(default_factory=date.today)
 
 
@@ -156,6 +157,8 @@ def run_ingest(
         con = duckdb.connect(str(work / "ingest.duckdb"))
         con.execute(f"SET temp_directory = {lit(str(work / 'spill'))}")
         con.execute("SET preserve_insertion_order = true")
+        if opts.memory_limit:
+            con.execute(f"SET memory_limit = {lit(opts.memory_limit)}")
         staged: dict[str, StagedTable] = {}
         unusable: dict[str, str] = {}
         source_quarantine: dict[str, pa.Table] = {}

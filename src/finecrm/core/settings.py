@@ -55,12 +55,15 @@ ingest:
   earliest_date: 1900-01-01
   # How many example rows per table and reason the ingest report shows. 报告中每类原因示例行数
   report_examples: 3
+  # Memory the ingest's DuckDB may use before spilling to disk (e.g. 4GB); empty = 80% of RAM. 内存上限
+  memory_limit: 4GB
 
 build:
   # Analytics engine: duckdb (embedded, default) or spark (local Spark; same marts). 计算引擎
   engine: duckdb
-  # Memory DuckDB may use before spilling to disk, e.g. 8GB; empty = 70% of RAM. 内存上限
-  memory_limit: ""
+  # Memory the engine may use before spilling to disk (DuckDB; Spark: driver memory), e.g. 6GB;
+  # empty = 80% of RAM. Leaves room for the web app and the operating system. 内存上限
+  memory_limit: 6GB
 
 tiers:
   # Retail AUM tiers (金融资产 = deposits + wealth + funds + insurance), by the month's average daily
@@ -152,16 +155,21 @@ class WarehouseSettings(_Strict):
     keep_snapshots: int = Field(5, ge=1, le=1000)
 
 
+#: A memory size for DuckDB / Spark, e.g. 4GB or 512MB; empty means the engine's own default.
+MEMORY = r"^(|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$"
+
+
 class IngestSettings(_Strict):
     encoding: Literal["auto", "utf-8", "gbk"] = "auto"
     delimiter: str = Field(",", min_length=1, max_length=1)
     earliest_date: date = date(1900, 1, 1)
     report_examples: int = Field(3, ge=0, le=100)
+    memory_limit: str = Field("4GB", pattern=MEMORY)
 
 
 class BuildSettings(_Strict):
     engine: Literal["duckdb", "spark"] = "duckdb"
-    memory_limit: str = Field("", pattern=r"^(|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$")
+    memory_limit: str = Field("6GB", pattern=MEMORY)
 
 
 class TierBand(_Strict):

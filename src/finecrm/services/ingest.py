@@ -39,7 +39,7 @@ def ingest(
         ingest_id=ingest_id,
         mapping_dir=mapping_dir.resolve() if mapping_dir else None,
         options=IngestOptions(delimiter=s.delimiter, encoding=s.encoding, earliest=s.earliest_date,
-                              examples=s.report_examples),
+                              examples=s.report_examples, memory_limit=s.memory_limit),
         progress=progress,
         work_root=ws.warehouse,
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 FEATURES = ("time_deposit_share", "investment_share", "aum_growth", "consumption_share", "activity")
 FEATURE_LABELS = {
@@ -44,6 +43,8 @@ class BehaviourSegments:
         std = x.std(axis=0)
         self.std_ = np.where(std > 1e-9, std, 1.0)
         z = (x - self.mean_) / self.std_
+        from sklearn.cluster import KMeans  # imported here: it takes seconds, and most commands never cluster
+
         km = KMeans(n_clusters=self.clusters, n_init=10, random_state=self.seed).fit(z)
         # Order clusters deterministically (by their first coordinates) before labelling.
         order = np.lexsort(km.cluster_centers_.T[::-1])
