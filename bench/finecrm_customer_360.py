@@ -22,7 +22,7 @@ from finecrm.engine.model import Model
 from finecrm.engine.registry import BY_NAME
 from finecrm.engine.runner import run_build
 from finecrm.services.build import fit_segments_hook
-from finecrm.services.workspace import open_workspace
+from finecrm.core.settings import load_workspace
 
 
 def closure(name: str) -> list[Model]:
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--no-segments", action="store_true")
     ap.add_argument("--engine", default="duckdb")
     args = ap.parse_args()
-    ws = open_workspace(args.home)
+    ws = load_workspace(args.home)
     models = closure("customer_360")
     if args.no_segments:
         models = [Model(m.name, m.layer, m.deps, constant_segment, m.doc, m.grain, m.key)

@@ -24,6 +24,9 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check uv==0.13.8
-.venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock
+.venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode -r requirements.lock
 .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+# Byte-compile everything now: with PYTHONDONTWRITEBYTECODE set (as on some machines), every command
+# would otherwise recompile the libraries it imports, seconds per command.
+.venv/bin/python -m compileall -q -j 0 .venv/lib/python*/site-packages src >/dev/null || true
 echo "setup: ok ($(.venv/bin/python --version), finecrm $(.venv/bin/python -c 'import finecrm; print(finecrm.__version__)'))" >&2

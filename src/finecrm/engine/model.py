@@ -71,8 +71,8 @@ def int_sum(x: Any) -> Any:
 
 
 def count_if(cond: Any) -> Any:
-    """How many rows satisfy ``cond`` (BIGINT on every backend)."""
-    return int_sum(cond.cast("int64"))
+    """How many rows satisfy ``cond``: COUNT … FILTER (WHERE cond), BIGINT on every backend."""
+    return cond.count(where=cond)
 
 
 def add_months(day: date, months: int) -> date:

@@ -83,6 +83,14 @@ def default_as_of(con: Any, sources: dict[str, ibis.Table]) -> date:
     return nxt - timedelta(days=1)
 
 
+def _scratch(con: Any, engine: str, expr: ibis.Table, name: str, folder: Path) -> ibis.Table:
+    """Materialise an intermediate: a DuckDB table in the build's scratch database (no Parquet
+    encoding round trip), or Parquet under the scratch folder on Spark."""
+    if engine == "spark":
+        return _write(con, engine, expr, folder)
+    return con.create_table(f"tmp_{name}", expr, overwrite=True)
+
+
 def _write(con: Any, engine: str, expr: ibis.Table, folder: Path) -> ibis.Table:
     folder.mkdir(parents=True, exist_ok=True)
     if engine == "spark":
@@ -141,7 +149,7 @@ def run_build(
                             "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
                         }
                     elif m.materialize:
-                        tables[m.name] = _write(con, engine, expr, work / "intermediate" / m.name)
+                        tables[m.name] = _scratch(con, engine, expr, m.name, work / "intermediate" / m.name)
                     else:
                         tables[m.name] = expr
                     task.advance()

@@ -32,5 +32,4 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
 
 
 MODEL = Model("int_balances_by_customer_month", "intermediate", ("stg_account_month", "int_accounts_enriched"),
-              build, "One row per customer per month with balances: AUM, deposits, loans and their parts.",
-              materialize=True)
+              build, "One row per customer per month with balances: AUM, deposits, loans and their parts.")

@@ -52,7 +52,8 @@ def _months(first: date, last: date) -> list[date]:
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     s = ctx.settings
     bal, act = src["int_balances_by_customer_month"], src["int_activity_by_customer_month"]
-    first = bal.month.min().execute()  # backends return a date, datetime or Timestamp: normalise
+    # From the staged balances, not the aggregate: Parquet statistics answer it without a scan.
+    first = src["stg_account_month"].month.min().execute()  # a date, datetime or Timestamp: normalise
     text = str(first)[:10] if first is not None else ""
     first_month = date.fromisoformat(text) if text[:1].isdigit() else ctx.as_of_month
     months = ibis.memtable({"month": _months(first_month, ctx.as_of_month)}, schema={"month": "date"})
@@ -125,7 +126,8 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
 MODEL = Model(
     "int_customer_months",
     "intermediate",
-    ("stg_customers", "int_accounts_enriched", "int_balances_by_customer_month", "int_activity_by_customer_month"),
+    ("stg_customers", "stg_account_month", "int_accounts_enriched", "int_balances_by_customer_month",
+     "int_activity_by_customer_month"),
     build,
     "One row per customer per month: balances, activity, tier with hysteresis, lifecycle stage.",
     materialize=True,

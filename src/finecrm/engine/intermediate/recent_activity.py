@@ -1,4 +1,8 @@
-"""int_recent_activity: per customer, what they did in the 30 and 90 days up to the build date."""
+"""int_recent_activity: per customer, what they did in the 30 and 90 days up to the build date.
+
+The monthly activity already holds each month's share of those windows (zero outside them), so
+this only adds them up per customer.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,21 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.model import BuildContext, Model, count_if
+from finecrm.engine.intermediate.activity_by_customer_month import CHANNELS
+from finecrm.engine.model import BuildContext, Model, int_sum
 
-CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
+COUNTS = ("txn_ci_30d", "txn_ci_90d", "txn_off_counter_90d", *[f"txn_{ch}_90d" for ch in CHANNELS])
+AMOUNTS = ("out_90d", "consumption_90d", "fees_12m")
 
 
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
-    t, a = src["stg_transactions"], src["int_accounts_enriched"]
-    j = t.join(a.select("account_id", "customer_id", "is_deposit"), "account_id")
-    as_of = ibis.date(ctx.as_of)
-    d90 = j.day > as_of - ibis.interval(days=90)
-    d30 = j.day > as_of - ibis.interval(days=30)
-    d365 = j.day > as_of - ibis.interval(days=365)
-    ci = j.customer_initiated
-    out = j.direction == "out"
-    aggs = {
-        "txn_ci_30d": count_if(ci & d30),
-        "txn_ci_90d": count_if(ci & d90),
-        "txn_off_counter_90d": count_if(j.off_counter & d90),
-        "last_ci_date": ibis.ifelse(ci, j.day, ibis.null("date")).max(),
-        "out_90d": ibis.ifelse(out & d90, j.amount, 0.0).sum(),
-        "consumption_90d": ibis.ifelse(out & d90 & (j.kind == "consumption"), j.amount, 0.0).sum(),
-        "fees_12m": ibis.ifelse(out & d365 & (j.kind == "fee"), j.amount, 0.0).sum(),
-    }
-    aggs |= {f"txn_{ch}_90d": count_if(ci & d90 & (j.channel == ch))
-              for ch in CHANNELS}
-    return j.group_by("customer_id").agg(**aggs)
+    m = src["int_activity_by_customer_month"]
+    return m.group_by("customer_id").agg(
+        last_ci_date=m.last_ci_date.max(),
+        **{c: int_sum(m[c]) for c in COUNTS},
+        **{c: m[c].sum() for c in AMOUNTS},
+    )
 
 
-MODEL = Model("int_recent_activity", "intermediate", ("stg_transactions", "int_accounts_enriched"), build,
+MODEL = Model("int_recent_activity", "intermediate", ("int_activity_by_customer_month",), build,
               "One row per customer with transactions: 30/90-day counts by channel, last activity, fees.")
