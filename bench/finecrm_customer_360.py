@@ -17,12 +17,12 @@ from pathlib import Path
 
 import ibis
 
+from finecrm.core.settings import load_workspace
 from finecrm.engine.marts import customer_segment
 from finecrm.engine.model import Model
 from finecrm.engine.registry import BY_NAME
 from finecrm.engine.runner import run_build
 from finecrm.services.build import fit_segments_hook
-from finecrm.core.settings import load_workspace
 
 
 def closure(name: str) -> list[Model]:

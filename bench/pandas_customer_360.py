@@ -84,6 +84,7 @@ def main(raw: Path, out: Path) -> None:
     contrib = year.groupby("customer_id")["contribution_month"].agg(["sum", "count"])
 
     t = txns.merge(acc[["account_id", "customer_id"]], on="account_id")
+    t["amount"] = t["amount"].astype(float)
     t["day"] = pd.to_datetime(t["ts"]).dt.normalize()
     t["ci"] = ~t["kind"].isin(NOT_CI) & (t["channel"] != "batch")
     t["off"] = t["ci"] & (t["channel"] != "counter")

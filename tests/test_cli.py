@@ -67,7 +67,9 @@ def test_config_error_names_file_and_key(tmp_path: Path):
 
 
 def test_every_command_has_help():
-    for args in (["--help"], ["init", "--help"], ["generate", "--help"], ["ingest", "--help"],
+    for args in (["--help"], ["init", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
+                 ["sql", "--help"], ["snapshots", "--help"], ["snapshots", "list", "--help"],
+                 ["snapshots", "show", "--help"], ["snapshots", "rollback", "--help"],
                  ["contract", "--help"], ["contract", "docs", "--help"], ["contract", "show", "--help"]):
         res = run(*args)
         assert res.returncode == 0 and "Usage" in res.stdout, args
@@ -77,3 +79,28 @@ def test_contract_show_json():
     res = run("contract", "show", "customers", "--json")
     doc = json.loads(res.stdout)
     assert doc[0]["key"] == ["customer_id"] and doc[0]["columns"][1]["codes"]["individual"] == "个人"
+
+
+def test_build_snapshots_and_sql_from_the_command_line(tmp_path: Path):
+    home = str(tmp_path / "ws")
+    bank = str(tmp_path / "bank")
+    assert run("generate", "--customers", "300", "--months", "6", "--out", bank, "--quiet").returncode == 0
+    assert run("init", "--home", home).returncode == 0
+    assert run("ingest", bank, "--home", home, "--quiet").returncode == 0
+    res = run("build", "--home", home, "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["checks_passed"] and doc["summary"]["customers"] > 250
+    assert doc["marts"]["customer_360"]["rows"] == len(
+        json.loads(run("sql", "SELECT customer_id FROM customer_360", "--limit", "100000", "--home", home,
+                       "--json").stdout)["rows"])
+    listed = json.loads(run("snapshots", "list", "--home", home, "--json").stdout)
+    assert [s["build_id"] for s in listed] == [doc["build_id"]] and listed[0]["published"]
+    shown = json.loads(run("snapshots", "show", "--home", home, "--json").stdout)
+    assert shown["build_id"] == doc["build_id"] and "customer_360" in shown["marts"]
+    refused = run("sql", "DELETE FROM customer_360", "--home", home)
+    assert refused.returncode == 2 and "read-only" in refused.stderr
+    bad = run("snapshots", "rollback", "nope", "--home", home)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr
+    human = run("build", "--home", home, "--quiet")
+    assert "top-20% share of AUM" in human.stdout and "off-counter rate" in human.stdout

@@ -135,6 +135,9 @@ def run_build(
             tables: dict[str, ibis.Table] = dict(sources)
             marts: dict[str, Any] = {}
             plan = order(models, set(sources))
+            # Materialise an intermediate only when more than one model in this plan reads it;
+            # with a single reader it is cheaper for the backend to fuse it into that query.
+            readers = {m.name: sum(m.name in other.deps for other in plan) for m in plan}
             with progress.task(f"构建 building ({engine}, as of {day})", len(plan)) as task:
                 for m in plan:
                     t0 = time.perf_counter()
@@ -148,7 +151,7 @@ def run_build(
                             "columns": {c: str(t) for c, t in tables[m.name].schema().items()},
                             "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
                         }
-                    elif m.materialize:
+                    elif m.materialize and readers[m.name] > 1:
                         tables[m.name] = _scratch(con, engine, expr, m.name, work / "intermediate" / m.name)
                     else:
                         tables[m.name] = expr
