@@ -34,8 +34,9 @@ def rows_in(folder: Path) -> int:
 
 
 def foundation(customers: int, months: int) -> dict:
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
+    for old in ("bank", "ws", "pandas"):  # only this suite's folders: the engine suite keeps its banks
+        shutil.rmtree(OUT / old, ignore_errors=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     bank = OUT / "bank"
     gen = run([FINECRM, "generate", "--customers", str(customers), "--months", str(months), "--seed", "1",
                "--out", str(bank), "--quiet"])

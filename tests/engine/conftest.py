@@ -36,3 +36,16 @@ def mart(ws, build_id: str, name: str):
     import duckdb
 
     return duckdb.sql(f"SELECT * FROM read_parquet('{ws.snapshots / build_id / 'marts' / name}/**/*.parquet')")
+
+
+@pytest.fixture(scope="session")
+def built_spark(built):
+    """The same workspace built on local Spark: (workspace, manifest)."""
+    ws, _ = built
+    return ws, build(ws, engine="spark")
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine_build(request):
+    """The engine suite runs on both backends: (workspace, manifest) of a DuckDB or a Spark build."""
+    return request.getfixturevalue("built" if request.param == "duckdb" else "built_spark")

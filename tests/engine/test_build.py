@@ -23,19 +23,19 @@ def truth(bank_dir, name: str):
     return duckdb.sql(f"SELECT * FROM read_parquet('{pattern}')")
 
 
-def test_every_mart_is_built_and_passes_its_checks(built):
-    ws, manifest = built
+def test_every_mart_is_built_and_passes_its_checks(engine_build):
+    ws, manifest = engine_build
     assert manifest["checks_passed"] is True
     assert set(manifest["marts"]) == {m.name for m in MARTS}
     for name, m in manifest["marts"].items():
         assert m["checks"], f"{name} declares no checks"
         assert all(c["passed"] for c in m["checks"]), name
     assert manifest["marts"]["customer_360"]["rows"] > 2900  # customers opened by the build date
-    assert snapshots.published(ws.snapshots) == manifest["build_id"]
+    assert snapshots.manifest(ws.snapshots, manifest["build_id"])["checks_passed"]
 
 
-def test_generated_tiers_are_recovered(built, bank_dir):
-    ws, manifest = built
+def test_generated_tiers_are_recovered(engine_build, bank_dir):
+    ws, manifest = engine_build
     c360 = mart(ws, manifest["build_id"], "customer_360")  # noqa: F841 (used in SQL)
     t = truth(bank_dir, "customers")  # noqa: F841
     rows = duckdb.sql("SELECT t.aum_tier, c.tier FROM t JOIN c360 c USING (customer_id)").fetchall()
@@ -44,8 +44,8 @@ def test_generated_tiers_are_recovered(built, bank_dir):
     assert agree == len(rows), f"{len(rows) - agree} customers in another tier than generated"
 
 
-def test_injected_deposit_outflows_are_alerted(built, bank_dir):
-    ws, manifest = built
+def test_injected_deposit_outflows_are_alerted(engine_build, bank_dir):
+    ws, manifest = engine_build
     alerts = {r[0] for r in mart(ws, manifest["build_id"], "deposit_alerts").project("customer_id").fetchall()}
     t = truth(bank_dir, "deposit_watch")
     abnormal = {r[0] for r in t.filter("is_abnormal").project("customer_id").fetchall()}
@@ -60,8 +60,8 @@ def test_injected_deposit_outflows_are_alerted(built, bank_dir):
         assert rule == "deposit_drop" and "drop_share=0.3" in params and "baseline" in evidence
 
 
-def test_pareto_curve_is_heavy_tailed(built):
-    ws, manifest = built
+def test_pareto_curve_is_heavy_tailed(engine_build):
+    ws, manifest = engine_build
     v = mart(ws, manifest["build_id"], "customer_value")
     top20 = v.filter("aum_customer_share <= 0.2").aggregate("max(cum_aum_share)").fetchall()[0][0]
     assert 0.6 < top20 < 0.98
@@ -69,8 +69,8 @@ def test_pareto_curve_is_heavy_tailed(built):
     assert all(a[0] >= b[0] for a, b in itertools.pairwise(ranks)), "rank 1 = highest contribution"
 
 
-def test_segments_are_labelled_and_explained(built):
-    ws, manifest = built
+def test_segments_are_labelled_and_explained(engine_build):
+    ws, manifest = engine_build
     seg = mart(ws, manifest["build_id"], "customer_segment")
     labels = {r[0] for r in seg.project("segment").distinct().fetchall()}
     assert {"steady", "growth", "consumer"} <= labels
@@ -80,10 +80,10 @@ def test_segments_are_labelled_and_explained(built):
 
 
 def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):
-    ws, _ = built
-    res = run_sql(ws, "SELECT count(*) AS n FROM customer_360")
+    ws, manifest = built
+    res = run_sql(ws, "SELECT count(*) AS n FROM customer_360", build_id=manifest["build_id"])
     assert res["columns"] == ["n"] and res["rows"][0][0] > 2900
-    res = run_sql(ws, "SELECT customer_id FROM customer_360 ORDER BY 1", limit=5)
+    res = run_sql(ws, "SELECT customer_id FROM customer_360 ORDER BY 1", limit=5, build_id=manifest["build_id"])
     assert len(res["rows"]) == 5 and res["truncated"]
     for bad in (
         f"COPY customer_360 TO '{tmp_path / 'x.csv'}'",

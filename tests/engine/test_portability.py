@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from finecrm.services.build import build
 
 pytestmark = pytest.mark.spark
 
@@ -15,9 +14,9 @@ FEN = 0.0101
 
 
 @pytest.fixture(scope="module")
-def both(built):
+def both(built, built_spark):
     ws, duck = built
-    spark = build(ws, engine="spark")
+    _, spark = built_spark
     assert spark["engine"] == "spark" and spark["checks_passed"]
     return ws, duck, spark
 
