@@ -58,38 +58,25 @@ class StagedCsv:
         return self.records + len(self.broken)
 
 
-def _is_utf8(path: Path) -> bool:
-    dec = codecs.getincrementaldecoder("utf-8")("strict")
-    with path.open("rb") as fh:
-        first = True
-        while chunk := fh.read(_BLOCK):
-            if first and chunk.startswith(BOM):
-                chunk = chunk[len(BOM):]
-            first = False
-            try:
-                dec.decode(chunk)
-            except UnicodeDecodeError:
-                return False
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _is_gb18030(path: Path) -> bool:
-    dec = codecs.getincrementaldecoder("gb18030")("strict")
-    with path.open("rb") as fh:
-        while chunk := fh.read(_BLOCK):
-            try:
-                dec.decode(chunk)
-            except UnicodeDecodeError:
-                return False
+def _decodes_whole(path: Path, codec: str) -> bool:
+    """Does the whole file decode in ``codec``? Reads in blocks; a UTF-8 BOM is allowed."""
+    dec = codecs.getincrementaldecoder(codec)("strict")
     try:
+        with path.open("rb") as fh:
+            first = True
+            while chunk := fh.read(_BLOCK):
+                if first and codec == "utf-8" and chunk.startswith(BOM):
+                    chunk = chunk[len(BOM):]
+                first = False
+                dec.decode(chunk)
         dec.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _is_utf8(path: Path) -> bool:
+    return _decodes_whole(path, "utf-8")
 
 
 def detect_encoding(path: Path, configured: str = "auto") -> str:

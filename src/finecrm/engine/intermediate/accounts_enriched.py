@@ -42,4 +42,5 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
 
 
 MODEL = Model("int_accounts_enriched", "intermediate", ("stg_accounts", "stg_products", "stg_loans"), build,
-              "One row per account: category, AUM/deposit/loan flags, annual contribution rate.")
+              "One row per account: category, AUM/deposit/loan flags, annual contribution rate.",
+              materialize=True)
