@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from finecrm.contract import mapping as mapping_mod
 from finecrm.contract import store
@@ -84,17 +85,21 @@ def _broken_rows(table: str, broken: list[tuple[str, BrokenLine]]) -> pa.Table:
     return pa.table(rows, schema=QUARANTINE_SCHEMA)
 
 
-def _add_quarantine(con: duckdb.DuckDBPyConnection, relation: str, rows: pa.Table) -> None:
+def _add_quarantine(con: duckdb.DuckDBPyConnection, relation: str, rows: pa.Table, work: Path) -> None:
+    """Add set-aside lines to a quarantine view (which may not exist yet)."""
     if rows.num_rows == 0:
         return
-    con.register("__extra_q", rows)
-    con.execute(f"INSERT INTO {q(relation)} SELECT * FROM __extra_q")
-    con.unregister("__extra_q")
-
-
-def _new_quarantine(con: duckdb.DuckDBPyConnection, relation: str) -> None:
-    cols = ", ".join(f"{q(n)} {'BIGINT' if n == 'source_row' else 'VARCHAR'}" for n in QUARANTINE_SCHEMA.names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {q(relation)} ({cols})")
+    path = work / f"{relation}.lines.parquet"
+    pq.write_table(rows, path)
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [relation]).fetchone()[0]  # type: ignore[index]
+    parts = [f"SELECT * FROM read_parquet({lit(str(path))})"]
+    if exists:
+        # materialise the current rows first: the view is about to be replaced
+        current = work / f"{relation}.rows.parquet"
+        con.execute(f"COPY (SELECT * FROM {q(relation)}) TO {lit(str(current))} (FORMAT parquet)")
+        parts.insert(0, f"SELECT * FROM read_parquet({lit(str(current))})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q(relation)} AS " + " UNION ALL BY NAME ".join(parts))
 
 
 def _reason_summary(con: duckdb.DuckDBPyConnection, relation: str, examples: int) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -154,7 +159,8 @@ def run_ingest(
     }
     with tempfile.TemporaryDirectory(prefix="finecrm-ingest-", dir=work_root) as tmpname:
         work = Path(tmpname)
-        con = duckdb.connect(str(work / "ingest.duckdb"))
+        # In memory, spilling to the scratch folder: the big intermediates are Parquet files there.
+        con = duckdb.connect(":memory:")
         con.execute(f"SET temp_directory = {lit(str(work / 'spill'))}")
         con.execute("SET preserve_insertion_order = true")
         if opts.memory_limit:
@@ -246,9 +252,10 @@ def run_ingest(
                     continue
                 entry.update(columns_missing=missing_optional, columns_ignored=extra)
                 parents = _parent_keys(con, raw, table.name, st, accepted_tables, set(staged) | set(unusable), entry)
-                v = validate_table(con, table, relation, parents, today=opts.today, earliest=opts.earliest)
+                v = validate_table(con, table, relation, parents, today=opts.today, earliest=opts.earliest,
+                                   work=work)
                 qrel = f"quarantine_{table.name}"
-                _add_quarantine(con, qrel, _broken_rows(table.name, st.broken))
+                _add_quarantine(con, qrel, _broken_rows(table.name, st.broken), work)
                 quarantined = v.quarantined + len(st.broken)
                 by_reason, examples = _reason_summary(con, qrel, opts.examples)
                 entry.update(
@@ -274,8 +281,7 @@ def run_ingest(
                 qfiles[table.name] = _write_quarantine(con, f"quarantine_{table.name}", qfolder, table.name)
         for name, rows in source_quarantine.items():
             rel = f"quarantine_source_{name}"
-            _new_quarantine(con, rel)
-            _add_quarantine(con, rel, rows)
+            _add_quarantine(con, rel, rows, work)
             qfiles[f"source:{name}"] = _write_quarantine(con, rel, qfolder, f"source__{name}")
         report["quarantine_files"] = qfiles
         pending.commit()

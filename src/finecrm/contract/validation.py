@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -63,6 +64,10 @@ class Validated:
     read: int
     accepted: int
     quarantined: int
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
+    con.execute(f"COPY ({select}) TO {lit(str(target))} (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _norm(col: Column, source_type: str) -> str:
@@ -163,8 +168,10 @@ def validate_table(
     *,
     today: date,
     earliest: date,
+    work: Path,
 ) -> Validated:
-    """Split relation ``source`` into ``accepted_<table>`` and ``quarantine_<table>``.
+    """Split relation ``source`` into views ``accepted_<table>`` and ``quarantine_<table>`` (over
+    Parquet files written under ``work``).
 
     ``source`` has every contract column (text or typed; the caller fills missing optional ones
     with NULL), ``_src_file``, ``_src_row`` (line or row number in that file) and ``_ord`` (a
@@ -202,57 +209,62 @@ def validate_table(
             + " END"
         )
 
+    # The raw values travel only with rejected rows: at 180M transactions, carrying them for every
+    # row would need tens of GB of scratch space. Everything goes through compressed Parquet files.
     raw_json = "to_json(struct_pack(" + ", ".join(f"{q(c.name)} := {q('__n_' + c.name)}" for c in cols) + "))"
+    typed_json = "to_json(struct_pack(" + ", ".join(f"{q(c.name)} := t.{q(c.name)}" for c in cols) + "))"
     key_cols = ", ".join(q(k) for k in table.key)
     key_text = "concat_ws('|', " + ", ".join(f"CAST(t.{q(k)} AS VARCHAR)" for k in table.key) + ")"
-    checked = f"__checked_{table.name}"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {q(checked)} AS
+    checked = work / f"checked_{table.name}.parquet"
+    reasons_sql = f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL)"
+    _copy(con, f"""
         WITH n AS (SELECT {META}, {norm_sql} FROM {q(source)}),
-             t AS (SELECT {META}, {", ".join(q("__n_" + c.name) for c in cols)}, {typed_sql} FROM n)
-        SELECT t.*, list_filter([{", ".join(reasons)}], lambda x: x IS NOT NULL) AS __reasons
-        FROM t {" ".join(joins)}
-        """
-    )
+             t AS (SELECT {META}, {", ".join(q("__n_" + c.name) for c in cols)}, {typed_sql} FROM n),
+             r AS (SELECT t.*, {reasons_sql} AS __reasons FROM t {" ".join(joins)})
+        SELECT {META}, {", ".join(q(c.name) for c in cols)}, __reasons,
+               CASE WHEN len(__reasons) > 0 THEN CAST({raw_json} AS VARCHAR) END AS __record
+        FROM r
+        """, checked)
+    chk = f"read_parquet({lit(str(checked))})"
     dups = f"__dups_{table.name}"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {q(dups)} AS
         SELECT {key_cols}, min({ORD}) AS __first,
                arg_min({SRC_FILE} || ' row ' || CAST({SRC_ROW} AS VARCHAR), {ORD}) AS __where
-        FROM {q(checked)} WHERE len(__reasons) = 0 GROUP BY {key_cols} HAVING count(*) > 1
+        FROM {chk} WHERE len(__reasons) = 0 GROUP BY {key_cols} HAVING count(*) > 1
         """
     )
     join_dups = f"LEFT JOIN {q(dups)} d USING ({key_cols})"
     contract_cols = ", ".join(f"t.{q(c.name)}" for c in cols)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {q('accepted_' + table.name)} AS
-        SELECT {contract_cols} FROM {q(checked)} t {join_dups}
-        WHERE len(t.__reasons) = 0 AND (d.__first IS NULL OR t.{ORD} = d.__first)
-        """
-    )
+    accepted_path = work / f"accepted_{table.name}.parquet"
+    _copy(con, f"""SELECT {contract_cols} FROM {chk} t {join_dups}
+                   WHERE len(t.__reasons) = 0 AND (d.__first IS NULL OR t.{ORD} = d.__first)""", accepted_path)
     dup_reason = _reason(table.key[-1], "duplicate_key", "'same key as an earlier row, which was kept: ' || d.__where")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {q('quarantine_' + table.name)} AS
+    quarantine_path = work / f"quarantine_{table.name}.parquet"
+    _copy(con, f"""
         WITH r AS (
-          SELECT t.{SRC_FILE}, t.{SRC_ROW}, {key_text} AS key, {raw_json} AS record,
+          SELECT t.{SRC_FILE}, t.{SRC_ROW}, {key_text} AS key,
+                 coalesce(t.__record, CAST({typed_json} AS VARCHAR)) AS record,
                  CASE WHEN len(t.__reasons) = 0 THEN [{dup_reason}] ELSE t.__reasons END AS reasons
-          FROM {q(checked)} t {join_dups}
+          FROM {chk} t {join_dups}
           WHERE len(t.__reasons) > 0 OR (d.__first IS NOT NULL AND t.{ORD} <> d.__first)
         )
         SELECT {lit(table.name)} AS "table", {SRC_FILE} AS source_file,
-               {SRC_ROW} AS source_row, key,
+               CAST({SRC_ROW} AS BIGINT) AS source_row, key,
                reasons[1].column AS "column", reasons[1].code AS code, reasons[1].message AS reason,
-               CAST(to_json(reasons) AS VARCHAR) AS all_reasons, CAST(record AS VARCHAR) AS record
+               CAST(to_json(reasons) AS VARCHAR) AS all_reasons, record
         FROM r
-        """
-    )
-    read = con.execute(f"SELECT count(*) FROM {q(checked)}").fetchone()[0]  # type: ignore[index]
-    accepted = con.execute(f"SELECT count(*) FROM {q('accepted_' + table.name)}").fetchone()[0]  # type: ignore[index]
-    quarantined = con.execute(f"SELECT count(*) FROM {q('quarantine_' + table.name)}").fetchone()[0]  # type: ignore[index]
-    con.execute(f"DROP TABLE {q(checked)}")
+        """, quarantine_path)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q('accepted_' + table.name)} AS "
+                f"SELECT * FROM read_parquet({lit(str(accepted_path))})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q('quarantine_' + table.name)} AS "
+                f"SELECT * FROM read_parquet({lit(str(quarantine_path))})")
+
+    def count(path: Path) -> int:
+        return int(con.execute(f"SELECT count(*) FROM read_parquet({lit(str(path))})").fetchone()[0])  # type: ignore[index]
+
+    read, accepted, quarantined = count(checked), count(accepted_path), count(quarantine_path)
+    checked.unlink()
     con.execute(f"DROP TABLE {q(dups)}")
     return Validated(table.name, int(read), int(accepted), int(quarantined))
