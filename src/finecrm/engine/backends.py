@@ -21,9 +21,10 @@ def connect(engine: str, work: Path, *, memory_limit: str = "", threads: int | N
     """An Ibis backend for ``engine`` whose scratch files go under ``work``."""
     work.mkdir(parents=True, exist_ok=True)
     if engine == "duckdb":
-        # In memory: intermediates never hit a database file (no WAL, no checkpoints); beyond
-        # memory_limit DuckDB spills to temp_directory, so large banks still fit.
+        # A scratch database file rather than memory: intermediate tables can then be evicted to
+        # disk under memory pressure (in-memory tables cannot), which a 1M-customer bank needs.
         con = ibis.duckdb.connect(
+            str(work / "engine.duckdb"),
             threads=threads or os.cpu_count() or 2,
             temp_directory=str(work / "spill"),
             preserve_insertion_order=False,
