@@ -17,14 +17,22 @@ from finecrm.core.errors import FinecrmError
 ENGINES = ("duckdb", "spark")
 
 
-def connect(engine: str, work: Path, *, memory_limit: str = "", threads: int | None = None) -> Any:
-    """An Ibis backend for ``engine`` whose scratch files go under ``work``."""
+def connect(
+    engine: str, work: Path, *, memory_limit: str = "", threads: int | None = None, data_bytes: int = 0
+) -> Any:
+    """An Ibis backend for ``engine`` whose scratch files go under ``work``.
+
+    ``data_bytes`` (the size of the warehouse's Parquet) decides where DuckDB keeps intermediate
+    tables: in memory when they surely fit — fastest, no database file to write — or in a scratch
+    database file, whose tables DuckDB can evict to disk under memory pressure (in-memory tables
+    cannot be evicted, and a 1M-customer bank's intermediates exceed the memory limit).
+    """
     work.mkdir(parents=True, exist_ok=True)
     if engine == "duckdb":
-        # A scratch database file rather than memory: intermediate tables can then be evicted to
-        # disk under memory pressure (in-memory tables cannot), which a 1M-customer bank needs.
+        # Parquet expands roughly tenfold in memory; keep a margin below the limit.
+        fits = data_bytes * 10 < _bytes(memory_limit or "6GB")
         con = ibis.duckdb.connect(
-            str(work / "engine.duckdb"),
+            ":memory:" if fits else str(work / "engine.duckdb"),
             threads=threads or os.cpu_count() or 2,
             temp_directory=str(work / "spill"),
             preserve_insertion_order=False,
@@ -35,6 +43,14 @@ def connect(engine: str, work: Path, *, memory_limit: str = "", threads: int | N
     if engine == "spark":
         return _spark(work, memory_limit)
     raise FinecrmError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _bytes(text: str) -> int:
+    """'6GB' → bytes (binary and decimal units treated alike: it only steers a heuristic)."""
+    digits = "".join(ch for ch in text if ch.isdigit() or ch == ".")
+    unit = text.upper().rstrip("IB").rstrip()[-1:] if text else "B"
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}.get(unit, 1)
+    return int(float(digits or 0) * scale)
 
 
 def _size(text: str) -> str:

@@ -128,7 +128,8 @@ def run_build(
         work = work_root / f"build-{build_id}"
         con = None
         try:
-            con = connect(engine, work, memory_limit=memory_limit)
+            data_bytes = sum(f.stat().st_size for f in raw.rglob("*.parquet")) if raw.is_dir() else 0
+            con = connect(engine, work, memory_limit=memory_limit, data_bytes=data_bytes)
             sources, files = load_sources(con, raw)
             day = as_of or default_as_of(con, sources)
             ctx: BuildContext = ctx_factory(day)
