@@ -61,9 +61,10 @@ ingest:
 build:
   # Analytics engine: duckdb (embedded, default) or spark (local Spark; same marts). 计算引擎
   engine: duckdb
-  # Memory the engine may use before spilling to disk (DuckDB; Spark: driver memory), e.g. 6GB;
-  # empty = 80% of RAM. Leaves room for the web app and the operating system. 内存上限
-  memory_limit: 6GB
+  # Memory the engine may use before spilling to disk (DuckDB; Spark: driver memory): half of a 24 GiB
+  # server; a 1M-customer bank needs about that. Raise it on a bigger machine;
+  # empty = 80% of RAM. The rest is left to the web app and the operating system. 内存上限
+  memory_limit: 12GB
 
 tiers:
   # Retail AUM tiers (金融资产 = deposits + wealth + funds + insurance), by the month's average daily
@@ -169,7 +170,7 @@ class IngestSettings(_Strict):
 
 class BuildSettings(_Strict):
     engine: Literal["duckdb", "spark"] = "duckdb"
-    memory_limit: str = Field("6GB", pattern=MEMORY)
+    memory_limit: str = Field("12GB", pattern=MEMORY)
 
 
 class TierBand(_Strict):

@@ -30,7 +30,7 @@ def connect(
     work.mkdir(parents=True, exist_ok=True)
     if engine == "duckdb":
         # Parquet expands roughly tenfold in memory; keep a margin below the limit.
-        fits = data_bytes * 10 < _bytes(memory_limit or "6GB")
+        fits = data_bytes * 10 < _bytes(memory_limit or "12GB")
         con = ibis.duckdb.connect(
             ":memory:" if fits else str(work / "engine.duckdb"),
             threads=threads or os.cpu_count() or 2,
