@@ -10,22 +10,9 @@ from finecrm.db import repositories
 from finecrm.db.session import current_revision, head_revision, make_engine, migrate, session_factory
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ops.db'}"
-    else:
-        base = request.getfixturevalue("postgres_url")
-        name = f"t_{abs(hash(request.node.nodeid)) % 10**8}"
-        admin = make_engine(base)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
+@pytest.fixture
+def engine(db_engine):
+    return db_engine
 
 
 def test_migrations_create_the_schema(engine):

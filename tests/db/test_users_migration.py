@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,6 @@ from finecrm.db.session import (
     MIGRATIONS,
     current_revision,
     head_revision,
-    make_engine,
     migrate,
     session_factory,
 )
@@ -29,21 +27,9 @@ NEW_TABLES = {"users", "sessions", "login_attempts"}
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ops.db'}"
-    else:
-        base = request.getfixturevalue("postgres_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(base)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
+@pytest.fixture
+def engine(db_engine):
+    return db_engine
 
 
 def _alembic(engine, verb: str, revision: str) -> None:

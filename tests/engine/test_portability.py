@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-
 pytestmark = pytest.mark.spark
 
 #: Float sums are accumulated in a different order on each backend; amounts rounded to the fen can

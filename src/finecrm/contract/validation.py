@@ -225,20 +225,20 @@ def validate_table(
                CASE WHEN len(__reasons) > 0 THEN CAST({raw_json} AS VARCHAR) END AS __record
         FROM r
         """, checked)
-    chk = f"read_parquet({lit(str(checked))})"
+    checked_rel = f"read_parquet({lit(str(checked))})"
     dups = f"__dups_{table.name}"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {q(dups)} AS
         SELECT {key_cols}, min({ORD}) AS __first,
                arg_min({SRC_FILE} || ' row ' || CAST({SRC_ROW} AS VARCHAR), {ORD}) AS __where
-        FROM {chk} WHERE len(__reasons) = 0 GROUP BY {key_cols} HAVING count(*) > 1
+        FROM {checked_rel} WHERE len(__reasons) = 0 GROUP BY {key_cols} HAVING count(*) > 1
         """
     )
     join_dups = f"LEFT JOIN {q(dups)} d USING ({key_cols})"
     contract_cols = ", ".join(f"t.{q(c.name)}" for c in cols)
     accepted_path = work / f"accepted_{table.name}.parquet"
-    _copy(con, f"""SELECT {contract_cols} FROM {chk} t {join_dups}
+    _copy(con, f"""SELECT {contract_cols} FROM {checked_rel} t {join_dups}
                    WHERE len(t.__reasons) = 0 AND (d.__first IS NULL OR t.{ORD} = d.__first)""", accepted_path)
     dup_reason = _reason(table.key[-1], "duplicate_key", "'same key as an earlier row, which was kept: ' || d.__where")
     quarantine_path = work / f"quarantine_{table.name}.parquet"
@@ -247,7 +247,7 @@ def validate_table(
           SELECT t.{SRC_FILE}, t.{SRC_ROW}, {key_text} AS key,
                  coalesce(t.__record, CAST({typed_json} AS VARCHAR)) AS record,
                  CASE WHEN len(t.__reasons) = 0 THEN [{dup_reason}] ELSE t.__reasons END AS reasons
-          FROM {chk} t {join_dups}
+          FROM {checked_rel} t {join_dups}
           WHERE len(t.__reasons) > 0 OR (d.__first IS NOT NULL AND t.{ORD} <> d.__first)
         )
         SELECT {lit(table.name)} AS "table", {SRC_FILE} AS source_file,

@@ -38,6 +38,8 @@ class BuildContext:
     fit_segments: Callable[[Any], Any] | None = None
     #: User-defined segments: (name, predicate over customer_360), compiled by the rules module.
     custom_segments: list[tuple[str, Callable[[ibis.Table], Any]]] = field(default_factory=list)
+    #: First month with balances, found by the runner (None: the model finds it itself).
+    data_from: date | None = None
     #: Filled in while building: fitted segment model, exposed in the manifest.
     artifacts: dict[str, Any] = field(default_factory=dict)
 

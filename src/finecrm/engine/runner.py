@@ -19,6 +19,7 @@ from typing import Any
 
 import ibis
 
+from finecrm.contract.tables import TABLES
 from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
 from finecrm.engine import snapshots
@@ -72,14 +73,24 @@ def build_lock(root: Path) -> Iterator[None]:
         yield
 
 
-def default_as_of(con: Any, sources: dict[str, ibis.Table]) -> date:
-    """The last day of the latest month with balances."""
-    latest = sources["account_month"].month.max().execute()
-    text = str(latest)[:10] if latest is not None else ""
-    if not text[:1].isdigit():
+def _as_date(value: Any) -> date | None:
+    """Backends return a date, a datetime or a pandas Timestamp (or NaT/None): normalise."""
+    text = str(value)[:10] if value is not None else ""
+    return date.fromisoformat(text) if text[:1].isdigit() else None
+
+
+def balance_months(sources: dict[str, ibis.Table]) -> tuple[date, date]:
+    """First and last month with balances, in one query."""
+    m = sources["account_month"]
+    row = m.aggregate(first=m.month.min(), last=m.month.max()).execute().iloc[0]
+    first, last = _as_date(row["first"]), _as_date(row["last"])
+    if first is None or last is None:
         raise BuildError("no monthly balances (account_month) in the warehouse: run 'finecrm ingest' first")
-    first = date.fromisoformat(text)
-    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, last
+
+
+def month_end(month: date) -> date:
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     return nxt - timedelta(days=1)
 
 
@@ -130,12 +141,17 @@ def run_build(
         try:
             data_bytes = sum(f.stat().st_size for f in raw.rglob("*.parquet")) if raw.is_dir() else 0
             con = connect(engine, work, memory_limit=memory_limit, data_bytes=data_bytes)
-            sources, files = load_sources(con, raw)
-            day = as_of or default_as_of(con, sources)
+            contract = {t.name for t in TABLES}
+            plan = order(models, contract)
+            # Register only the source tables the plan reads (and account_month, for the date).
+            needed = {d for m in plan for d in m.deps if d in contract} | {"account_month"}
+            sources, files = load_sources(con, raw, needed)
+            first_month, last_month = balance_months(sources)
+            day = as_of or month_end(last_month)
             ctx: BuildContext = ctx_factory(day)
+            ctx.data_from = first_month
             tables: dict[str, ibis.Table] = dict(sources)
             marts: dict[str, Any] = {}
-            plan = order(models, set(sources))
             # Materialise an intermediate only when more than one model in this plan reads it;
             # with a single reader it is cheaper for the backend to fuse it into that query.
             readers = {m.name: sum(m.name in other.deps for other in plan) for m in plan}

@@ -22,11 +22,16 @@ def _schema(table: Table) -> ibis.Schema:
     return ibis.schema({f.name: dt.from_pyarrow(f.type) for f in table.arrow_schema()})
 
 
-def load_sources(con: Any, raw: Path) -> tuple[dict[str, ibis.Table], dict[str, int]]:
-    """Every contract table by name, and the number of files behind each (0 = provided empty)."""
+def load_sources(
+    con: Any, raw: Path, names: set[str] | None = None
+) -> tuple[dict[str, ibis.Table], dict[str, int]]:
+    """The contract tables by name (those in ``names``, or all), and the number of files behind each
+    (0 = not provided: an empty table with the contract's schema stands in)."""
     tables: dict[str, ibis.Table] = {}
     files: dict[str, int] = {}
     for t in TABLES:
+        if names is not None and t.name not in names:
+            continue
         paths = stored_files(raw, t)
         files[t.name] = len(paths)
         if paths:

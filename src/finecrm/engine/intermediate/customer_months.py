@@ -33,7 +33,8 @@ AMOUNT_COLS = ("amount_in", "amount_out", "consumption_out", "fees")
 def tier_rank(value: ibis.Value, bands: list[TierBand]) -> ibis.Value:
     """1 for the lowest band … n for the highest."""
     n = len(bands)
-    return ibis.cases(*[(value >= b.min, n - i) for i, b in enumerate(bands[:-1])], else_=1)
+    # BIGINT explicitly: small literals would give TINYINT on DuckDB and INT on Spark.
+    return ibis.cases(*[(value >= b.min, n - i) for i, b in enumerate(bands[:-1])], else_=1).cast("int64")
 
 
 def tier_name(rank: ibis.Value, bands: list[TierBand]) -> ibis.Value:
@@ -52,10 +53,12 @@ def _months(first: date, last: date) -> list[date]:
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     s = ctx.settings
     bal, act = src["int_balances_by_customer_month"], src["int_activity_by_customer_month"]
-    # From the staged balances, not the aggregate: Parquet statistics answer it without a scan.
-    first = src["stg_account_month"].month.min().execute()  # a date, datetime or Timestamp: normalise
-    text = str(first)[:10] if first is not None else ""
-    first_month = date.fromisoformat(text) if text[:1].isdigit() else ctx.as_of_month
+    first_month = ctx.data_from
+    if first_month is None:  # not given by the runner: ask the staged balances
+        first = src["stg_account_month"].month.min().execute()  # a date, datetime or Timestamp
+        text = str(first)[:10] if first is not None else ""
+        first_month = date.fromisoformat(text) if text[:1].isdigit() else ctx.as_of_month
+    first_month = min(first_month, ctx.as_of_month)
     months = ibis.memtable({"month": _months(first_month, ctx.as_of_month)}, schema={"month": "date"})
     window_start = ibis.date(first_month)
 
