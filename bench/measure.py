@@ -27,7 +27,10 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = 
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
+        peak = round(usage.ru_maxrss / 1024)
+        if code == -9:  # SIGKILL: on this machine, the kernel's out-of-memory killer
+            raise RuntimeError(f"killed by signal 9 (out of memory) after {seconds:.0f} s at {peak:,} MB")
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}) after {seconds:.0f} s at {peak:,} MB: {err[-2000:]}")
     return Measured(" ".join(cmd), round(seconds, 2), round(usage.ru_maxrss / 1024, 1), code)
 
 

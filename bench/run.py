@@ -100,7 +100,7 @@ def engine(customers: int, months: int, reuse: bool) -> dict:
 def render_engine(r: dict) -> str:
     def row(label: str, m: dict, note: str) -> str:
         if "failed" in m:
-            return f"| {label} | failed | — | {note}: `{m['failed'][-120:]}` |"
+            return f"| {label} | did not finish | — | {note}: {m['failed'][-160:]} |"
         runs = f" (median of {', '.join(f'{x:.1f}' for x in m['runs'])})" if len(m.get("runs", [])) > 1 else ""
         return f"| {label} | {m['seconds']:.1f} s{runs} | {m['peak_rss_mb']:,.0f} MB | {note} |"
 
