@@ -10,16 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from finecrm.contract.store import stored_files
 from finecrm.contract.tables import TABLES
-from finecrm.contract.types import Table
-
-
-def _schema(table: Table) -> ibis.Schema:
-    return ibis.schema({f.name: dt.from_pyarrow(f.type) for f in table.arrow_schema()})
 
 
 def load_sources(
@@ -46,6 +40,3 @@ def load_sources(
             tables[t.name] = con.create_table(f"src_{t.name}", empty, overwrite=True)
     return tables, files
 
-
-def contract_schema(name: str) -> ibis.Schema:
-    return _schema(next(t for t in TABLES if t.name == name))
