@@ -69,7 +69,9 @@ def test_config_error_names_file_and_key(tmp_path: Path):
 def test_every_command_has_help():
     for args in (["--help"], ["init", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
                  ["sql", "--help"], ["snapshots", "--help"], ["snapshots", "list", "--help"],
-                 ["snapshots", "show", "--help"], ["snapshots", "rollback", "--help"],
+                 ["snapshots", "show", "--help"], ["snapshots", "rollback", "--help"], ["user", "--help"],
+                 ["user", "add", "--help"], ["user", "list", "--help"], ["user", "disable", "--help"],
+                 ["user", "reset-password", "--help"],
                  ["contract", "--help"], ["contract", "docs", "--help"], ["contract", "show", "--help"]):
         res = run(*args)
         assert res.returncode == 0 and "Usage" in res.stdout, args

@@ -32,6 +32,9 @@ contract_app = typer.Typer(help="数据契约 / the data contract: tables, colum
 app.add_typer(contract_app, name="contract")
 snapshots_app = typer.Typer(help="快照 / built snapshots: list, show, roll back.", no_args_is_help=True)
 app.add_typer(snapshots_app, name="snapshots")
+user_app = typer.Typer(help="用户 / users: add, list, disable, reset passwords (action: manage_users).",
+                       no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True)
@@ -374,6 +377,134 @@ def sql(
     out.print(table)
     if res["truncated"]:
         err.print(f"(只显示前 {limit} 行 first {limit} rows; use --limit)")
+
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="从标准输入读取密码 / read the password "
+                                                                      "from standard input (else one is generated).")]
+
+
+def _users_session(home: Path | None) -> Any:
+    """(workspace, session factory, engine) for a user command, after the authz check."""
+    from finecrm.authz import require
+    from finecrm.db.session import make_engine, session_factory
+    from finecrm.services.workspace import cli_principal, open_workspace
+
+    require(cli_principal(), "manage_users")
+    ws = open_workspace(home)
+    engine = make_engine(ws.database_url)
+    return ws, session_factory(engine), engine
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if not from_stdin:
+        return None
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise FinecrmError("--password-stdin: no password on standard input")
+    return line
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名 / username.")],
+    role: Annotated[str, typer.Option(help="角色 / role: analyst, branch_head, customer_manager, lobby_manager, "
+                                      "risk_officer, collector, compliance_officer, admin.")],
+    branch: Annotated[str | None, typer.Option(help="所属机构 / home branch id.")] = None,
+    staff: Annotated[str | None, typer.Option(help="工号 / staff id (links to the customers they manage).")] = None,
+    display_name: Annotated[str | None, typer.Option(help="显示名 / display name.")] = None,
+    password_stdin: PasswordStdin = False,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """新增用户 / Add a user (they change the password at first sign-in)."""
+    from finecrm.services import auth, users
+    from finecrm.services.workspace import cli_actor, known_branches
+
+    ws, factory, engine = _users_session(home)
+    password = _read_password(password_stdin)
+    shown = password is None
+    password = password or auth.generate_password(username=username)
+    with factory() as s, s.begin():
+        user = users.add_user(s, username=username, role=role, password=password, actor=cli_actor(),
+                              branch_id=branch, staff_id=staff, display_name=display_name,
+                              branches=known_branches(ws))
+        doc = users.describe_user(user)
+    engine.dispose()
+    if shown:
+        doc["initial_password"] = password  # shown once, never stored in clear or logged
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"已新增 added {doc['username']} ({doc['role']})")
+    if shown:
+        out.print(f"初始密码 initial password (shown once, must be changed at first sign-in): {password}")
+
+
+@user_app.command("list")
+def user_list(home: Home = None, as_json: Json = False) -> None:
+    """列出用户 / List users."""
+    from finecrm.services import users
+
+    _, factory, engine = _users_session(home)
+    with factory() as s:
+        rows = [users.describe_user(u) for u in users.list_users(s)]
+    engine.dispose()
+    if as_json:
+        _emit(True, rows)
+        return
+    table = RichTable("用户 user", "角色 role", "机构 branch", "工号 staff", "状态 status")
+    for r in rows:
+        table.add_row(r["username"], r["role"], str(r.get("branch_id") or ""), str(r.get("staff_id") or ""),
+                      "active" if r.get("active") else "disabled")
+    out.print(table)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="用户名 / username.")],
+    reason: Annotated[str | None, typer.Option(help="原因 / reason (kept in the audit log).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """停用用户 / Disable a user: they cannot sign in and their sessions end."""
+    from finecrm.services import users
+    from finecrm.services.workspace import cli_actor
+
+    _, factory, engine = _users_session(home)
+    with factory() as s, s.begin():
+        users.disable_user(s, username=username, actor=cli_actor(), reason=reason)
+    engine.dispose()
+    _emit(as_json, {"username": username, "active": False})
+    if not as_json:
+        out.print(f"已停用 disabled {username}")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="用户名 / username.")],
+    password_stdin: PasswordStdin = False,
+    reason: Annotated[str | None, typer.Option(help="原因 / reason (kept in the audit log).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """重置密码 / Reset a password (to be changed at the next sign-in; open sessions end)."""
+    from finecrm.services import users
+    from finecrm.services.workspace import cli_actor
+
+    _, factory, engine = _users_session(home)
+    chosen = _read_password(password_stdin)
+    with factory() as s, s.begin():
+        password = users.reset_password(s, username=username, actor=cli_actor(), new_password=chosen,
+                                        reason=reason)
+    engine.dispose()
+    doc: dict[str, Any] = {"username": username}
+    if chosen is None:
+        doc["temporary_password"] = password
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"已重置 reset {username}" + (f"; 临时密码 temporary password (shown once): {password}"
+                                            if chosen is None else ""))
 
 
 @contract_app.command("docs")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from finecrm.core.settings import CONFIG_NAME, DEFAULT_YAML, Workspace, load_workspace, resolve_home
 from finecrm.db import repositories
@@ -51,3 +52,25 @@ def init_workspace(home: Path | str | None) -> InitResult:
 
 def open_workspace(home: Path | str | None) -> Workspace:
     return load_workspace(home)
+
+
+def cli_principal() -> Any:
+    """Who runs an administrative command from the server's shell.
+
+    Shell access to the server is the system administrator's (系统管理员): the CLI acts with the admin
+    role, and commands still ask authz for their action, so the same rules hold as in the web app.
+    """
+    from finecrm.authz import make_principal
+
+    return make_principal(cli_actor(), "admin", branches={})
+
+
+def known_branches(ws: Workspace) -> dict[str, str | None] | None:
+    """``{branch_id: parent_id}`` from the warehouse, or None before any branches were loaded."""
+    path = ws.raw / "branches" / "data.parquet"
+    if not path.is_file():
+        return None
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path, columns=["branch_id", "parent_id"]).to_pydict()
+    return dict(zip(t["branch_id"], t["parent_id"], strict=True))
