@@ -22,6 +22,6 @@ echo "== 4/4 构建分析快照 build the analytics snapshot"
 $FC build --home "$HOME_DIR"
 echo
 echo "完成 done. 工作区 workspace: $HOME_DIR"
-echo "  查询 query:   .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
+echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
 echo "  快照 snapshots: .venv/bin/finecrm snapshots list --home $HOME_DIR"
 echo "  真实数据 real data: .venv/bin/finecrm ingest ../shared/data/berka --mapping docs/examples/berka --home <another workspace>"

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.contract.bank import clean_bank, write_bank
 
 FINECRM = [sys.executable, "-m", "finecrm.cli"]
+ANALYST = {"FINECRM_CLI_ROLE": "analyst"}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -95,14 +96,54 @@ def test_build_snapshots_and_sql_from_the_command_line(tmp_path: Path):
     assert doc["checks_passed"] and doc["summary"]["customers"] > 250
     assert doc["marts"]["customer_360"]["rows"] == len(
         json.loads(run("sql", "SELECT customer_id FROM customer_360", "--limit", "100000", "--home", home,
-                       "--json").stdout)["rows"])
+                       "--json", env=ANALYST).stdout)["rows"])
     listed = json.loads(run("snapshots", "list", "--home", home, "--json").stdout)
     assert [s["build_id"] for s in listed] == [doc["build_id"]] and listed[0]["published"]
     shown = json.loads(run("snapshots", "show", "--home", home, "--json").stdout)
     assert shown["build_id"] == doc["build_id"] and "customer_360" in shown["marts"]
-    refused = run("sql", "DELETE FROM customer_360", "--home", home)
+    refused = run("sql", "DELETE FROM customer_360", "--home", home, env=ANALYST)
     assert refused.returncode == 2 and "read-only" in refused.stderr
     bad = run("snapshots", "rollback", "nope", "--home", home)
     assert bad.returncode == 2 and "does not exist" in bad.stderr
     human = run("build", "--home", home, "--quiet")
     assert "top-20% share of AUM" in human.stdout and "off-counter rate" in human.stdout
+    # the console leaves personal data out for a role that may not reveal it (analyst)
+    cols = json.loads(run("sql", "SELECT * FROM customer_360 LIMIT 1", "--home", home, "--json",
+                          env=ANALYST).stdout)["columns"]
+    assert "customer_id" in cols and not {"name", "phone", "id_number"} & set(cols)
+    named = run("sql", "SELECT name FROM customer_360", "--home", home, env=ANALYST)
+    assert named.returncode == 2 and "name" in named.stderr
+
+
+def _commands(group, prefix=()):
+    """Every command of the CLI, with its path, from the click group typer builds."""
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):  # a sub-group (typer bundles its own click)
+            yield from _commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name), cmd
+
+
+def test_every_command_declares_its_action():
+    import typer
+
+    from finecrm.authz import declared_action
+    from finecrm.cli import app
+
+    commands = dict(_commands(typer.main.get_command(app)))
+    assert len(commands) >= 14
+    missing = [" ".join(path) for path, cmd in commands.items() if declared_action(cmd.callback) is None]
+    assert missing == [], f"commands without a declared authz action: {missing}"
+
+
+def test_a_role_without_the_action_is_refused(tmp_path: Path):
+    home = str(tmp_path / "ws")
+    assert run("init", "--home", home).returncode == 0
+    lobby = {"FINECRM_CLI_ROLE": "lobby_manager"}
+    for args in (["build"], ["ingest", str(tmp_path)], ["snapshots", "list"], ["user", "list"],
+                 ["sql", "SELECT 1"]):
+        res = run(*args, "--home", home, env=lobby)
+        assert res.returncode == 77, (args, res.stderr)  # EX_NOPERM
+        assert "Traceback" not in res.stderr
+    # the default shell role (admin) may not use the analysts' console either
+    assert run("sql", "SELECT 1", "--home", home).returncode == 77

@@ -7,8 +7,10 @@ Errors a user can fix are printed as one message without a traceback (exit code 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -95,12 +97,36 @@ def _progress(quiet: bool) -> Any:
     return _NullCtx() if quiet else RichProgressReporter()
 
 
+def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the authz action of a command and check it before the command runs.
+
+    The one place CLI commands are authorised; ``tests/test_cli.py`` enumerates every command and
+    fails on any without a declared action. ``PUBLIC`` commands touch no bank data.
+    """
+    from finecrm.authz import PUBLIC, declare
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if action != PUBLIC:
+                from finecrm.authz import require
+                from finecrm.services.workspace import cli_principal
+
+                require(cli_principal(), action)
+            return fn(*args, **kwargs)
+
+        return declare(action)(run)
+
+    return wrap
+
+
 def _emit(as_json: bool, payload: Any) -> None:
     if as_json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
 
 
 @app.command()
+@requires("manage_config")
 def init(home: Home = None, as_json: Json = False) -> None:
     """创建或升级工作区 / Create (or bring up to date) a workspace: finecrm.yaml, warehouse, database."""
     from finecrm.services.workspace import init_workspace
@@ -121,6 +147,7 @@ def init(home: Home = None, as_json: Json = False) -> None:
 
 
 @app.command()
+@requires("public")
 def generate(
     customers: Annotated[int, typer.Option(min=10, help="客户数 / number of customers.")] = 10_000,
     months: Annotated[int, typer.Option(min=1, max=120, help="月数 / months of history.")] = 12,
@@ -168,6 +195,7 @@ def generate(
 
 
 @app.command()
+@requires("run_ingest")
 def ingest(
     input_dir: Annotated[Path, typer.Argument(help="导出文件目录 / folder with the exported files.")],
     mapping: Annotated[
@@ -228,6 +256,7 @@ def _print_ingest(report: dict[str, Any]) -> None:
 
 
 @app.command()
+@requires("run_build")
 def build(
     engine: Annotated[str | None, typer.Option(help="duckdb | spark (default: build.engine in finecrm.yaml)")] = None,
     as_of: Annotated[str | None, typer.Option(help="数据日期 / build as of YYYY-MM-DD (default: last month's end).")]
@@ -264,7 +293,8 @@ def build(
         table.add_row(name, f"{m['rows']:,}", f"{ok}/{len(m['checks'])}", f"{m['seconds']}")
     out.print(table)
     print_summary(summary)
-    out.print(f"已发布 published in {manifest['seconds']}s. 查询 query: finecrm sql \"SELECT * FROM customer_360 LIMIT 5\"")
+    out.print(f"已发布 published in {manifest['seconds']}s. 查询 query: FINECRM_CLI_ROLE=analyst finecrm sql "
+              "\"SELECT tier, count(*) FROM customer_360 GROUP BY 1\"")
 
 
 def print_summary(s: dict[str, Any]) -> None:
@@ -288,6 +318,7 @@ def print_summary(s: dict[str, Any]) -> None:
 
 
 @snapshots_app.command("list")
+@requires("view_data_status")
 def snapshots_list(home: Home = None, as_json: Json = False) -> None:
     """列出快照 / List built snapshots (newest first)."""
     from finecrm.engine import snapshots as snaps
@@ -306,6 +337,7 @@ def snapshots_list(home: Home = None, as_json: Json = False) -> None:
 
 
 @snapshots_app.command("show")
+@requires("view_data_status")
 def snapshots_show(
     build_id: Annotated[str | None, typer.Argument(help="快照 / build id (default: the published one).")] = None,
     home: Home = None,
@@ -331,6 +363,7 @@ def snapshots_show(
 
 
 @snapshots_app.command("rollback")
+@requires("run_build")
 def snapshots_rollback(
     build_id: Annotated[str, typer.Argument(help="要发布的快照 / the snapshot to publish again.")],
     home: Home = None,
@@ -356,6 +389,7 @@ def snapshots_rollback(
 
 
 @app.command()
+@requires("view_segments")
 def sql(
     query: Annotated[str, typer.Argument(help="一条 SELECT / one SELECT over the marts.")],
     limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="最多返回行数 / at most this many rows.")] = 100,
@@ -364,10 +398,12 @@ def sql(
     as_json: Json = False,
 ) -> None:
     """只读SQL查询 / Read-only SQL over the published snapshot (marts as tables)."""
+    from finecrm.authz import allowed
     from finecrm.services.snapshot_queries import run_sql
-    from finecrm.services.workspace import open_workspace
+    from finecrm.services.workspace import cli_principal, open_workspace
 
-    res = run_sql(open_workspace(home), query, limit=limit, build_id=snapshot)
+    res = run_sql(open_workspace(home), query, limit=limit, build_id=snapshot,
+                  hide_pii=not allowed(cli_principal(), "reveal_pii"))
     if as_json:
         _emit(True, res)
         return
@@ -384,12 +420,10 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="从标准
 
 
 def _users_session(home: Path | None) -> Any:
-    """(workspace, session factory, engine) for a user command, after the authz check."""
-    from finecrm.authz import require
+    """(workspace, session factory, engine) for a user command."""
     from finecrm.db.session import make_engine, session_factory
-    from finecrm.services.workspace import cli_principal, open_workspace
+    from finecrm.services.workspace import open_workspace
 
-    require(cli_principal(), "manage_users")
     ws = open_workspace(home)
     engine = make_engine(ws.database_url)
     return ws, session_factory(engine), engine
@@ -405,6 +439,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 @user_app.command("add")
+@requires("manage_users")
 def user_add(
     username: Annotated[str, typer.Argument(help="用户名 / username.")],
     role: Annotated[str, typer.Option(help="角色 / role: analyst, branch_head, customer_manager, lobby_manager, "
@@ -441,6 +476,7 @@ def user_add(
 
 
 @user_app.command("list")
+@requires("manage_users")
 def user_list(home: Home = None, as_json: Json = False) -> None:
     """列出用户 / List users."""
     from finecrm.services import users
@@ -460,6 +496,7 @@ def user_list(home: Home = None, as_json: Json = False) -> None:
 
 
 @user_app.command("disable")
+@requires("manage_users")
 def user_disable(
     username: Annotated[str, typer.Argument(help="用户名 / username.")],
     reason: Annotated[str | None, typer.Option(help="原因 / reason (kept in the audit log).")] = None,
@@ -480,6 +517,7 @@ def user_disable(
 
 
 @user_app.command("reset-password")
+@requires("manage_users")
 def user_reset_password(
     username: Annotated[str, typer.Argument(help="用户名 / username.")],
     password_stdin: PasswordStdin = False,
@@ -508,6 +546,7 @@ def user_reset_password(
 
 
 @contract_app.command("docs")
+@requires("public")
 def contract_docs(
     path: Annotated[Path, typer.Option("--out", help="输出文件 / file to write.")] = Path("docs/data-contract.md"),
     check: Annotated[bool, typer.Option("--check", help="只检查是否一致 / fail if the file is out of date.")] = False,
@@ -529,6 +568,7 @@ def contract_docs(
 
 
 @contract_app.command("show")
+@requires("public")
 def contract_show(
     table: Annotated[str | None, typer.Argument(help="表名 / table name (all when omitted).")] = None,
     home: Home = None,

@@ -82,6 +82,10 @@ def test_segments_are_labelled_and_explained(engine_build):
 def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):
     ws, manifest = built
     res = run_sql(ws, "SELECT count(*) AS n FROM customer_360", build_id=manifest["build_id"])
+    hidden = run_sql(ws, "SELECT * FROM customer_360 LIMIT 1", build_id=manifest["build_id"])["columns"]
+    assert not {"name", "phone", "id_number"} & set(hidden)  # personal data is left out by default
+    shown = run_sql(ws, "SELECT name FROM customer_360 LIMIT 1", build_id=manifest["build_id"], hide_pii=False)
+    assert shown["columns"] == ["name"]
     assert res["columns"] == ["n"] and res["rows"][0][0] > 2900
     res = run_sql(ws, "SELECT customer_id FROM customer_360 ORDER BY 1", limit=5, build_id=manifest["build_id"])
     assert len(res["rows"]) == 5 and res["truncated"]

@@ -31,15 +31,25 @@ def snapshot_id(ws: Workspace, build_id: str | None = None) -> str:
     return chosen
 
 
-def open_snapshot(ws: Workspace, build_id: str | None = None) -> tuple[duckdb.DuckDBPyConnection, str]:
+def open_snapshot(
+    ws: Workspace, build_id: str | None = None, *, hide_pii: bool = False
+) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A locked connection over the snapshot's marts. ``hide_pii`` leaves names, ID and phone numbers
+    out of every view (for anyone who may not reveal personal data)."""
+    from finecrm.authz.masking import PII_FIELDS
+
     chosen = snapshot_id(ws, build_id)
     marts_dir = ws.snapshots / chosen / "marts"
+    pii = {c for cols in PII_FIELDS.values() for c in cols}
     con = duckdb.connect(":memory:")
     for folder in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
         files = sorted(folder.rglob("*.parquet"))
         if files:
-            pattern = str(folder / "**" / "*.parquet")
-            con.execute(f"CREATE VIEW \"{folder.name}\" AS SELECT * FROM read_parquet('{_sq(pattern)}')")
+            source = f"read_parquet('{_sq(str(folder / '**' / '*.parquet'))}')"
+            hidden = [c for c, in con.execute(f"SELECT name FROM parquet_schema('{_sq(str(files[0]))}')")
+                      .fetchall() if hide_pii and c in pii]
+            exclude = f" EXCLUDE ({', '.join(hidden)})" if hidden else ""
+            con.execute(f"CREATE VIEW \"{folder.name}\" AS SELECT *{exclude} FROM {source}")
     con.execute(f"SET allowed_directories = ['{_sq(str(marts_dir))}/']")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -50,14 +60,17 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-def run_sql(ws: Workspace, sql: str, *, limit: int = 1000, build_id: str | None = None) -> dict[str, Any]:
-    """Run one read-only query over the snapshot's marts; at most ``limit`` rows come back."""
+def run_sql(
+    ws: Workspace, sql: str, *, limit: int = 1000, build_id: str | None = None, hide_pii: bool = True
+) -> dict[str, Any]:
+    """Run one read-only query over the snapshot's marts; at most ``limit`` rows come back.
+    Personal data is left out unless the caller says the user may see it (``hide_pii=False``)."""
     try:
         check_single_select(sql)
     except ValueError as exc:
         raise QueryError(f"{exc}. The console is read-only: one SELECT over the marts (list them with: "
                          "SELECT table_name FROM information_schema.tables)") from None
-    con, chosen = open_snapshot(ws, build_id)
+    con, chosen = open_snapshot(ws, build_id, hide_pii=hide_pii)
     try:
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description or []]

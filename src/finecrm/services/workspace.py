@@ -54,15 +54,21 @@ def open_workspace(home: Path | str | None) -> Workspace:
     return load_workspace(home)
 
 
-def cli_principal() -> Any:
-    """Who runs an administrative command from the server's shell.
+#: The role the shell acts with. Shell access to the server is the system administrator's
+#: (系统管理员) by default; the head office's data team sets FINECRM_CLI_ROLE=analyst for the SQL
+#: console. Either way every command asks authz for its action, as the web app does.
+CLI_ROLE_ENV = "FINECRM_CLI_ROLE"
 
-    Shell access to the server is the system administrator's (系统管理员): the CLI acts with the admin
-    role, and commands still ask authz for their action, so the same rules hold as in the web app.
-    """
+
+def cli_principal() -> Any:
+    """Who runs a command from the server's shell (role from FINECRM_CLI_ROLE, default admin)."""
+    import os
+
     from finecrm.authz import make_principal
 
-    return make_principal(cli_actor(), "admin", branches={})
+    role = os.environ.get(CLI_ROLE_ENV, "").strip() or "admin"
+    # The shell decides actions, not rows: a placeholder home branch lets branch-bound roles resolve.
+    return make_principal(cli_actor(), role, branches={"_shell": None}, branch_id="_shell", staff_id="_shell")
 
 
 def known_branches(ws: Workspace) -> dict[str, str | None] | None:
