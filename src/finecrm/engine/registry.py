@@ -14,6 +14,7 @@ from finecrm.engine.intermediate import (
 from finecrm.engine.marts import (
     custom_segments,
     customer_360,
+    customer_detail,
     customer_segment,
     customer_tier_history,
     customer_value,
@@ -56,8 +57,11 @@ MODELS: tuple[Model, ...] = (
     summaries.BRANCH,
     summaries.BRANCH_TIER,
     summaries.GRID,
+    summaries.PORTFOLIO,
     deposit_watch.WATCH,
     deposit_watch.ALERTS,
+    customer_detail.ACCOUNTS,
+    customer_detail.RECENT_TRANSACTIONS,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

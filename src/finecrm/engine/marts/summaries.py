@@ -69,6 +69,14 @@ def build_grid(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
                                               ibis.null("float64")))
 
 
+def build_portfolio(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
+    t = _with_flags(src["int_customer_months"])
+    mgr = src["stg_customers"].select("customer_id", "manager_id")
+    t = t.left_join(mgr, "customer_id").drop("customer_id_right")
+    dims = ["branch_id", "grid_id", "manager_id", "month", "kind", "tier"]
+    return t.group_by(dims).agg(**_measures(t))
+
+
 BRANCH = Model("branch_summary", "mart", ("int_customer_months", "stg_branches"), build_branch,
                "Per branch per month: customers, AUM, deposits, loans (daily averages), off-counter rate, new and "
                "lost customers.", grain="branch per month", key=("branch_id", "month"),
@@ -80,3 +88,13 @@ BRANCH_TIER = Model("branch_tier_summary", "mart", ("int_customer_months",), bui
 GRID = Model("grid_summary", "mart", ("int_customer_months", "stg_grids"), build_grid,
              "Per grid per month: customers, households and penetration (customers ÷ households), AUM, deposits, "
              "loans, off-counter rate, new and lost customers.", grain="grid per month", key=("grid_id", "month"))
+PORTFOLIO = Model(
+    "portfolio_summary", "mart", ("int_customer_months", "stg_customers"), build_portfolio,
+    "Per branch, grid, manager, month, customer kind and tier: the measures of branch_summary. Any role's "
+    "scope (branch subtree, own customers and grid cells) selects whole rows of it, so the dashboard of "
+    "every user adds up exactly their customers.",
+    grain="branch × grid × manager × month × kind × tier (grid and manager may be empty)",
+    not_null=("branch_id", "month", "kind", "tier"),
+    invariants=(Invariant("counts are counts", lambda t: (t.customers >= 0) & (t.new_customers >= 0)
+                          & (t.lost_customers >= 0), "no negative counts"),),
+)

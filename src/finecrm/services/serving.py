@@ -1,0 +1,204 @@
+"""The serving copy of a snapshot: its marts in one read-only DuckDB file, sorted for look-ups.
+
+Pages ask small questions many times ("this customer", "this manager's customers"). Parquet files
+written by a build are laid out for the build, not for that: a point look-up would decompress row
+groups of every column. So each published snapshot gets ``serving.duckdb`` beside its marts: the
+same rows, sorted by customer (DuckDB's per-block min/max then skips everything but one block), with
+an index on ``customer_360.customer_id``. It is derived data: made once per snapshot (after a build,
+or on first use of an older snapshot), written to a temporary name and renamed, so a reader never
+sees half a file; deleting it is always safe.
+
+Queries from the services are Ibis expressions compiled to DuckDB SQL (``Serving.query``): row scopes
+and masking come from ``finecrm.authz`` as Ibis predicates, so they are the same code everywhere.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+
+from finecrm.core.errors import FinecrmError
+from finecrm.core.settings import Workspace
+from finecrm.engine import snapshots
+
+SERVING_FILE = "serving.duckdb"
+
+#: Marts copied into the serving file, with the order that makes look-ups by customer cheap.
+#: Marts not listed are small summaries and are copied as they are.
+SORT_ORDER: Mapping[str, str] = {
+    "customer_360": "customer_id",
+    "customer_tier_history": "customer_id, month",
+    "customer_accounts": "customer_id, account_id",
+    "customer_recent_transactions": "customer_id, ts DESC, txn_id",
+    "customer_value": "aum_rank",
+    "customer_segment": "customer_id",
+    "customer_custom_segments": "customer_id, segment",
+    "deposit_alerts": "customer_id, alert_date",
+    "deposit_watch": "customer_id",
+}
+
+
+class NoSnapshot(FinecrmError):
+    """Nothing is published yet: the pages have no data to show."""
+
+
+def serving_path(ws: Workspace, build_id: str) -> Path:
+    return ws.snapshots / build_id / SERVING_FILE
+
+
+def prepare(ws: Workspace, build_id: str) -> Path:
+    """Make ``serving.duckdb`` for snapshot ``build_id`` unless it exists; returns its path.
+
+    Safe to call from several processes: a file lock makes one of them do the work, the others wait
+    and then find the file.
+    """
+    target = serving_path(ws, build_id)
+    if target.is_file():
+        return target
+    marts_dir = ws.snapshots / build_id / "marts"
+    if not marts_dir.is_dir():
+        raise NoSnapshot(f"快照 {build_id} 没有数据集市 / snapshot {build_id} has no marts folder ({marts_dir})")
+    lock_path = target.with_suffix(".lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return target
+        tmp = target.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp), config={"memory_limit": ws.settings.build.memory_limit})
+        try:
+            for folder in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
+                if not any(folder.rglob("*.parquet")):
+                    continue
+                source = str(folder / "**" / "*.parquet").replace("'", "''")
+                order = SORT_ORDER.get(folder.name)
+                order_by = f" ORDER BY {order}" if order else ""
+                con.execute(
+                    f'CREATE TABLE "{folder.name}" AS SELECT * FROM '
+                    f"read_parquet('{source}', hive_partitioning = false){order_by}"
+                )
+            tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if "customer_360" in tables:
+                con.execute("CREATE UNIQUE INDEX customer_360_id ON customer_360 (customer_id)")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    lock_path.unlink(missing_ok=True)
+    return target
+
+
+@dataclass
+class _Opened:
+    build_id: str
+    con: duckdb.DuckDBPyConnection
+    schemas: dict[str, ibis.Schema]
+    local: threading.local = field(default_factory=threading.local)
+
+
+class Serving:
+    """The published snapshot's serving file, opened read-only, reopened when a new build is published.
+
+    One instance per server process. ``cursor()`` gives the calling thread its own cursor (DuckDB
+    connections must not be shared between threads; cursors of one connection may).
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._lock = threading.Lock()
+        self._opened: _Opened | None = None
+
+    def _current(self) -> _Opened:
+        build_id = snapshots.published(self.ws.snapshots)
+        if not build_id:
+            raise NoSnapshot("还没有发布的快照，请先运行 finecrm build / no snapshot is published yet: run 'finecrm build'")
+        opened = self._opened
+        if opened is not None and opened.build_id == build_id:
+            return opened
+        with self._lock:
+            opened = self._opened
+            if opened is None or opened.build_id != build_id:
+                path = prepare(self.ws, build_id)
+                con = duckdb.connect(str(path), read_only=True)
+                con.execute("SET enable_external_access = false")
+                schemas = {}
+                for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall():
+                    cols = con.execute(f'DESCRIBE "{name}"').fetchall()
+                    schemas[name] = ibis.schema({c[0]: _ibis_type(c[1]) for c in cols})
+                old, self._opened = self._opened, _Opened(build_id, con, schemas)
+                opened = self._opened
+                # The old connection stays open: requests in flight may still hold its cursors; it is
+                # closed when garbage-collected.
+                del old
+        return opened
+
+    @property
+    def build_id(self) -> str:
+        return self._current().build_id
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        opened = self._current()
+        cur = getattr(opened.local, "cursor", None)
+        if cur is None:
+            cur = opened.con.cursor()
+            opened.local.cursor = cur
+        return cur
+
+    def has_table(self, name: str) -> bool:
+        return name in self._current().schemas
+
+    def table(self, name: str) -> ir.Table:
+        """An unbound Ibis table of the serving file (compile with :meth:`query`)."""
+        schemas = self._current().schemas
+        if name not in schemas:
+            raise NoSnapshot(f"快照中没有 {name} / the published snapshot has no table {name!r}: rebuild")
+        return ibis.table(schemas[name], name=name)
+
+    def query(self, expr: ir.Expr) -> list[dict[str, Any]]:
+        """Run an Ibis expression over the serving file; rows as dicts."""
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        return self.sql(str(sql))
+
+    def sql(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.cursor()
+        cur.execute(sql, params or [])
+        cols = [d[0] for d in cur.description or []]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def scalar(self, expr: ir.Expr) -> Any:
+        rows = self.query(expr)
+        return next(iter(rows[0].values())) if rows else None
+
+
+def _ibis_type(duck: str) -> str:
+    """DuckDB type names as Ibis understands them (``DECIMAL(18,2)`` and the like pass through)."""
+    t = duck.upper()
+    simple = {
+        "VARCHAR": "string", "BOOLEAN": "boolean", "DATE": "date", "DOUBLE": "float64", "FLOAT": "float32",
+        "BIGINT": "int64", "INTEGER": "int32", "SMALLINT": "int16", "TINYINT": "int8", "HUGEINT": "decimal(38,0)",
+        "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamp('UTC')", "UBIGINT": "uint64",
+        "UINTEGER": "uint32",
+    }
+    if t in simple:
+        return simple[t]
+    if t.startswith("DECIMAL"):
+        return t.lower()
+    if t.endswith("[]"):
+        return f"array<{_ibis_type(duck[:-2])}>"
+    return "string" if t.startswith("VARCHAR") else t.lower()
+
+
+@contextmanager
+def opened(ws: Workspace) -> Iterator[Serving]:
+    """A serving store for one-off use (CLI, tests)."""
+    yield Serving(ws)
