@@ -1,0 +1,47 @@
+"""Browsing the audit log: who did what, when, to what, and why — filtered and paged."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from finecrm.authz import Principal, require
+from finecrm.db.models import AuditEvent
+from finecrm.services.customers import Page, clamp_page
+
+PAGE_SIZE = 50
+
+
+def browse(session: Session, principal: Principal, *, actor: str | None = None, action: str | None = None,
+           target: str | None = None, since: date | None = None, until: date | None = None,
+           page: int = 1, page_size: int = PAGE_SIZE) -> Page:
+    """Audit events, newest first. ``until`` is inclusive (the whole day)."""
+    require(principal, "view_audit")
+    page, page_size = clamp_page(page, page_size, PAGE_SIZE)
+    stmt = select(AuditEvent)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor.strip().lower())
+    if action:
+        stmt = stmt.where(AuditEvent.action == action.strip())
+    if target:
+        stmt = stmt.where(AuditEvent.target == target.strip())
+    if since:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(since, time.min, UTC))
+    if until:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, UTC))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page_size).offset((page - 1) * page_size))
+    return Page([_event(e) for e in rows], page, page_size, int(total))
+
+
+def actions_seen(session: Session) -> list[str]:
+    return [a for (a,) in session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))]
+
+
+def _event(e: AuditEvent) -> dict[str, Any]:
+    at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
+    return {"id": e.id, "at": at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
+            "target": e.target, "reason": e.reason, "details": e.details}

@@ -1,0 +1,197 @@
+"""Customers for the workbench: search, the customer 360 record, transactions, revealing personal data.
+
+Every function takes the principal and asks ``finecrm.authz`` — the action, then the rows (scope),
+then masking — so a page or an API endpoint cannot forget one of them:
+
+- lists are scoped and masked inside the query (``scope_customers`` + ``mask_table``): clear names
+  never leave DuckDB for a masked page;
+- one customer is fetched by id and passed through ``require_customer``: missing and out of scope are
+  the same 404;
+- money (AUM, balances, transactions, contribution) needs ``view_balances``: a lobby manager sees a
+  customer's tier to route them, not their money;
+- ``reveal`` needs ``reveal_pii`` and a reason, and writes the audit row before it returns anything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+from sqlalchemy.orm import Session
+
+from finecrm.authz import Principal, mask_record, mask_table, require, require_customer, scope_customers
+from finecrm.core.errors import FinecrmError
+from finecrm.db import repositories
+from finecrm.services.serving import Serving
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 200
+TRANSACTIONS_PAGE_SIZE = 20
+
+#: Columns of customer_360 that are money or reveal money; hidden without ``view_balances``.
+_MONEY_PREFIXES = ("aum_", "deposit", "time_deposit_", "wealth_", "fund_", "insurance_", "loan", "contribution",
+                   "out_", "consumption_", "fees_", "balance")
+
+SEARCH_COLUMNS = ("customer_id", "kind", "name", "phone", "id_number", "branch_id", "grid_id", "manager_id",
+                  "tier", "value_tier", "lifecycle", "lifecycle_label", "segment_label", "aum_avg")
+
+MIN_REASON_LENGTH = 4
+
+
+class RevealError(FinecrmError):
+    """A reveal without a proper reason."""
+
+
+def is_money(column: str) -> bool:
+    return column.startswith(_MONEY_PREFIXES)
+
+
+def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:
+    """Drop money columns unless the principal may view balances."""
+    from finecrm.authz import allowed
+
+    if allowed(principal, "view_balances"):
+        return record
+    return {k: v for k, v in record.items() if not is_money(k)}
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "page": self.page, "page_size": self.page_size, "total": self.total,
+                "pages": self.pages}
+
+
+def clamp_page(page: int | None, page_size: int | None, default: int = PAGE_SIZE) -> tuple[int, int]:
+    size = min(max(int(page_size or default), 1), MAX_PAGE_SIZE)
+    return max(int(page or 1), 1), size
+
+
+_DIGITS4 = re.compile(r"^\d{4}$")
+
+
+def search(serving: Serving, principal: Principal, q: str | None, *, page: int = 1,
+           page_size: int = PAGE_SIZE) -> Page:
+    """Customers in scope matching ``q``: a customer id (exact), the last 4 digits of a phone or ID number,
+    or part of a name. An empty ``q`` lists every customer in scope. Masked per role."""
+    require(principal, "search_customers")
+    page, page_size = clamp_page(page, page_size)
+    t = scope_customers(principal, serving.table("customer_360"))
+    text = (q or "").strip()[:60]
+    if text:
+        cond = (t.customer_id == text) | t.name.contains(text)
+        if _DIGITS4.match(text):
+            cond = cond | (t.phone.right(4) == text) | (t.id_number.right(4) == text)
+        t = t.filter(cond)
+    total = int(serving.scalar(t.count()) or 0)
+    cols = [c for c in SEARCH_COLUMNS if c in t.columns]
+    rows_expr = mask_table(principal, t.select(*cols)).order_by("customer_id").limit(
+        page_size, offset=(page - 1) * page_size)
+    rows = [hide_money(principal, r) for r in serving.query(rows_expr)]
+    return Page(rows, page, page_size, total)
+
+
+def _one(serving: Serving, principal: Principal, customer_id: str) -> dict[str, Any]:
+    rows = serving.sql("SELECT * FROM customer_360 WHERE customer_id = ?", [customer_id])
+    return dict(require_customer(principal, rows[0] if rows else None, customer_id))
+
+
+def customer_360(serving: Serving, principal: Principal, customer_id: str, *, revealed: bool = False
+                 ) -> dict[str, Any]:
+    """Everything the 360 page shows about one customer, scoped and masked.
+
+    ``revealed=True`` only after :func:`reveal` has written its audit row (the web layer does both in
+    one request); ``mask_record`` still masks unless the role may reveal.
+    """
+    require(principal, "view_customer")
+    row = _one(serving, principal, customer_id)
+    profile = hide_money(principal, mask_record(principal, row, revealed))
+    money = "aum_avg" in profile
+    history = serving.sql(
+        "SELECT month, tier, raw_tier, tier_watch, lifecycle" + (", aum_avg, aum_end, deposits_avg" if money else "")
+        + " FROM customer_tier_history WHERE customer_id = ? ORDER BY month", [customer_id])
+    accounts = serving.sql(
+        "SELECT account_id, product_code, product_name, category, risk_level, status, is_open, open_date, "
+        "close_date, branch_id, currency" + (", balance_end, balance_avg" if money else "")
+        + " FROM customer_accounts WHERE customer_id = ? ORDER BY is_open DESC, open_date DESC, account_id",
+        [customer_id]) if serving.has_table("customer_accounts") else []
+    alerts = []
+    if serving.has_table("deposit_alerts") and _may(principal, "view_deposit_watch") and money:
+        alerts = serving.sql(
+            "SELECT alert_date, rule, balance, baseline, drop_share, outflow_within, largest_outflow, evidence "
+            "FROM deposit_alerts WHERE customer_id = ? ORDER BY alert_date DESC", [customer_id])
+    custom = serving.sql("SELECT segment FROM customer_custom_segments WHERE customer_id = ? ORDER BY segment",
+                         [customer_id]) if serving.has_table("customer_custom_segments") else []
+    return {
+        "snapshot": serving.build_id,
+        "customer": profile,
+        "revealed": revealed and profile.get("name") == row.get("name"),
+        "shows_money": money,
+        "tier_history": history,
+        "accounts": accounts,
+        "deposit_alerts": alerts,
+        "custom_segments": [r["segment"] for r in custom],
+        "channels": _channels(profile),
+    }
+
+
+def _may(principal: Principal, action: str) -> bool:
+    from finecrm.authz import allowed
+
+    return allowed(principal, action)
+
+
+CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
+SIGNUPS = ("online", "mobile", "phone", "sms", "wechat", "payroll", "utility")
+
+
+def _channels(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "transactions_90d": {ch: profile.get(f"txn_{ch}_90d") for ch in CHANNELS if f"txn_{ch}_90d" in profile},
+        "signed": {s: bool(profile.get(f"signed_{s}")) for s in SIGNUPS if f"signed_{s}" in profile},
+    }
+
+
+def transactions(serving: Serving, principal: Principal, customer_id: str, *, page: int = 1,
+                 page_size: int = TRANSACTIONS_PAGE_SIZE, revealed: bool = False) -> Page:
+    """The customer's recent transactions, newest first, paged; counterparties masked per role."""
+    require(principal, "view_customer")
+    require(principal, "view_balances")
+    _one(serving, principal, customer_id)  # scope: 404 for a customer outside it
+    page, page_size = clamp_page(page, page_size, TRANSACTIONS_PAGE_SIZE)
+    t = serving.table("customer_recent_transactions")
+    t = t.filter(t.customer_id == customer_id)
+    total = int(serving.scalar(t.count()) or 0)
+    cols = ["txn_id", "ts", "account_id", "category", "direction", "amount", "channel", "kind",
+            "counterparty_name", "counterparty_account", "counterparty_bank", "customer_initiated"]
+    expr = mask_table(principal, t.select(*cols), revealed).order_by(ibis.desc("ts"), "txn_id").limit(
+        page_size, offset=(page - 1) * page_size)
+    return Page(serving.query(expr), page, page_size, total)
+
+
+def reveal(session: Session, serving: Serving, principal: Principal, customer_id: str, *, reason: str,
+           fields: tuple[str, ...] = ("name", "id_number", "phone"), ip: str | None = None) -> dict[str, Any]:
+    """Show a customer's personal data in clear: needs ``reveal_pii``, the customer in scope and a reason.
+    Writes the audit row (who, which customer, which fields, why) in the caller's transaction first."""
+    require(principal, "reveal_pii")
+    _one(serving, principal, customer_id)
+    why = (reason or "").strip()
+    if len(why) < MIN_REASON_LENGTH:
+        raise RevealError(f"请填写查看原因（至少 {MIN_REASON_LENGTH} 个字）/ "
+                          f"give a reason for revealing (at least {MIN_REASON_LENGTH} characters)")
+    repositories.record_audit(session, actor=principal.username, action="reveal_pii", target=customer_id,
+                              reason=why[:500], details={"fields": list(fields), "ip": ip,
+                                                         "snapshot": serving.build_id})
+    return customer_360(serving, principal, customer_id, revealed=True)

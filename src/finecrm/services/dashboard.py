@@ -1,0 +1,202 @@
+"""The dashboard of one user's scope: KPI cards, tier pyramid, Pareto curve, trends, channels, flows.
+
+All of it is aggregates, but aggregates of *the user's* customers: the same ``authz.scope_customers``
+that scopes the customer list selects the rows of ``portfolio_summary`` (per branch × grid × manager ×
+month × tier) and of the customer-level marts. A customer manager's dashboard adds up their customers,
+a branch head's their sub-branches, an analyst's the whole bank.
+
+Results are cached per (snapshot, scope): a snapshot never changes once published, so an answer
+computed for it stays true; a new build is a new key. ``docs/benchmarks.md`` reports latency with and
+without the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ibis
+
+from finecrm.authz import Principal, customer_filter, require, scope_customers
+from finecrm.services.customers import CHANNELS
+from finecrm.services.serving import Serving
+
+#: Each metric's definition, one click away on the page (zh, en). Keys are the KPI codes.
+METRICS: Mapping[str, tuple[str, str]] = {
+    "customers": ("客户数：范围内未流失的客户（有未销户账户或尚未开户的潜在客户）。",
+                  "Customers: customers in scope that are not lost (an open account, or potential)."),
+    "aum": ("AUM（金融资产）：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，元。",
+            "AUM: demand deposits (debit cards included) + time deposits + wealth + funds + insurance, "
+            "sum of the month's average daily balances, yuan."),
+    "deposits": ("存款：活期 + 定期的月日均余额合计，元。", "Deposits: demand + time deposits, month's daily average, yuan."),
+    "loans": ("贷款：贷款的月日均余额合计，元。", "Loans: the month's average daily loan balances, yuan."),
+    "off_counter_rate": ("柜面替代率：当月客户主动交易中非柜面渠道的占比（不含利息、费用、代发工资/养老金、放款和批量）。",
+                         "Off-counter rate: share of the month's customer-initiated transactions made outside "
+                         "the counter (interest, fees, salary/pension credits, disbursements and batch excluded)."),
+    "new_customers": ("新增客户：当月开立首个账户的客户。", "New customers: opened their first account this month."),
+    "lost_customers": ("流失客户：当月所有账户均已销户的客户。", "Lost customers: every account closed this month."),
+    "tier_pyramid": ("客户分层：个人按 AUM、对公按存款日均分层，降级需连续数月低于门槛（见 finecrm.yaml tiers）。",
+                     "Tiers: individuals by AUM, corporates by deposits; downgrades only after months below "
+                     "(finecrm.yaml, tiers)."),
+    "pareto": ("二八曲线：按 AUM 从高到低排序，前 x% 客户所占 AUM 的比例。",
+               "Pareto curve: customers ranked by AUM; the share of AUM held by the top x%."),
+    "channel_mix": ("渠道结构：近 90 天客户主动交易按渠道的笔数。",
+                    "Channel mix: customer-initiated transactions in the last 90 days by channel."),
+    "lifecycle_flow": ("生命周期迁移：上月阶段到本月阶段的客户数。",
+                       "Lifecycle flows: customers from last month's stage to this month's."),
+    "comparison": ("机构/网格对比：本月各机构（或网格）的客户数、AUM 与柜面替代率。",
+                   "Branch / grid comparison: this month's customers, AUM and off-counter rate by branch (or grid)."),
+}
+
+PARETO_POINTS = 20
+COMPARISON_ROWS = 15
+_CACHE_SIZE = 256
+
+
+class _Cache:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.enabled = True
+
+    def get_or_make(self, key: tuple[Any, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        if not self.enabled:
+            return make()
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+
+CACHE = _Cache(_CACHE_SIZE)
+
+
+def scope_key(principal: Principal) -> tuple[Any, ...]:
+    """What the dashboard's numbers depend on: the role's scope, not the user's name."""
+    return (principal.scope.value, principal.branch_scope and tuple(sorted(principal.branch_scope)),
+            principal.staff_id if principal.scope.value == "own_customers" else None,
+            tuple(sorted(principal.grid_ids)), tuple(sorted(principal.borrower_ids)))
+
+
+def dashboard(serving: Serving, principal: Principal) -> dict[str, Any]:
+    require(principal, "view_dashboard")
+    build_id = serving.build_id
+    return CACHE.get_or_make((build_id, *scope_key(principal)), lambda: _compute(serving, principal, build_id))
+
+
+def _f(v: Any) -> float:
+    return float(v or 0)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    if now is None or before in (None, 0):
+        return None
+    return round((now - before) / abs(before), 4)
+
+
+def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str, Any]:
+    p = scope_customers(principal, serving.table("portfolio_summary"))
+    monthly = p.group_by("month").agg(
+        customers=p.customers.sum(), aum=p.aum_avg.sum(), deposits=p.deposits_avg.sum(), loans=p.loans_avg.sum(),
+        txn_ci=p.txn_ci.sum(), txn_off_counter=p.txn_off_counter.sum(), new_customers=p.new_customers.sum(),
+        lost_customers=p.lost_customers.sum(),
+    ).order_by("month")
+    trend = serving.query(monthly)
+    for r in trend:
+        r["month"] = r["month"].isoformat()[:7]
+        r["off_counter_rate"] = round(_f(r["txn_off_counter"]) / _f(r["txn_ci"]), 4) if r["txn_ci"] else None
+        for k in ("customers", "txn_ci", "txn_off_counter", "new_customers", "lost_customers"):
+            r[k] = int(r[k] or 0)
+        for k in ("aum", "deposits", "loans"):
+            r[k] = round(_f(r[k]), 2)
+    last = trend[-1] if trend else {}
+    prev = trend[-2] if len(trend) > 1 else {}
+    kpis = []
+    for code in ("customers", "aum", "deposits", "loans", "off_counter_rate", "new_customers", "lost_customers"):
+        now, before = last.get(code), prev.get(code)
+        kpis.append({"code": code, "value": now, "previous": before, "change": _change(now, before)})
+    month = last.get("month")
+
+    latest = p.filter(p.month == p.month.max()) if trend else p.filter(ibis.literal(False))
+    pyramid = serving.query(
+        latest.group_by(["kind", "tier"]).agg(customers=latest.customers.sum(), aum=latest.aum_avg.sum())
+        .order_by(["kind", ibis.desc("aum")]))
+    for r in pyramid:
+        r["customers"] = int(r["customers"] or 0)
+        r["aum"] = round(_f(r["aum"]), 2)
+
+    comparison_by = "grid_id" if principal.scope.value == "own_customers" else "branch_id"
+    cmp_t = latest.filter(latest[comparison_by].notnull())
+    comparison = serving.query(
+        cmp_t.group_by(comparison_by).agg(customers=cmp_t.customers.sum(), aum=cmp_t.aum_avg.sum(),
+                                          txn_ci=cmp_t.txn_ci.sum(), txn_off_counter=cmp_t.txn_off_counter.sum())
+        .order_by(ibis.desc("aum")).limit(COMPARISON_ROWS))
+    for r in comparison:
+        r["id"] = r.pop(comparison_by)
+        r["customers"] = int(r["customers"] or 0)
+        r["aum"] = round(_f(r["aum"]), 2)
+        r["off_counter_rate"] = round(_f(r["txn_off_counter"]) / _f(r["txn_ci"]), 4) if r["txn_ci"] else None
+
+    c = scope_customers(principal, serving.table("customer_360"))
+    channel_row = serving.query(c.aggregate(**{ch: c[f"txn_{ch}_90d"].sum() for ch in CHANNELS}))
+    channels = {ch: int((channel_row[0] if channel_row else {}).get(ch) or 0) for ch in CHANNELS}
+
+    return {
+        "snapshot": build_id,
+        "month": month,
+        "scope": principal.scope.value,
+        "kpis": kpis,
+        "trend": trend,
+        "tier_pyramid": pyramid,
+        "pareto": _pareto(serving, principal),
+        "channel_mix": channels,
+        "lifecycle_flow": _flows(serving, principal, month),
+        "comparison": {"by": "grid" if comparison_by == "grid_id" else "branch", "rows": comparison},
+        "definitions": {k: {"zh": v[0], "en": v[1]} for k, v in METRICS.items()},
+    }
+
+
+def _pareto(serving: Serving, principal: Principal) -> list[dict[str, float]]:
+    """Share of AUM held by the top x% of customers, at PARETO_POINTS evenly spaced x."""
+    c = scope_customers(principal, serving.table("customer_360"))
+    c = c.filter((c.lifecycle != "lost") & (c.aum_avg > 0))
+    w = ibis.window(order_by=ibis.desc(c.aum_avg))
+    ranked = c.select(aum=c.aum_avg, rank=ibis.row_number().over(w) + 1, n=c.count().over(ibis.window()),
+                      total=c.aum_avg.sum().over(ibis.window()))
+    ranked = ranked.mutate(cum=ranked.aum.sum().over(ibis.window(order_by=ranked["rank"], rows=(None, 0))))
+    bucket = (ranked["rank"] * PARETO_POINTS / ranked.n).ceil().cast("int64")
+    pts = ranked.mutate(bucket=bucket).group_by("bucket").agg(cum=ranked.cum.max(), total=ranked.total.max())
+    rows = serving.query(pts.order_by("bucket"))
+    out = [{"customer_share": 0.0, "aum_share": 0.0}]
+    for r in rows:
+        if r["total"]:
+            out.append({"customer_share": round(int(r["bucket"]) / PARETO_POINTS, 4),
+                        "aum_share": round(_f(r["cum"]) / _f(r["total"]), 4)})
+    return out
+
+
+def _flows(serving: Serving, principal: Principal, month: str | None) -> list[dict[str, Any]]:
+    """Customers from last month's lifecycle stage to this month's, in the user's scope."""
+    if not month or not serving.has_table("customer_tier_history"):
+        return []
+    h = serving.table("customer_tier_history")
+    if customer_filter(principal, serving.table("customer_360")) is not None:
+        ids = scope_customers(principal, serving.table("customer_360")).select("customer_id")
+        h = h.filter(h.customer_id.isin(ids.customer_id))
+    this = h.filter(h.month == h.month.max())
+    before = h.filter(h.month == h.month.max() - ibis.interval(months=1)).select(
+        "customer_id", from_stage=h.lifecycle)
+    j = this.left_join(before, "customer_id")
+    j = j.mutate(from_stage=j.from_stage.fill_null("entered"))
+    rows = serving.query(j.group_by(["from_stage", "lifecycle"]).agg(customers=j.count())
+                         .rename(to_stage="lifecycle").order_by(ibis.desc("customers")))
+    return [{"from": r["from_stage"], "to": r["to_stage"], "customers": int(r["customers"])} for r in rows]

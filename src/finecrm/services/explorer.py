@@ -1,0 +1,165 @@
+"""The segment explorer: filter the customers in scope by tier, value tier, segment, lifecycle, branch,
+grid and a rule expression; counts, AUM, a breakdown and the list; export to Excel (masked, audited).
+
+The rule is parsed by ``finecrm.rules`` against the columns of customer_360 without personal data and
+compiled to an Ibis predicate: user text never becomes SQL.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+from sqlalchemy.orm import Session
+
+from finecrm.authz import Principal, allowed, mask_table, require, scope_customers
+from finecrm.core.errors import FinecrmError
+from finecrm.db import repositories
+from finecrm.services.columns import customer_360_columns
+from finecrm.services.customers import Page, clamp_page, is_money
+from finecrm.services.serving import Serving
+
+#: The filters the explorer offers, in order: form field → customer_360 column.
+FILTERS = ("tier", "value_tier", "segment", "lifecycle", "branch_id", "grid_id", "custom_segment")
+BREAKDOWNS = ("tier", "value_tier", "segment_label", "lifecycle_label", "branch_id")
+LIST_COLUMNS = ("customer_id", "kind", "name", "phone", "branch_id", "grid_id", "manager_id", "tier", "value_tier",
+                "segment_label", "lifecycle_label", "aum_avg", "deposits_avg", "loans_end", "contribution")
+EXPORT_COLUMNS = (*LIST_COLUMNS[:4], "id_number", *LIST_COLUMNS[4:], "age", "products_held", "txn_ci_90d",
+                  "off_counter_rate_90d")
+#: The most rows one export may hold: a list for a campaign, not a copy of the customer base.
+MAX_EXPORT_ROWS = 50_000
+
+
+class ExplorerError(FinecrmError):
+    """A filter or rule the explorer cannot apply (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    filters: dict[str, str] = field(default_factory=dict)
+    rule: str = ""
+    breakdown: str = "tier"
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Query:
+        filters = {k: str(params[k]).strip() for k in FILTERS if params.get(k) not in (None, "")}
+        breakdown = str(params.get("breakdown") or "tier")
+        if breakdown not in BREAKDOWNS:
+            raise ExplorerError(f"breakdown 只能是 {', '.join(BREAKDOWNS)} / breakdown must be one of "
+                                f"{', '.join(BREAKDOWNS)}")
+        return cls(filters, str(params.get("rule") or "").strip()[:2000], breakdown)
+
+    def describe(self) -> dict[str, Any]:
+        return {"filters": self.filters, "rule": self.rule or None, "breakdown": self.breakdown}
+
+
+def _selected(serving: Serving, principal: Principal, q: Query) -> ibis.Table:
+    t = scope_customers(principal, serving.table("customer_360"))
+    for col, value in q.filters.items():
+        if col == "custom_segment":  # a saved rule (segments.custom in finecrm.yaml), evaluated by the build
+            members = serving.table("customer_custom_segments")
+            members = members.filter(members.segment == value)
+            t = t.filter(t.customer_id.isin(members.customer_id))
+        else:
+            t = t.filter(t[col] == value)
+    if q.rule:
+        from finecrm.rules import RuleError, parse_rule
+
+        try:
+            rule = parse_rule(q.rule, customer_360_columns())
+        except RuleError as exc:
+            raise ExplorerError(f"规则无法使用 / the rule cannot be used: {exc}") from None
+        t = t.filter(rule.to_ibis(t))
+    return t
+
+
+def explore(serving: Serving, principal: Principal, q: Query, *, page: int = 1, page_size: int = 20
+            ) -> dict[str, Any]:
+    require(principal, "view_segments")
+    money = allowed(principal, "view_balances")
+    t = _selected(serving, principal, q)
+    agg: dict[str, Any] = {"customers": t.count()}
+    if money:
+        agg["aum"] = t.aum_avg.sum()
+    totals = serving.query(t.aggregate(**agg))[0]
+    b = t.group_by(q.breakdown).agg(**agg).order_by(ibis.desc("customers"))
+    breakdown = serving.query(b.limit(50))
+    page, page_size = clamp_page(page, page_size)
+    cols = [c for c in LIST_COLUMNS if money or not is_money(c)]
+    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id")
+                         .limit(page_size, offset=(page - 1) * page_size))
+    return {
+        "snapshot": serving.build_id,
+        "query": q.describe(),
+        "customers": int(totals["customers"] or 0),
+        "aum": round(float(totals.get("aum") or 0), 2) if money else None,
+        "breakdown": [{"key": r[q.breakdown], "customers": int(r["customers"]),
+                       "aum": round(float(r.get("aum") or 0), 2) if money else None} for r in breakdown],
+        "list": Page(rows, page, page_size, int(totals["customers"] or 0)).to_dict(),
+        "options": _options(serving, principal),
+    }
+
+
+def _options(serving: Serving, principal: Principal) -> dict[str, list[str]]:
+    """Values each filter can take within the user's scope (for the drop-downs)."""
+    t = scope_customers(principal, serving.table("customer_360"))
+    out = {}
+    for col in FILTERS:
+        if col == "grid_id":
+            continue  # hundreds of grids: typed, not chosen from a list
+        if col == "custom_segment":
+            if serving.has_table("customer_custom_segments"):
+                rows = serving.sql("SELECT DISTINCT segment FROM customer_custom_segments ORDER BY 1")
+                out[col] = [r["segment"] for r in rows]
+            continue
+        rows = serving.query(t.select(col).distinct().order_by(col).limit(500))
+        out[col] = [r[col] for r in rows if r[col] is not None]
+    return out
+
+
+def export_xlsx(session: Session, serving: Serving, principal: Principal, q: Query, *, ip: str | None = None
+                ) -> tuple[bytes, int]:
+    """The selected customers as an Excel workbook, masked per role; the export is audited first.
+
+    Returns the file and its row count. Refuses more than MAX_EXPORT_ROWS rows.
+    """
+    from openpyxl import Workbook
+
+    require(principal, "export_list")
+    require(principal, "view_segments")
+    t = _selected(serving, principal, q)
+    n = int(serving.scalar(t.count()) or 0)
+    if n > MAX_EXPORT_ROWS:
+        raise ExplorerError(f"一次最多导出 {MAX_EXPORT_ROWS:,} 名客户，当前筛选出 {n:,} 名，请缩小范围 / at most "
+                            f"{MAX_EXPORT_ROWS:,} customers per export; this selection has {n:,}: narrow it")
+    money = allowed(principal, "view_balances")
+    cols = [c for c in EXPORT_COLUMNS if (money or not is_money(c)) and c in t.columns]
+    # Masked inside the query: clear personal data never reaches this process for a masked export.
+    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id"))
+    repositories.record_audit(session, actor=principal.username, action="export_list", target="customer_360",
+                              details={**q.describe(), "rows": n, "columns": cols, "masked": True, "ip": ip,
+                                       "snapshot": serving.build_id})
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("客户名单 customers")
+    ws.append(cols)
+    for r in rows:
+        ws.append([_cell(r[c]) for c in cols])
+    about = wb.create_sheet("说明 about")
+    about.append(["快照 snapshot", serving.build_id])
+    about.append(["导出人 exported by", principal.username])
+    about.append(["导出时间 exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
+    about.append(["筛选 filters", str(q.filters)])
+    about.append(["规则 rule", q.rule or ""])
+    about.append(["个人信息 personal data", "已脱敏 masked"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), n
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
