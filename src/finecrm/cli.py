@@ -438,6 +438,40 @@ def _read_password(from_stdin: bool) -> str | None:
     return line
 
 
+@app.command()
+@requires("manage_config")
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址 / address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 / port.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="演示模式：创建各角色演示账户并打印 / demo mode: create and "
+                                       "print a demo login per role (demo logins work only in this mode).")] = False,
+    insecure_cookies: Annotated[bool, typer.Option(
+        "--insecure-cookies", help="会话 Cookie 不设 Secure（仅限无 TLS 的内网测试）/ session cookie without Secure, "
+        "for plain-HTTP testing on a non-localhost address only.")] = False,
+    home: Home = None,
+) -> None:
+    """启动工作台 / Serve the web workbench."""
+    import uvicorn
+
+    from finecrm.services.workspace import open_workspace
+    from finecrm.web.main import create_app
+
+    ws = open_workspace(home)
+    if demo:
+        from finecrm.services.demo import demo_logins
+
+        accounts = demo_logins(ws)
+        table = RichTable("角色 role", "用户名 username", "密码 password", "机构 branch", "工号 staff",
+                          title="演示账户（仅演示模式可用）/ demo logins (demo mode only)")
+        for a in accounts:
+            table.add_row(a.display_name, a.username, a.password, str(a.branch_id or "—"), str(a.staff_id or "—"))
+        out.print(table)
+    app = create_app(ws.home, demo=demo, secure_cookies=not insecure_cookies)
+    out.print(f"工作台 workbench: http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  "
+              "(Ctrl+C 停止 to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
 @user_app.command("add")
 @requires("manage_users")
 def user_add(

@@ -1,0 +1,300 @@
+"""What every request goes through, in one place: sign-in, the route's declared action, CSRF, language.
+
+``context`` is a dependency of the whole app (``main.create_app``), so no route can skip it:
+
+1. the endpoint's action is read from its ``@declare`` (a route without one is refused with 500 —
+   fail closed; a test also enumerates the routes so it never ships);
+2. the session cookie is resolved (``services.auth.resolve_session``) and the principal built with its
+   scope from the bank's branch and grid tables;
+3. ``authz.require`` decides; not signed in → 401 (API) or the login page (HTML);
+4. on state-changing methods the CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``)
+   must equal the session's, for every route but the two sign-in endpoints, which have their own guard.
+
+Routes then ask ``finecrm.services`` with ``ctx.principal``; the services ask ``authz`` again for rows
+and masking. Nothing here imports the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from finecrm.authz import (
+    AUTHENTICATED,
+    PUBLIC,
+    Forbidden,
+    Principal,
+    ScopeError,
+    allowed,
+    declared_action,
+    require,
+)
+from finecrm.core.settings import Workspace
+from finecrm.db.models import User, UserSession
+from finecrm.services import auth
+from finecrm.services.serving import Serving
+from finecrm.web.i18n import LANGUAGES, pick_language, translator
+
+SESSION_COOKIE = "finecrm_session"
+LANG_COOKIE = "finecrm_lang"
+LOGIN_CSRF_COOKIE = "finecrm_login_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HERE = Path(__file__).resolve().parent
+
+
+class LoginRequired(Exception):
+    """Not signed in (or the session ended): the API answers 401, pages go to the login form."""
+
+
+class PasswordChangeRequired(Exception):
+    """Signed in with a password an administrator set: every page but the change form redirects there."""
+
+
+class CsrfRefused(Exception):
+    """A state-changing request without the session's CSRF token."""
+
+
+class UndeclaredRoute(Exception):
+    """A route without a declared action reached the app (the route-coverage test should have caught it)."""
+
+
+@dataclass
+class AppState:
+    """Everything the routes share, built once by ``create_app``."""
+
+    ws: Workspace
+    engine: Engine
+    sessions: sessionmaker[Session]
+    serving: Serving
+    demo: bool
+    secure_cookies: bool
+    templates: Jinja2Templates
+    _org: tuple[float, dict[str, str | None], dict[str, str | None]] | None = None
+    _org_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def org(self) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """``({branch_id: parent_id}, {grid_id: manager_id})`` of the bank, re-read when an ingest changes them."""
+        paths = [self.ws.raw / "branches" / "data.parquet", self.ws.raw / "grids" / "data.parquet"]
+        stamp = sum(p.stat().st_mtime for p in paths if p.is_file())
+        org = self._org
+        if org is not None and org[0] == stamp:
+            return org[1], org[2]
+        with self._org_lock:
+            import pyarrow.parquet as pq
+
+            branches: dict[str, str | None] = {}
+            grids: dict[str, str | None] = {}
+            if paths[0].is_file():
+                b = pq.read_table(paths[0], columns=["branch_id", "parent_id"]).to_pydict()
+                branches = dict(zip(b["branch_id"], b["parent_id"], strict=True))
+            if paths[1].is_file():
+                g = pq.read_table(paths[1], columns=["grid_id", "manager_id"]).to_pydict()
+                grids = dict(zip(g["grid_id"], g["manager_id"], strict=True))
+            self._org = (stamp, branches, grids)
+        return branches, grids
+
+
+@dataclass
+class Ctx:
+    """One request as the routes see it."""
+
+    request: Request
+    state: AppState
+    db: Session
+    action: str
+    lang: str
+    t: Callable[..., str]
+    user: User | None = None
+    session_row: UserSession | None = None
+    principal: Principal | None = None
+    login_csrf: str | None = None
+
+    @property
+    def serving(self) -> Serving:
+        return self.state.serving
+
+    @property
+    def csrf(self) -> str:
+        return self.session_row.csrf_token if self.session_row is not None else (self.login_csrf or "")
+
+    @property
+    def ip(self) -> str | None:
+        return self.request.client.host if self.request.client else None
+
+    def me(self) -> Principal:
+        """The signed-in principal (routes that are not PUBLIC always have one)."""
+        if self.principal is None:
+            raise LoginRequired()
+        return self.principal
+
+    def may(self, action: str) -> bool:
+        return allowed(self.principal, action)
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        return self.state.templates.TemplateResponse(
+            self.request, template, {"ctx": self, "t": self.t, "lang": self.lang, "may": self.may,
+                                     "nav": navigation(self), **values},
+            status_code=status_code,
+        )
+
+
+#: The menu: (path, message key, action). Shown only where the user holds the action.
+NAV = (
+    ("/dashboard", "nav.dashboard", "view_dashboard"),
+    ("/customers", "nav.customers", "search_customers"),
+    ("/segments", "nav.segments", "view_segments"),
+    ("/status", "nav.status", "view_data_status"),
+    ("/audit", "nav.audit", "view_audit"),
+    ("/admin/users", "nav.users", "manage_users"),
+)
+
+
+def navigation(ctx: Ctx) -> list[dict[str, Any]]:
+    path = ctx.request.url.path
+    return [{"href": href, "label": ctx.t(key), "active": path.startswith(href)}
+            for href, key, action in NAV if ctx.principal is not None and allowed(ctx.principal, action)]
+
+
+def home_path(principal: Principal) -> str | None:
+    """The first page the user may see; None when the role has no page yet (the start page says so)."""
+    for href, _, action in NAV:
+        if allowed(principal, action):
+            return href
+    return None
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request carries (header, else form field)."""
+    if request.method in SAFE_METHODS:
+        return None
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def context(request: Request, csrf: str | None = Depends(submitted_csrf)) -> Iterator[Ctx]:
+    state: AppState = request.app.state.finecrm
+    endpoint = request.scope.get("endpoint")
+    action = declared_action(endpoint) if endpoint is not None else None
+    if action is None:
+        raise UndeclaredRoute(request.url.path)
+    lang = request.query_params.get("lang") or pick_language(request.cookies.get(LANG_COOKIE),
+                                                             request.headers.get("accept-language"))
+    if lang not in LANGUAGES:
+        lang = "zh"
+    db = state.sessions()
+    try:
+        ctx = Ctx(request=request, state=state, db=db, action=action, lang=lang, t=translator(lang),
+                  login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE))
+        found = auth.resolve_session(db, token=request.cookies.get(SESSION_COOKIE), demo_mode=state.demo)
+        if found is not None:
+            ctx.user, ctx.session_row = found
+            branches, grids = state.org()
+            try:
+                ctx.principal = auth.principal_for(ctx.user, branches=branches, grids=grids)
+            except ScopeError as exc:
+                raise Forbidden(action, username=ctx.user.username, zh=f"权限范围无法确定：{exc}",
+                                en=f"the access scope cannot be resolved: {exc}") from None
+        db.commit()  # the sliding idle clock
+        if action != PUBLIC:
+            if ctx.principal is None:
+                raise LoginRequired()
+            if request.method not in SAFE_METHODS and (
+                    ctx.session_row is None or not auth.check_csrf(ctx.session_row, csrf)):
+                raise CsrfRefused()
+            if ctx.user is not None and ctx.user.must_change_password and action != AUTHENTICATED:
+                raise PasswordChangeRequired()
+            require(ctx.principal, action)
+        request.state.ctx = ctx
+        yield ctx
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def set_session_cookie(response: Any, state: AppState, token: str, max_age: int) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=state.secure_cookies,
+                        samesite="lax", path="/")
+
+
+def clear_session_cookie(response: Any, state: AppState) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=state.secure_cookies, samesite="lax")
+
+
+# --- formatting for templates ------------------------------------------------------------------------
+
+
+def fmt_money(value: Any, lang: str = "zh") -> str:
+    """Yuan with thousands separators; 万/亿 in Chinese for large amounts, as bank reports write them."""
+    if value is None:
+        return "—"
+    v = float(value)
+    if lang == "zh":
+        if abs(v) >= 1e8:
+            return f"{v / 1e8:,.2f} 亿"
+        if abs(v) >= 1e4:
+            return f"{v / 1e4:,.1f} 万"
+        return f"{v:,.2f}"
+    if abs(v) >= 1e9:
+        return f"{v / 1e9:,.2f} bn"
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.2f} m"
+    return f"{v:,.2f}"
+
+
+def fmt_number(value: Any) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    return "—" if value is None else f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_date(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "__float__"):
+        return float(value)
+    return str(value)
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    env = templates.env
+    env.filters["money"] = fmt_money
+    env.filters["number"] = fmt_number
+    env.filters["pct"] = fmt_pct
+    env.filters["day"] = fmt_date
+    env.globals["asset_version"] = os.environ.get("FINECRM_ASSET_VERSION", "1")
+    # Dates, decimals and the like in embedded chart data: as ISO text / numbers.
+    env.policies["json.dumps_kwargs"] = {"default": _json_default, "sort_keys": False}
+    return templates

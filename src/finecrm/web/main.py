@@ -1,0 +1,168 @@
+"""The workbench app. ``ROUTERS`` is the table of contents: every page and endpoint lives in one of them.
+
+``create_app`` wires the workspace, the operational database, the serving copy of the published
+snapshot and the one dependency every route passes (``deps.context``: sign-in, declared action, CSRF).
+Error pages and JSON errors are mapped here, so a refusal looks the same everywhere: 403 for a function
+the role does not have, 404 for a customer that does not exist *or* is outside the user's scope.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from finecrm.authz import Forbidden, NotFound
+from finecrm.core.errors import FinecrmError
+from finecrm.db.session import make_engine, migrate, session_factory
+from finecrm.services.serving import NoSnapshot, Serving
+from finecrm.services.workspace import open_workspace
+from finecrm.web import deps
+from finecrm.web.i18n import LANGUAGES, pick_language, translator
+from finecrm.web.routes import admin, api_docs, audit, auth, customers, dashboard, segments, status
+
+ROUTERS = (
+    auth.router,  # sign-in, sign-out, language, own password, health
+    dashboard.router,  # 首页总览 / dashboard
+    customers.router,  # 客户查询与客户全貌 / customer search and 360
+    segments.router,  # 分层分群 / segment explorer and export
+    status.router,  # 数据状态 / data status
+    audit.router,  # 审计日志 / audit log
+    admin.router,  # 用户管理 / users
+    api_docs.router,  # OpenAPI behind sign-in
+)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(home: str | Path | None = None, *, demo: bool = False, secure_cookies: bool = True) -> FastAPI:
+    ws = open_workspace(home)
+    engine = make_engine(ws.database_url)
+    migrate(engine)
+    state = deps.AppState(ws=ws, engine=engine, sessions=session_factory(engine), serving=Serving(ws), demo=demo,
+                          secure_cookies=secure_cookies, templates=deps.make_templates())
+    app = FastAPI(title="finecrm 客户精细化管理 API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(deps.context)])
+    app.state.finecrm = state
+    for router in ROUTERS:
+        app.include_router(router)
+    # Static files are the vendored libraries, styles and scripts: public like the login page that needs them.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _errors(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
+        return response
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, template: str, status: int, **values: Any) -> HTMLResponse:
+    state: deps.AppState = request.app.state.finecrm
+    ctx = getattr(request.state, "ctx", None)
+    if ctx is not None:
+        return ctx.render(template, status_code=status, **values)
+    lang = request.query_params.get("lang") or pick_language(request.cookies.get(deps.LANG_COOKIE),
+                                                             request.headers.get("accept-language"))
+    lang = lang if lang in LANGUAGES else "zh"
+    t = translator(lang)
+    return state.templates.TemplateResponse(
+        request, template, {"ctx": None, "t": t, "lang": lang, "may": lambda a: False, "nav": [], **values},
+        status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(deps.LoginRequired)
+    async def login_required(request: Request, exc: deps.LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "login_required", "message": "请先登录 / please sign in"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(deps.PasswordChangeRequired)
+    async def must_change(request: Request, exc: deps.PasswordChangeRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "password_change_required",
+                                 "message": "请先修改密码 / change your password first"}, status_code=403)
+        return RedirectResponse("/account/password", status_code=303)
+
+    @app.exception_handler(deps.CsrfRefused)
+    async def csrf_refused(request: Request, exc: deps.CsrfRefused) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "csrf", "message": "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token"},
+                                status_code=403)
+        return _page(request, "errors/error.html", 403, title_key="error.csrf.title", message_key="error.csrf.body")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "forbidden", "action": exc.action, "message": str(exc)}, status_code=403)
+        return _page(request, "errors/error.html", 403, title_key="error.403.title", message_key="error.403.body",
+                     detail=str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _not_found(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _not_found(request)
+        if _is_api(request):
+            return JSONResponse({"error": "http", "message": str(exc.detail)}, status_code=exc.status_code)
+        return _page(request, "errors/error.html", exc.status_code, title_key="error.generic.title",
+                     message_key="error.generic.body", detail=str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
+        if _is_api(request):
+            return JSONResponse({"error": "invalid_request", "problems": problems}, status_code=422)
+        return _page(request, "errors/error.html", 422, title_key="error.invalid.title",
+                     message_key="error.invalid.body", detail="; ".join(problems))
+
+    @app.exception_handler(NoSnapshot)
+    async def no_snapshot(request: Request, exc: NoSnapshot) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "no_snapshot", "message": str(exc)}, status_code=503)
+        return _page(request, "errors/error.html", 503, title_key="error.nodata.title",
+                     message_key="error.nodata.body", detail=str(exc))
+
+    @app.exception_handler(deps.UndeclaredRoute)
+    async def undeclared(request: Request, exc: deps.UndeclaredRoute) -> Response:
+        return JSONResponse({"error": "undeclared_route", "path": str(exc)}, status_code=500)
+
+    @app.exception_handler(FinecrmError)
+    async def bad_request(request: Request, exc: FinecrmError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=400)
+        return _page(request, "errors/error.html", 400, title_key="error.invalid.title",
+                     message_key="error.invalid.body", detail=str(exc))
+
+
+def _not_found(request: Request) -> Response:
+    # The same answer for "no such customer" and "not yours": existence must not leak.
+    if _is_api(request):
+        return JSONResponse({"error": "not_found", "message": "未找到 / not found"}, status_code=404)
+    return _page(request, "errors/error.html", 404, title_key="error.404.title", message_key="error.404.body")

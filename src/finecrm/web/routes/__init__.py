@@ -1,0 +1,1 @@
+"""One module per area of the workbench; ``web.main.ROUTERS`` lists them."""

@@ -1,0 +1,195 @@
+"""Sign-in and sign-out (form and JSON), language switch, own password, health check."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from finecrm.authz import AUTHENTICATED, PUBLIC, declare
+from finecrm.services import auth as auth_service
+from finecrm.services import users as user_service
+from finecrm.web.deps import (
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Ctx,
+    clear_session_cookie,
+    context,
+    home_path,
+    set_session_cookie,
+)
+from finecrm.web.i18n import LANGUAGES
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: a login link must not bounce the user to another site."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@router.get("/healthz", include_in_schema=False)
+@declare(PUBLIC)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/", include_in_schema=False)
+@declare(AUTHENTICATED)
+def root(ctx: C) -> Response:
+    target = home_path(ctx.me())
+    if target is None:
+        return ctx.render("home.html")
+    return RedirectResponse(target, status_code=303)
+
+
+def _login_page(ctx: C, *, error: str | None = None, next_path: str | None = None, status: int = 200) -> Response:
+    token = ctx.login_csrf or secrets.token_urlsafe(32)
+    ctx.login_csrf = token
+    response = ctx.render("auth/login.html", status_code=status, error=error, next_path=next_path or "",
+                          demo=ctx.state.demo)
+    # Double-submit token for the sign-in form (there is no session yet to hold one).
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, secure=ctx.state.secure_cookies, samesite="strict",
+                        path="/login")
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+@declare(PUBLIC)
+def login_form(ctx: C, next: str | None = None) -> Response:
+    if ctx.principal is not None:
+        return RedirectResponse(_safe_next(next) or home_path(ctx.principal) or "/", status_code=303)
+    return _login_page(ctx, next_path=_safe_next(next))
+
+
+@router.post("/login", include_in_schema=False)
+@declare(PUBLIC)
+def login_submit(
+    ctx: C,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    expected = ctx.request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _login_page(ctx, error=ctx.t("login.expired"), next_path=_safe_next(next), status=400)
+    result = auth_service.login(ctx.db, username=username, password=password, ip=ctx.ip,
+                                user_agent=ctx.request.headers.get("user-agent"), demo_mode=ctx.state.demo)
+    ctx.db.commit()  # failures too: the lockout counter must survive
+    if not result.ok or result.token is None or result.user is None:
+        return _login_page(ctx, error=result.message, next_path=_safe_next(next), status=401)
+    principal_home = "/account/password" if result.must_change_password else (_safe_next(next) or "/")
+    response = RedirectResponse(principal_home, status_code=303)
+    set_session_cookie(response, ctx.state, result.token, int(auth_service.ABSOLUTE_TIMEOUT.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+@declare(AUTHENTICATED)
+def logout(ctx: C) -> Response:
+    auth_service.logout(ctx.db, token=ctx.request.cookies.get(SESSION_COOKIE))
+    ctx.db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, ctx.state)
+    return response
+
+
+@router.get("/lang/{code}", include_in_schema=False)
+@declare(PUBLIC)
+def switch_language(ctx: C, code: str, next: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
+
+
+@router.get("/account/password", include_in_schema=False)
+@declare(AUTHENTICATED)
+def password_form(ctx: C) -> Response:
+    return ctx.render("auth/password.html", error=None, done=False)
+
+
+@router.post("/account/password", include_in_schema=False)
+@declare(AUTHENTICATED)
+def password_submit(
+    ctx: C,
+    current: Annotated[str, Form(max_length=200)] = "",
+    new: Annotated[str, Form(max_length=200)] = "",
+    repeat: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    user = ctx.user
+    assert user is not None
+    if new != repeat:
+        return ctx.render("auth/password.html", status_code=400, error=ctx.t("password.mismatch"), done=False)
+    try:
+        user_service.change_password(ctx.db, username=user.username, current_password=current, new_password=new,
+                                     keep_token=ctx.request.cookies.get(SESSION_COOKIE))
+    except user_service.UserError as exc:
+        ctx.db.rollback()
+        return ctx.render("auth/password.html", status_code=400, error=str(exc), done=False)
+    ctx.db.commit()
+    return ctx.render("auth/password.html", error=None, done=True)
+
+
+# --- JSON -------------------------------------------------------------------------------------------
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=200)
+
+
+@router.post("/api/auth/login", tags=["auth"])
+@declare(PUBLIC)
+def api_login(ctx: C, body: LoginBody) -> Response:
+    """Sign in with JSON. Returns the CSRF token for later state-changing calls (header X-CSRF-Token) and
+    sets the session cookie. JSON only: a cross-site form cannot send it, so it needs no CSRF token."""
+    if not ctx.request.headers.get("content-type", "").startswith("application/json"):
+        return JSONResponse({"error": "json_required"}, status_code=415)
+    result = auth_service.login(ctx.db, username=body.username, password=body.password, ip=ctx.ip,
+                                user_agent=ctx.request.headers.get("user-agent"), demo_mode=ctx.state.demo)
+    ctx.db.commit()
+    if not result.ok or result.token is None or result.user is None:
+        status = 429 if result.reason in (auth_service.LOCKOUT, auth_service.LOCKED, auth_service.IP_THROTTLED) else 401
+        return JSONResponse({"error": result.reason, "message": result.message}, status_code=status)
+    payload: dict[str, Any] = {
+        "username": result.user.username, "role": result.user.role, "csrf_token": result.csrf_token,
+        "expires_at": result.expires_at.isoformat() if result.expires_at else None,
+        "must_change_password": result.must_change_password,
+    }
+    response = JSONResponse(payload)
+    set_session_cookie(response, ctx.state, result.token, int(auth_service.ABSOLUTE_TIMEOUT.total_seconds()))
+    return response
+
+
+@router.post("/api/auth/logout", tags=["auth"])
+@declare(AUTHENTICATED)
+def api_logout(ctx: C) -> Response:
+    auth_service.logout(ctx.db, token=ctx.request.cookies.get(SESSION_COOKIE))
+    ctx.db.commit()
+    response = JSONResponse({"ok": True})
+    clear_session_cookie(response, ctx.state)
+    return response
+
+
+@router.get("/api/me", tags=["auth"])
+@declare(AUTHENTICATED)
+def api_me(ctx: C) -> dict[str, Any]:
+    p = ctx.me()
+    from finecrm.authz import granted_actions
+
+    return {"username": p.username, "role": p.role, "branch_id": p.branch_id, "scope": p.scope.value,
+            "actions": sorted(granted_actions(p)), "csrf_token": ctx.csrf}

@@ -1,0 +1,95 @@
+"""客户查询与客户全貌 / customer search, the customer 360 page, transactions, revealing personal data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from finecrm.authz import declare
+from finecrm.services import customers as customer_service
+from finecrm.web.deps import Ctx, context
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=customer_service.MAX_PAGE_SIZE)]
+CustomerId = Annotated[str, Field(max_length=64)]
+
+
+@router.get("/customers", include_in_schema=False)
+@declare("search_customers")
+def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1) -> Response:
+    result = customer_service.search(ctx.serving, ctx.me(), q, page=page)
+    template = "customers/_results.html" if ctx.request.headers.get("hx-request") else "customers/search.html"
+    return ctx.render(template, q=q, result=result)
+
+
+@router.get("/customers/{customer_id}", include_in_schema=False)
+@declare("view_customer")
+def customer_page(ctx: C, customer_id: str) -> Response:
+    data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
+    return ctx.render("customers/detail.html", data=data, reveal_error=None)
+
+
+@router.post("/customers/{customer_id}/reveal", include_in_schema=False)
+@declare("reveal_pii")
+def reveal_page(ctx: C, customer_id: str, reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    try:
+        data = customer_service.reveal(ctx.db, ctx.serving, ctx.me(), customer_id[:64], reason=reason, ip=ctx.ip)
+    except customer_service.RevealError as exc:
+        ctx.db.rollback()
+        data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
+        return ctx.render("customers/detail.html", status_code=400, data=data, reveal_error=str(exc))
+    ctx.db.commit()  # the audit row is written before the clear values are sent
+    return ctx.render("customers/detail.html", data=data, reveal_error=None)
+
+
+@router.get("/customers/{customer_id}/transactions", include_in_schema=False)
+@declare("view_balances")
+def transactions_fragment(ctx: C, customer_id: str, page: PageNo = 1) -> Response:
+    result = customer_service.transactions(ctx.serving, ctx.me(), customer_id[:64], page=page)
+    return ctx.render("customers/_transactions.html", customer_id=customer_id, result=result)
+
+
+# --- JSON -------------------------------------------------------------------------------------------
+
+
+@router.get("/api/customers", tags=["customers"])
+@declare("search_customers")
+def search_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1,
+               page_size: PageSize = customer_service.PAGE_SIZE) -> dict[str, Any]:
+    """Customers in scope by id, part of a name, or the last 4 digits of a phone or ID number; paged and
+    masked per role."""
+    return customer_service.search(ctx.serving, ctx.me(), q, page=page, page_size=page_size).to_dict()
+
+
+@router.get("/api/customers/{customer_id}", tags=["customers"])
+@declare("view_customer")
+def customer_api(ctx: C, customer_id: str) -> dict[str, Any]:
+    """The customer 360 record (404 when the customer does not exist or is outside your scope)."""
+    return customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
+
+
+@router.get("/api/customers/{customer_id}/transactions", tags=["customers"])
+@declare("view_balances")
+def transactions_api(ctx: C, customer_id: str, page: PageNo = 1,
+                     page_size: PageSize = customer_service.TRANSACTIONS_PAGE_SIZE) -> dict[str, Any]:
+    """Recent transactions, newest first, counterparties masked."""
+    return customer_service.transactions(ctx.serving, ctx.me(), customer_id[:64], page=page,
+                                         page_size=page_size).to_dict()
+
+
+class RevealBody(BaseModel):
+    reason: str = Field(max_length=500)
+
+
+@router.post("/api/customers/{customer_id}/reveal", tags=["customers"])
+@declare("reveal_pii")
+def reveal_api(ctx: C, customer_id: str, body: RevealBody) -> dict[str, Any]:
+    """Personal data in clear, with a reason; the reveal is written to the audit log first."""
+    data = customer_service.reveal(ctx.db, ctx.serving, ctx.me(), customer_id[:64], reason=body.reason, ip=ctx.ip)
+    ctx.db.commit()
+    return data

@@ -1,0 +1,30 @@
+"""首页总览 / the dashboard of the user's scope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from finecrm.authz import declare
+from finecrm.services import dashboard as dashboard_service
+from finecrm.web.deps import Ctx, context
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+
+
+@router.get("/dashboard", include_in_schema=False)
+@declare("view_dashboard")
+def dashboard_page(ctx: C) -> Response:
+    data = dashboard_service.dashboard(ctx.serving, ctx.me())
+    return ctx.render("dashboard/index.html", data=data)
+
+
+@router.get("/api/dashboard", tags=["dashboard"])
+@declare("view_dashboard")
+def dashboard_api(ctx: C) -> dict[str, Any]:
+    """KPIs with month-over-month change, tier pyramid, Pareto curve, trends, channel mix, lifecycle flows and
+    the branch (or grid) comparison, for the signed-in user's scope; each metric's definition included."""
+    return dashboard_service.dashboard(ctx.serving, ctx.me())

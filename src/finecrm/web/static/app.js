@@ -1,0 +1,141 @@
+/* finecrm workbench: draws the ECharts charts from the JSON the page embeds (no inline scripts: CSP).
+   Each chart container has data-chart="<kind>"; after its first render it gets data-rendered="1", which
+   the browser tests check. */
+(function () {
+  "use strict";
+
+  function json(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  var PALETTE = ["#1f5f8b", "#3f8fc5", "#7cb7df", "#f0a23b", "#d9534f", "#5cb85c", "#8e6bbf", "#999"];
+
+  function fmtYuan(v) {
+    var a = Math.abs(v);
+    if (a >= 1e8) return (v / 1e8).toFixed(2) + (document.documentElement.lang === "en" ? "×100m" : "亿");
+    if (a >= 1e4) return (v / 1e4).toFixed(1) + (document.documentElement.lang === "en" ? "×10k" : "万");
+    return String(Math.round(v));
+  }
+
+  var builders = {
+    pyramid: function (d, L) {
+      var rows = d.tier_pyramid.slice().reverse();
+      return {
+        tooltip: { trigger: "axis" }, grid: { left: 110, right: 24, top: 30, bottom: 24 },
+        legend: { data: [L.customers, L.aum] },
+        xAxis: [{ type: "value", name: L.customers }, { type: "value", show: false }],
+        yAxis: { type: "category", data: rows.map(function (r) { return (L[r.kind] || r.kind) + "·" + r.tier; }) },
+        series: [
+          { name: L.customers, type: "bar", data: rows.map(function (r) { return r.customers; }), itemStyle: { color: PALETTE[0] } },
+          { name: L.aum, type: "bar", xAxisIndex: 1, data: rows.map(function (r) { return r.aum; }), itemStyle: { color: PALETTE[3] },
+            tooltip: { valueFormatter: fmtYuan } }
+        ]
+      };
+    },
+    pareto: function (d, L) {
+      return {
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return (v * 100).toFixed(1) + "%"; } },
+        grid: { left: 50, right: 20, top: 30, bottom: 40 }, legend: { data: [L.aum_share, L.equal] },
+        xAxis: { type: "value", name: L.customer_share, min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } },
+        yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } },
+        series: [
+          { name: L.aum_share, type: "line", smooth: true, areaStyle: { opacity: 0.15 },
+            data: d.pareto.map(function (p) { return [p.customer_share, p.aum_share]; }) },
+          { name: L.equal, type: "line", symbol: "none", lineStyle: { type: "dashed", color: "#aaa" }, data: [[0, 0], [1, 1]] }
+        ]
+      };
+    },
+    trend: function (d, L) {
+      var months = d.trend.map(function (r) { return r.month; });
+      return {
+        tooltip: { trigger: "axis", valueFormatter: fmtYuan }, legend: { data: [L.aum, L.deposits, L.loans] },
+        grid: { left: 70, right: 20, top: 30, bottom: 30 },
+        xAxis: { type: "category", data: months }, yAxis: { type: "value", axisLabel: { formatter: fmtYuan } },
+        series: ["aum", "deposits", "loans"].map(function (k, i) {
+          return { name: L[k], type: "line", data: d.trend.map(function (r) { return r[k]; }), itemStyle: { color: PALETTE[i] } };
+        })
+      };
+    },
+    channels: function (d, L) {
+      var data = Object.keys(d.channel_mix).map(function (k) { return { name: L.channels[k] || k, value: d.channel_mix[k] }; });
+      return { tooltip: { trigger: "item" }, color: PALETTE,
+               series: [{ type: "pie", radius: ["35%", "70%"], data: data, label: { formatter: "{b}: {d}%" } }] };
+    },
+    flows: function (d, L) {
+      var rows = d.lifecycle_flow.filter(function (r) { return r.customers > 0; });
+      var names = {};
+      var links = rows.map(function (r) {
+        var s = (L.lifecycle[r.from] || r.from) + " ←", t = "→ " + (L.lifecycle[r.to] || r.to);
+        names[s] = 1; names[t] = 1;
+        return { source: s, target: t, value: r.customers };
+      });
+      return { tooltip: { trigger: "item" }, color: PALETTE,
+               series: [{ type: "sankey", data: Object.keys(names).map(function (n) { return { name: n }; }), links: links,
+                          emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 } }] };
+    },
+    comparison: function (d, L) {
+      var rows = d.comparison.rows;
+      return {
+        tooltip: { trigger: "axis" }, legend: { data: [L.aum, L.off_counter_rate] },
+        grid: { left: 70, right: 50, top: 30, bottom: 60 },
+        xAxis: { type: "category", data: rows.map(function (r) { return r.id; }), axisLabel: { rotate: 30 } },
+        yAxis: [{ type: "value", axisLabel: { formatter: fmtYuan } },
+                { type: "value", min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } }],
+        series: [
+          { name: L.aum, type: "bar", data: rows.map(function (r) { return r.aum; }), itemStyle: { color: PALETTE[0] },
+            tooltip: { valueFormatter: fmtYuan } },
+          { name: L.off_counter_rate, type: "line", yAxisIndex: 1, data: rows.map(function (r) { return r.off_counter_rate; }),
+            itemStyle: { color: PALETTE[3] } }
+        ]
+      };
+    },
+    "customer-trend": function () {
+      var c = json("customer-data");
+      if (!c) return null;
+      var h = c.history, L = c.labels;
+      return {
+        tooltip: { trigger: "axis", valueFormatter: fmtYuan }, legend: { data: [L.aum, L.aum_end, L.deposits] },
+        grid: { left: 70, right: 20, top: 30, bottom: 30 },
+        xAxis: { type: "category", data: h.map(function (r) { return String(r.month).slice(0, 7); }) },
+        yAxis: { type: "value", axisLabel: { formatter: fmtYuan } },
+        series: [
+          { name: L.aum, type: "line", data: h.map(function (r) { return r.aum_avg; }), itemStyle: { color: PALETTE[0] } },
+          { name: L.aum_end, type: "line", data: h.map(function (r) { return r.aum_end; }), itemStyle: { color: PALETTE[2] } },
+          { name: L.deposits, type: "line", data: h.map(function (r) { return r.deposits_avg; }), itemStyle: { color: PALETTE[3] } }
+        ]
+      };
+    },
+    breakdown: function () {
+      var b = json("breakdown-data");
+      if (!b) return null;
+      return {
+        tooltip: { trigger: "axis" }, grid: { left: 60, right: 20, top: 20, bottom: 60 },
+        xAxis: { type: "category", data: b.rows.map(function (r) { return r.key === null ? "—" : String(r.key); }), axisLabel: { rotate: 30 } },
+        yAxis: { type: "value", name: b.customers },
+        series: [{ type: "bar", data: b.rows.map(function (r) { return r.customers; }), itemStyle: { color: PALETTE[0] } }]
+      };
+    }
+  };
+
+  var charts = [];
+
+  function draw(root) {
+    if (typeof echarts === "undefined") return;
+    var dash = json("dashboard-data"), labels = json("chart-labels");
+    (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.getAttribute("data-rendered")) return;
+      var build = builders[el.getAttribute("data-chart")];
+      var option = build ? build(dash, labels) : null;
+      if (!option) return;
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
+      chart.setOption(option);
+      charts.push(chart);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
