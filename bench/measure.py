@@ -7,6 +7,7 @@ import platform
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -17,12 +18,18 @@ class Measured:
     returncode: int
 
 
-def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> Measured:
-    """wait4 gives the child's own rusage: its peak RSS, not the benchmark driver's."""
+def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+        stdout: Path | None = None) -> Measured:
+    """wait4 gives the child's own rusage: its peak RSS, not the benchmark driver's.
+
+    ``stdout``: a file to keep the command's standard output in (e.g. its ``--json`` document);
+    discarded otherwise.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(stdout, "wb") if stdout is not None else open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=sink,
+                                stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:

@@ -12,6 +12,7 @@ without the cache.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -78,6 +79,8 @@ class _Cache:
 
 
 CACHE = _Cache(_CACHE_SIZE)
+# Off for measuring the uncached cost (bench/web_latency.py) or when memory is very tight.
+CACHE.enabled = os.environ.get("FINECRM_DASHBOARD_CACHE", "1").lower() not in ("0", "false", "no")
 
 
 def scope_key(principal: Principal) -> tuple[Any, ...]:

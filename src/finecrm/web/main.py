@@ -74,6 +74,19 @@ def create_app(home: str | Path | None = None, *, demo: bool = False, secure_coo
     return app
 
 
+def iter_routes(routes: Any) -> Any:
+    """Every route of the app, looking inside included routers (FastAPI keeps them as wrappers).
+
+    The route-coverage test walks this, so a router added to ROUTERS is covered without more work.
+    """
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from iter_routes(inner.routes)
+        else:
+            yield route
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
