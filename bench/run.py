@@ -1,6 +1,7 @@
 """finecrm benchmarks. `make bench` runs them and rewrites the results section of docs/benchmarks.md.
 
     python bench/run.py foundation --customers 100000 --months 12
+    python bench/run.py web --customers 100000   # workbench latency (bench/web_latency.py)
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,8 +62,8 @@ def median_of(cmd: list[str], times: int) -> dict:
     return chosen
 
 
-def engine(customers: int, months: int, reuse: bool) -> dict:
-    """Full build, the customer_360 part alone, and the pandas and raw-SQL baselines."""
+def engine_workspace(customers: int, months: int, reuse: bool) -> tuple[Path, Path]:
+    """bench/out/engine-N and its ingested workspace, generated and ingested unless reused."""
     base = ROOT / "bench" / "out" / f"engine-{customers}"
     bank, home = base / "bank", base / "ws"
     if not (reuse and (home / "warehouse" / "raw" / "transactions").is_dir()):
@@ -75,6 +77,12 @@ def engine(customers: int, months: int, reuse: bool) -> dict:
         out_ingest = run([FINECRM, "ingest", str(bank), "--home", str(home), "--quiet"])
         shutil.rmtree(bank)  # the warehouse holds it now; keep the disk free
         (base / "ingest.json").write_text(json.dumps(out_ingest.__dict__))
+    return base, home
+
+
+def engine(customers: int, months: int, reuse: bool) -> dict:
+    """Full build, the customer_360 part alone, and the pandas and raw-SQL baselines."""
+    base, home = engine_workspace(customers, months, reuse)
     raw = home / "warehouse" / "raw"
     txns = duckdb.sql(f"SELECT count(*) FROM read_parquet('{raw}/transactions/*/data.parquet')").fetchall()[0][0]
     out: dict = {"customers": customers, "months": months, "transactions": txns}
@@ -162,6 +170,156 @@ def render_foundation(r: dict) -> str:
     ])
 
 
+#: Marts the workbench pages read; a snapshot without them was built by older code.
+WEB_MARTS = ("customer_360", "customer_accounts", "customer_recent_transactions", "portfolio_summary")
+
+
+def _published(home: Path) -> Path | None:
+    snaps = home / "warehouse" / "snapshots"
+    pub = snaps / "published.json"
+    return snaps / json.loads(pub.read_text())["build_id"] if pub.is_file() else None
+
+
+def _ready_for_web(home: Path) -> bool:
+    snap = _published(home)
+    return (snap is not None and (snap / "serving.duckdb").is_file()
+            and all((snap / "marts" / m).is_dir() for m in WEB_MARTS))
+
+
+def web(customers: int, months: int, rebuild: bool) -> dict:
+    """Latency of the workbench (bench/web_latency.py) on the engine suite's workspace of that size.
+
+    The workspace is reused (made as by the engine suite when missing); it is built first when its
+    published snapshot lacks the marts the pages read or the serving copy, or with --rebuild. That
+    build is measured, and the serving copy is then made once more on its own, timed:
+    `finecrm build --json` does not report the copy's time (manifest key serving_seconds).
+    """
+    base, home = engine_workspace(customers, months, reuse=True)
+    build_file = base / "web-build.json"
+    if rebuild or not _ready_for_web(home):
+        doc_path = base / "build-out.json"
+        measured = run([FINECRM, "build", "--home", str(home), "--json"], stdout=doc_path)
+        doc = json.loads(doc_path.read_text())
+        snap = _published(home)
+        assert snap is not None and snap.name == doc["build_id"], "the build did not publish its snapshot"
+        serving = snap / "serving.duckdb"
+        # Time the serving copy alone: move the build's copy aside, make it again, keep the new one.
+        aside = serving.with_name("serving.duckdb.bench-old")
+        serving.rename(aside)
+        try:
+            copy = run([PY, "-c", "import sys, time; from finecrm.services.serving import prepare; "
+                        "from finecrm.services.workspace import open_workspace; t = time.perf_counter(); "
+                        "prepare(open_workspace(sys.argv[1]), sys.argv[2]); "
+                        "print(round(time.perf_counter() - t, 2))", str(home), doc["build_id"]],
+                       stdout=base / "serving-copy.txt")
+        except BaseException:
+            aside.rename(serving)
+            raise
+        aside.unlink()
+        build_record = {
+            "build_id": doc["build_id"], "build": measured.__dict__, "build_seconds_in_manifest": doc["seconds"],
+            "serving_seconds_reported": doc.get("serving_seconds"),
+            "serving_copy": {**copy.__dict__,
+                             "prepare_seconds": float((base / "serving-copy.txt").read_text().strip())},
+            "when": datetime.now(UTC).strftime("%Y-%m-%d"),
+        }
+        build_file.write_text(json.dumps(build_record, indent=2))
+    out: dict = {"customers": customers, "months": months}
+    if build_file.is_file():
+        out["build"] = json.loads(build_file.read_text())
+    latency_file = base / "web-latency.json"
+    subprocess.run([PY, str(ROOT / "bench" / "web_latency.py"), "--home", str(home), "--out", str(latency_file)],
+                   check=True)
+    out["latency"] = json.loads(latency_file.read_text())
+    return out
+
+
+TARGETS = {"page_360": 150.0, "page_dashboard": 500.0}  # p95 at 1M customers, ms (the issue)
+ROLE_NAMES = {"analyst": "analyst 分析师", "branch_head": "branch head 支行行长",
+              "customer_manager": "customer manager 客户经理"}
+
+
+def render_web(r: dict) -> str:
+    lat = r["latency"]
+    n_req = lat["settings"]["requests"]
+    roles = lat["roles"]
+
+    def ms(x: float) -> str:
+        return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+    def series_row(s: dict) -> str:
+        cut = " (time cap)" if s.get("stopped_by_budget") else ""
+        return (f"| {s['request']} | {ROLE_NAMES.get(s['role'], s['role'])} | {s['n']}{cut} | {ms(s['p50'])} | "
+                f"{ms(s['p95'])} | {ms(s['p99'])} | {ms(s['max'])} | {ms(s['mean'])} | {s['kb_mean']:,.0f} |")
+
+    head = ["| request | role | n | p50 ms | p95 ms | p99 ms | max ms | mean ms | KB |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    cached = [s for s in lat["series"] if s["server"] == "cached"]
+    uncached = [s for s in lat["series"] if s["server"] == "uncached"]
+    scope = ", ".join(f"{ROLE_NAMES.get(k, k)} {v['customers_in_scope']:,}" for k, v in roles.items())
+
+    def verdict(key: str, group: list[dict], label: str) -> str:
+        rows = [s for s in group if s["endpoint"] == key]
+        if not rows:
+            return ""
+        worst = max(rows, key=lambda s: s["p95"])
+        ok = worst["p95"] < TARGETS[key]
+        return (f"- {label}: worst p95 **{ms(worst['p95'])} ms** ({ROLE_NAMES.get(worst['role'], worst['role'])}) "
+                f"against the target of {TARGETS[key]:.0f} ms: **{'met' if ok else 'missed'}**.")
+
+    mem = lat["servers"]
+    lines = [
+        f"{r['customers']:,} customers × {r['months']} months (snapshot {lat['snapshot']}, serving copy "
+        f"{lat['serving_file_mb']:,.0f} MB). Measured {r['when']} on {r['machine']}; load average "
+        f"{lat['loadavg_start'][0]:.2f} at the start, {lat['loadavg_end'][0]:.2f} at the end.",
+        "",
+        f"Customers in scope: {scope}.",
+        "",
+        f"**Warm server, dashboard cached per snapshot and scope** ({n_req} measured requests per row after "
+        f"{lat['settings']['warmup']} warm-up requests; ids drawn at random from each role's scope):",
+        "",
+        *head, *(series_row(s) for s in cached),
+    ]
+    if uncached:
+        lines += [
+            "",
+            f"**Dashboard uncached** (`FINECRM_DASHBOARD_CACHE=0`: every request recomputes; "
+            f"{lat['settings']['uncached_warmup']} warm-up requests per row):",
+            "",
+            *head, *(series_row(s) for s in uncached),
+        ]
+    lines += [
+        "",
+        "First request after the server started (cold):",
+        "",
+        "| server | request | role | ms | what |",
+        "|---|---|---|---|---|",
+        *(f"| {c['server']} | {c['request']} | {ROLE_NAMES.get(c['role'], c['role'])} | {ms(c['ms'])} | {c['what']} |"
+          for c in lat["cold"]),
+        "",
+        "Server process: " + "; ".join(
+            f"{name} — started in {m['startup_seconds']:.1f} s, peak RSS {m.get('peak_rss_mb', 0):,.0f} MB "
+            f"(RSS at the end {m['rss_mb']:,.0f} MB)" for name, m in mem.items()) + ".",
+    ]
+    if "build" in r:
+        b = r["build"]
+        copy = b["serving_copy"]
+        lines += [
+            "",
+            f"Build before measuring ({b['when']}): `finecrm build` {b['build']['seconds']:.1f} s wall "
+            f"(manifest: {b['build_seconds_in_manifest']:.1f} s for the marts), peak memory "
+            f"{b['build']['peak_rss_mb']:,.0f} MB. The serving copy alone, made again: "
+            f"{copy['prepare_seconds']:.1f} s, peak memory {copy['peak_rss_mb']:,.0f} MB.",
+        ]
+    if r["customers"] >= 1_000_000:
+        lines += ["", "Targets at 1M customers (p95):",
+                  verdict("page_360", cached, "360 page"),
+                  verdict("page_dashboard", cached, "dashboard, warm (cached)"),
+                  verdict("page_dashboard", uncached, "dashboard, uncached")]
+    lines += ["", "```sh", f"python bench/run.py web --customers {r['customers']}", "```"]
+    return "\n".join(line for line in lines if line is not None)
+
+
 def write_section(name: str, body: str) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
@@ -175,10 +333,11 @@ def write_section(name: str, body: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("suite", choices=["foundation", "engine", "all"], nargs="?", default="all")
+    ap.add_argument("suite", choices=["foundation", "engine", "web", "all"], nargs="?", default="all")
     ap.add_argument("--customers", type=int, nargs="*", default=None)
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--reuse", action="store_true", help="reuse an ingested bank from an earlier run")
+    ap.add_argument("--rebuild", action="store_true", help="web: build the workspace again before measuring")
     args = ap.parse_args()
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     if args.suite in ("foundation", "all"):
@@ -189,6 +348,11 @@ def main() -> None:
         for n in args.customers or [10_000, 100_000]:
             result = engine(n, args.months, args.reuse)
             _finish(f"engine-{n}", result, render_engine)
+    if args.suite in ("web", "all"):
+        # `web` alone: 100k and 1M (the issue's sizes); within `all`: 100k only, like the engine suite.
+        for n in args.customers or ([100_000, 1_000_000] if args.suite == "web" else [100_000]):
+            result = web(n, args.months, args.rebuild)
+            _finish(f"web-{n}", result, render_web)
 
 
 def _finish(name: str, result: dict, render) -> None:  # type: ignore[no-untyped-def]

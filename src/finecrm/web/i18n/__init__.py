@@ -1,6 +1,6 @@
 """Message catalogs: every string the workbench shows, in Chinese (default) and English.
 
-``zh.json`` and ``en.json`` map the same keys to text; templates call ``t("key")`` (with ``{name}``
+``zh.json`` and ``en.json`` map the same keys to text; templates call ``t("nav.dashboard")`` (with ``{name}``
 placeholders filled from keyword arguments). A test checks that both catalogs have the same keys and
 that every key used in a template or route exists, so a missing translation fails CI, not a user.
 """
