@@ -1,0 +1,76 @@
+"""The workbench on a real PostgreSQL server as its operational database: sign-in, lockout, an audited
+reveal and export, audit browsing — the same app, only FINECRM_DATABASE_URL differs."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_app(web_bank, postgres_url):
+    from finecrm.db.session import make_engine
+    from finecrm.services.demo import demo_logins
+    from finecrm.web.main import create_app
+
+    name = f"web_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(postgres_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FINECRM_DATABASE_URL", url)
+    app = create_app(web_bank.home, demo=True)  # migrates the new database
+    logins = {a.role: a for a in demo_logins(web_bank.ws)}
+    yield app, logins, url
+    mp.undo()
+    app.state.finecrm.engine.dispose()
+
+
+def _client(app, account):
+    c = TestClient(app, base_url="https://testserver")
+    r = c.post("/api/auth/login", json={"username": account.username, "password": account.password})
+    assert r.status_code == 200, r.text
+    c.csrf = r.json()["csrf_token"]
+    return c
+
+
+def test_the_workbench_runs_on_postgresql(pg_app):
+    app, logins, url = pg_app
+    assert app.state.finecrm.engine.dialect.name == "postgresql"
+    manager = _client(app, logins["customer_manager"])
+    cid = next(r["customer_id"] for r in manager.get("/api/customers").json()["rows"] if r["phone"])
+    r = manager.post(f"/api/customers/{cid}/reveal", json={"reason": "上门走访前核实"},
+                     headers={"X-CSRF-Token": manager.csrf})
+    assert r.status_code == 200 and "*" not in r.json()["customer"]["phone"]
+    analyst = _client(app, logins["analyst"])
+    assert analyst.post("/api/segments/export", json={"lifecycle": "stable"},
+                        headers={"X-CSRF-Token": analyst.csrf}).status_code == 200
+    compliance = _client(app, logins["compliance_officer"])
+    reveals = compliance.get(f"/api/audit?action=reveal_pii&target={cid}").json()["rows"]
+    assert reveals and reveals[0]["reason"] == "上门走访前核实"
+    assert compliance.get("/api/audit?action=export_list").json()["total"] == 1
+    # The audit log is append-only on PostgreSQL too (a trigger refuses changes).
+    from finecrm.db.session import make_engine
+
+    engine = make_engine(url)
+    with pytest.raises(Exception, match="append-only|audit"), engine.begin() as c:
+        c.execute(text("UPDATE audit_events SET reason = 'changed'"))
+    engine.dispose()
+
+
+def test_lockout_on_postgresql(pg_app):
+    app, logins, _ = pg_app
+    client = TestClient(app, base_url="https://testserver")
+    name = logins["risk_officer"].username
+    codes = [client.post("/api/auth/login", json={"username": name, "password": "not-the-password"}).status_code
+             for _ in range(5)]
+    assert codes[-1] == 429
+    right = client.post("/api/auth/login", json={"username": name, "password": logins["risk_officer"].password})
+    assert right.status_code == 429
