@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml scripts/setup.sh
 
 setup: $(STAMP)  ## create .venv and install everything (Debian packages too, as root)
 
-demo: $(STAMP)  ## a sample bank: init, generate, ingest (and later: build, serve)
+demo: $(STAMP)  ## a sample bank: init, generate, ingest, build, then serve the workbench with demo logins
 	DEMO_HOME=$(DEMO_HOME) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) DEMO_MONTHS=$(DEMO_MONTHS) bash scripts/demo.sh
 
 test: $(STAMP)  ## every test: unit, property, real data, PostgreSQL

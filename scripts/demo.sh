@@ -8,20 +8,22 @@ N="${DEMO_CUSTOMERS:-20000}"
 M="${DEMO_MONTHS:-12}"
 SAMPLE="$HOME_DIR/samples/bank-1"
 
-echo "== 1/4 创建工作区 init workspace: $HOME_DIR"
+echo "== 1/5 创建工作区 init workspace: $HOME_DIR"
 $FC init --home "$HOME_DIR"
 if [ ! -f "$SAMPLE/customers.parquet" ]; then
-  echo "== 2/4 生成模拟银行 generate a synthetic bank: $N customers × $M months → $SAMPLE"
+  echo "== 2/5 生成模拟银行 generate a synthetic bank: $N customers × $M months → $SAMPLE"
   $FC generate --home "$HOME_DIR" --customers "$N" --months "$M" --seed 1 --out "$SAMPLE"
 else
-  echo "== 2/4 模拟银行已存在 sample bank exists: $SAMPLE (delete it to regenerate)"
+  echo "== 2/5 模拟银行已存在 sample bank exists: $SAMPLE (delete it to regenerate)"
 fi
-echo "== 3/4 导入 ingest $SAMPLE"
+echo "== 3/5 导入 ingest $SAMPLE"
 $FC ingest "$SAMPLE" --home "$HOME_DIR"
-echo "== 4/4 构建分析快照 build the analytics snapshot"
+echo "== 4/5 构建分析快照 build the analytics snapshot"
 $FC build --home "$HOME_DIR"
 echo
-echo "完成 done. 工作区 workspace: $HOME_DIR"
+echo "工作区 workspace: $HOME_DIR"
 echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
 echo "  快照 snapshots: .venv/bin/finecrm snapshots list --home $HOME_DIR"
 echo "  真实数据 real data: .venv/bin/finecrm ingest ../shared/data/berka --mapping docs/examples/berka --home <another workspace>"
+echo "== 5/5 启动工作台 serve the workbench (demo logins below; each start gives new passwords)"
+exec $FC serve --demo --home "$HOME_DIR" --host "${DEMO_HOST:-127.0.0.1}" --port "${DEMO_PORT:-8000}"

@@ -1,0 +1,59 @@
+"""`finecrm serve --demo` as make demo runs it: a real server process prints a login per role, and each works."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from finecrm.authz import ROLES
+
+FINECRM = Path(sys.executable).with_name("finecrm")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_demo_prints_a_working_login_per_role(web_bank, tmp_path):
+    home = tmp_path / "ws"
+    shutil.copytree(web_bank.home, home)  # serve --demo renews demo passwords: leave the shared bank alone
+    port = _free_port()
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "FINECRM_DATABASE_URL": ""}
+    proc = subprocess.Popen([str(FINECRM), "serve", "--demo", "--home", str(home), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    output = ""
+    try:
+        deadline = time.time() + 90
+        while "http://127.0.0.1" not in output:
+            line = proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"serve stopped: {output}")
+            output += line
+            assert time.time() < deadline, output
+        logins = dict(re.findall(r"(demo_[a-z_]+)\s*│\s*(\S+)\s*│", output))
+        assert set(logins) == {f"demo_{r}" for r in ROLES}, output
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        for username, password in logins.items():
+            r = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": password})
+            assert r.status_code == 200, (username, r.text)
+            assert r.json()["role"] == username.removeprefix("demo_")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
