@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -48,7 +49,7 @@ def test_dashboard_of_the_whole_bank_matches_the_marts(login, web_bank):
         f"txn_wechat_90d + txn_phone_90d) FROM {c360}")
     pareto = d["pareto"]
     assert pareto[0] == {"customer_share": 0.0, "aum_share": 0.0} and pareto[-1]["aum_share"] == pytest.approx(1.0)
-    assert all(a["aum_share"] <= b["aum_share"] for a, b in zip(pareto, pareto[1:], strict=False))
+    assert all(a["aum_share"] <= b["aum_share"] for a, b in pairwise(pareto))
     assert set(d["definitions"]) >= {k["code"] for k in d["kpis"]}
 
 

@@ -60,7 +60,7 @@ def test_the_workbench_runs_on_postgresql(pg_app):
     from finecrm.db.session import make_engine
 
     engine = make_engine(url)
-    with pytest.raises(Exception, match="append-only|audit"), engine.begin() as c:
+    with pytest.raises(Exception, match=r"append-only|audit"), engine.begin() as c:
         c.execute(text("UPDATE audit_events SET reason = 'changed'"))
     engine.dispose()
 
