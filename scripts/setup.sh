@@ -9,6 +9,13 @@ apt_needed=()
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then apt_needed+=(postgresql); fi
 # Java 17 for the Spark engine (pyspark runs a local JVM).
 if ! command -v java >/dev/null; then apt_needed+=(openjdk-17-jre-headless); fi
+# Chromium for the browser tests (tests/web/test_browser.py drives /usr/bin/chromium with Playwright; never
+# `playwright install`), and CJK fonts so the Chinese pages and their screenshots render real characters.
+if ! command -v chromium >/dev/null; then apt_needed+=(chromium); fi
+# (grep reads all of fc-list's output: with -q it could exit early and pipefail would report SIGPIPE)
+if [ ! -d /usr/share/fonts/opentype/noto ] && ! { command -v fc-list >/dev/null && fc-list | grep -i "Noto Sans CJK" >/dev/null; }; then
+  apt_needed+=(fonts-noto-cjk)
+fi
 
 if [ ${#apt_needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

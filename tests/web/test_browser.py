@@ -245,11 +245,13 @@ def test_lobby_manager_sees_no_money(tabs, login):
     assert aum not in headers
     total, rows = api_all_customers(login("lobby_manager"))
     assert total > 0 and all("aum_avg" not in r for r in rows)
-    page.locator("[data-testid=customer-link]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("[data-testid=customer-link]").first.click()
+    assert "/customers/" in page.url
     assert page.locator(".badge.tier").is_visible()
     assert page.locator("[data-testid=transactions-loading], [data-testid=transactions]").count() == 0
     assert page.locator("[data-testid=chart-customer-trend]").count() == 0
+    assert ZH["customer.value"] not in page.locator("main").inner_text()
     tabs.assert_clean(page)
 
 
@@ -549,16 +551,20 @@ def test_screenshots_of_main_pages(tabs, login):
 def test_dashboard_on_a_phone(tabs):
     """At 390×844 the dashboard fits the screen (no sideways scrolling), the menu folds behind its button
     and opens on a tap, and the charts still render."""
+    from playwright.sync_api import expect
+
     page = tabs.open("analyst", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto("/dashboard")
     assert wait_charts(page) == len(DASHBOARD_CHARTS)
     width = page.evaluate("() => ({scroll: document.documentElement.scrollWidth, view: window.innerWidth})")
     assert width["scroll"] <= width["view"], f"the page scrolls sideways on a phone: {width}"
     nav = page.locator("header nav.nav")
-    assert not nav.is_visible()
+    expect(nav).to_be_hidden()
     page.locator("label.menu-button").tap()
-    assert nav.is_visible()
+    expect(nav).to_be_visible()
+    expect(nav.locator("a[href='/dashboard']")).to_have_text(ZH["nav.dashboard"])
     page.locator("label.menu-button").tap()
+    expect(nav).to_be_hidden()
     assert all(c["width"] > 0 and c["height"] > 0 for c in canvas_report(page))
     path = shoot(page, "dashboard-phone")
     assert path.stat().st_size > MIN_SCREENSHOT_BYTES

@@ -22,9 +22,9 @@
     pyramid: function (d, L) {
       var rows = d.tier_pyramid.slice().reverse();
       return {
-        tooltip: { trigger: "axis" }, grid: { left: 110, right: 24, top: 30, bottom: 24 },
+        tooltip: { trigger: "axis" }, grid: { left: 110, right: 30, top: 30, bottom: 40 },
         legend: { data: [L.customers, L.aum] },
-        xAxis: [{ type: "value", name: L.customers }, { type: "value", show: false }],
+        xAxis: [{ type: "value", name: L.customers, nameLocation: "middle", nameGap: 24 }, { type: "value", show: false }],
         yAxis: { type: "category", data: rows.map(function (r) { return (L[r.kind] || r.kind) + "·" + r.tier; }) },
         series: [
           { name: L.customers, type: "bar", data: rows.map(function (r) { return r.customers; }), itemStyle: { color: PALETTE[0] } },
@@ -36,8 +36,8 @@
     pareto: function (d, L) {
       return {
         tooltip: { trigger: "axis", valueFormatter: function (v) { return (v * 100).toFixed(1) + "%"; } },
-        grid: { left: 50, right: 20, top: 30, bottom: 40 }, legend: { data: [L.aum_share, L.equal] },
-        xAxis: { type: "value", name: L.customer_share, min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } },
+        grid: { left: 50, right: 20, top: 30, bottom: 45 }, legend: { data: [L.aum_share, L.equal] },
+        xAxis: { type: "value", name: L.customer_share, nameLocation: "middle", nameGap: 24, min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } },
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } },
         series: [
           { name: L.aum_share, type: "line", smooth: true, areaStyle: { opacity: 0.15 },
