@@ -37,6 +37,9 @@ app.add_typer(snapshots_app, name="snapshots")
 user_app = typer.Typer(help="用户 / users: add, list, disable, reset passwords (action: manage_users).",
                        no_args_is_help=True)
 app.add_typer(user_app, name="user")
+campaign_app = typer.Typer(help="营销活动 / campaigns: evaluate a past campaign that had a random control group "
+                                "(action: manage_campaigns).", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
 
 out = Console()
 err = Console(stderr=True)
@@ -577,6 +580,112 @@ def user_reset_password(
         return
     out.print(f"已重置 reset {username}" + (f"; 临时密码 temporary password (shown once): {password}"
                                             if chosen is None else ""))
+
+
+@campaign_app.command("import")
+@requires("manage_campaigns")
+def campaign_import(
+    file: Annotated[Path, typer.Argument(help="活动结果文件 / the campaign file (CSV, Parquet or .xlsx): one row per "
+                                              "customer with the arm they were in and the outcome.")],
+    arm_column: Annotated[str, typer.Option("--arm-column", help="分组列 / the column with each customer's arm.")],
+    control_value: Annotated[str, typer.Option("--control-value", help="对照组取值 / the arm value of the random "
+                                               "control group; every other value is a treatment arm.")],
+    outcome_column: Annotated[str, typer.Option("--outcome-column", help="结果列 / the outcome column: 1/0, "
+                                                "true/false, yes/no, 是/否, Y/N, converted/not.")],
+    by: Annotated[list[str] | None, typer.Option("--by", help="按列细分 / break down by this column (repeatable): "
+                                                  "branch, manager, tier, propensity decile… (exploratory).")] = None,
+    cost_per_contact: Annotated[float | None, typer.Option("--cost-per-contact", min=0, help="单次触达成本（元）/ "
+                                                           "cost of contacting one treated customer, in yuan.")]
+    = None,
+    confidence: Annotated[float, typer.Option(min=0.5, max=0.999, help="置信水平 / confidence level of the "
+                                              "intervals (significance level = 1 − this).")] = 0.95,
+    min_group: Annotated[int, typer.Option("--min-group", min=1, help="细分组每组最少客户数 / fewer customers than "
+                                           "this in an arm marks a breakdown group too small to judge.")] = 30,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """评估外部营销活动 / Evaluate a past campaign run outside finecrm: treated versus random control."""
+    from finecrm.services.campaign_import import evaluate_file, record_evaluation
+    from finecrm.services.workspace import cli_actor, open_workspace
+
+    ws = open_workspace(home)  # the evaluation is audited: it needs the workspace's database
+    doc = evaluate_file(file, arm_column=arm_column, control_value=control_value, outcome_column=outcome_column,
+                        by=by or (), cost_per_contact=cost_per_contact, confidence=confidence, min_group=min_group)
+    record_evaluation(ws, doc, actor=cli_actor())
+    if as_json:
+        _emit(True, doc)
+        return
+    _print_campaign(doc)
+
+
+def _pct(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "—"
+    return f"{x * 100:+.2f}" if signed else f"{x * 100:.2f}%"
+
+
+def _ci(pair: list[float | None], signed: bool = False) -> str:
+    return f"[{_pct(pair[0], signed)}, {_pct(pair[1], signed)}]"
+
+
+def _p(p: float | None) -> str:
+    return "—" if p is None else ("<0.0001" if p < 0.0001 else f"{p:.4f}")
+
+
+def _print_campaign(doc: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    i = doc["inputs"]
+    level = f"{i['confidence'] * 100:g}%"
+    several = len(doc["comparisons"]) > 1
+    comps = {c["arm"]: c for c in doc["comparisons"]}
+    table = RichTable(
+        "组 arm", "客户 customers", "转化 conversions", "转化率 rate", "提升 uplift (pp)",
+        "p 值 p-value" + (" (Holm)" if several else ""), "增量转化 incremental conversions",
+        "单位增量成本 cost per incremental (元)",
+        title=f"营销活动评估 campaign evaluation: {escape(Path(i['file']).name)} ({i['rows']:,} rows)",
+        caption=escape(f"[方括号] 为 {level} 置信区间 / [brackets]: {level} confidence intervals; "
+                       "pp = 百分点 percentage points"),
+    )
+    for a in doc["arms"]:
+        rate = f"{_pct(a['rate'])}\n{_ci(a['rate_ci'])}"
+        c = comps.get(a["arm"])
+        if c is None:
+            table.add_row(escape(a["arm"]) + "\n(对照 control)", f"{a['customers']:,}", f"{a['conversions']:,}", rate,
+                          "—", "—", "—", "—")
+            continue
+        p = _p(c["p_value"]) + (f"\n({_p(c['p_value_holm'])})" if several else "")
+        inc = f"{c['incremental_conversions']:,.1f}\n[{c['incremental_ci'][0]:,.1f}, {c['incremental_ci'][1]:,.1f}]"
+        if c["cost_per_contact"] is None:
+            cost = "—"
+        elif c["cost_per_incremental"] is None:
+            cost = "无 none\n(提升 ≤ 0 uplift ≤ 0)"
+        else:
+            lo, hi = c["cost_per_incremental_range"]
+            cost = (f"{c['cost_per_incremental']:,.0f}\n[{'—' if lo is None else f'{lo:,.0f}'}, "
+                    f"{'∞' if hi is None else f'{hi:,.0f}'}]")
+        table.add_row(escape(a["arm"]), f"{a['customers']:,}", f"{a['conversions']:,}", rate,
+                      f"{_pct(c['uplift'], True)}\n{_ci(c['uplift_ci'], signed=True)}", p, inc, cost)
+    out.print(table)
+    for line in doc["conclusions"]:
+        out.print(("✓ " if line["significant"] else "· ") + line["zh"], markup=False)
+        out.print("  " + line["en"], markup=False)
+    for b in doc["breakdowns"]:
+        col = escape(b["column"])
+        bt = RichTable(col, *(["组 arm"] if several else []), "客户 customers\n处理/对照 treated/control",
+                       "转化率 rate\n处理/对照 treated/control", f"提升 uplift (pp)\n[{level} CI]", "p 值 p-value",
+                       "判断 note", title=f"按 {col} 细分（探索性）/ breakdown by {col} (exploratory)")
+        for r in b["rows"]:
+            note = "样本太少\ntoo small to judge" if r["too_small"] else ""
+            bt.add_row(escape(r["group"]), *([escape(r["arm"])] if several else []),
+                       f"{r['n_treated']:,} / {r['n_control']:,}",
+                       f"{_pct(r['rate_treated'])} / {_pct(r['rate_control'])}",
+                       f"{_pct(r['uplift'], True)} {_ci(r['uplift_ci'], signed=True)}", _p(r["p_value"]), note)
+        out.print(bt)
+    for w in doc["warnings"]:
+        err.print(f"[yellow]注意 note[/yellow]: {escape(w)}")
+    out.print("已记入审计日志 recorded in the audit log (campaign_import_evaluated); "
+              "方法与解读 methods and how to read this: docs/campaigns.md")
 
 
 @contract_app.command("docs")

@@ -1,0 +1,393 @@
+"""Evaluating a past campaign from a file: one row per customer, the arm they were in, the outcome.
+
+``evaluate_file`` reads a CSV (UTF-8, UTF-8 with BOM or GBK; comma, tab, semicolon or ``|``),
+Parquet (a file or a folder of parts) or Excel (.xlsx, first sheet) file, checks every row and
+hands the counts to :mod:`finecrm.ml.uplift`. Nothing is dropped quietly: an unreadable line, an
+empty arm or an outcome that is not one of the accepted words stops the evaluation with the file,
+column, row and value. ``record_evaluation`` writes the audit event.
+
+Row numbers in messages are what a person sees when opening the file: the line of a CSV file and
+the row of an Excel sheet (the header is 1), the record number of a Parquet file (the first is 1).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from finecrm.core.errors import FinecrmError
+from finecrm.core.settings import Workspace
+from finecrm.ml import uplift
+
+#: Accepted outcome words (compared after trimming, case-insensitively).
+CONVERTED = ("1", "1.0", "true", "yes", "y", "是", "converted")
+NOT_CONVERTED = ("0", "0.0", "false", "no", "n", "否", "not", "not converted", "not_converted")
+ACCEPTED_TEXT = "1/0, true/false, yes/no, 是/否, Y/N, converted/not"
+#: A ``by`` column with more groups than this is not a grouping column (e.g. a raw score or an id).
+MAX_GROUPS = 1000
+BLANK_GROUP = "(blank)"
+FEW_CONVERSIONS = 5
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class CampaignImportError(FinecrmError):
+    """A campaign file cannot be evaluated as it is; the message names the file and what to fix."""
+
+
+@dataclass
+class _Loaded:
+    """The columns we need, as text, with the row number a person would look up for each record."""
+
+    fmt: str
+    columns: list[str]
+    values: dict[str, pa.Array]  # string arrays, nulls for empty cells
+    rows: np.ndarray
+    row_word: str  # "line" (CSV) or "row"
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def evaluate_file(
+    path: Path | str,
+    *,
+    arm_column: str,
+    control_value: str,
+    outcome_column: str,
+    by: Sequence[str] = (),
+    cost_per_contact: float | None = None,
+    confidence: float = uplift.CONFIDENCE,
+    min_group: int = uplift.MIN_GROUP,
+) -> dict[str, Any]:
+    """Evaluate the campaign in ``path``; returns ``{inputs, arms, comparisons, conclusions,
+    breakdowns, warnings, methods}`` (see docs/campaigns.md). Randomisation is assumed."""
+    path = Path(path)
+    name = str(path)
+    if not (isinstance(confidence, int | float) and 0.5 <= confidence < 1):
+        raise CampaignImportError(f"--confidence: expected a level such as 0.95 (between 0.5 and 1), "
+                                  f"got {confidence!r}")
+    if cost_per_contact is not None and (not math.isfinite(cost_per_contact) or cost_per_contact < 0):
+        raise CampaignImportError(f"--cost-per-contact: expected a non-negative amount in yuan, "
+                                  f"got {cost_per_contact!r}")
+    if min_group < 1:
+        raise CampaignImportError(f"--min-group: expected a positive number of customers, got {min_group}")
+    control_value = control_value.strip()
+    by = list(dict.fromkeys(by))
+    needed = list(dict.fromkeys([arm_column, outcome_column, *by]))
+    data = _load(path, needed)
+    if len(data.rows) == 0:
+        raise CampaignImportError(f"{name}: no data rows below the header")
+
+    arms = _arms(name, data, arm_column)
+    converted = _outcomes(name, data, outcome_column)
+    seen = uplift.count_arms(arms, converted)
+    if control_value not in seen:
+        listed = ", ".join(f"{a!r} ({n:,} rows)" for a, (n, _) in seen.items())
+        raise CampaignImportError(
+            f"{name}: the control value {control_value!r} does not occur in column {arm_column!r}; "
+            f"the values seen are: {listed}")
+    if len(seen) == 1:
+        raise CampaignImportError(
+            f"{name}: every row is in the control arm {control_value!r} (column {arm_column!r}); there is "
+            "no treatment arm to compare with it")
+    result = uplift.evaluate(seen, control_value, cost_per_contact=cost_per_contact, confidence=confidence)
+
+    warnings = _warnings(result, seen, min_group)
+    breakdowns = []
+    for col in by:
+        groups = _groups(name, data, col)
+        rows = uplift.breakdown(groups, arms, converted, control_value, confidence=confidence,
+                                min_count=min_group)
+        small = sum(r.too_small for r in rows)
+        breakdowns.append({"column": col, "groups": len({r.group for r in rows}), "min_count": min_group,
+                           "too_small": small, "rows": [r.to_dict() for r in rows]})
+        if small:
+            warnings.append(f"by {col}: {small} of {len(rows)} rows have fewer than {min_group} customers in an "
+                            "arm and are marked too small to judge (样本太少，不足以判断)")
+    if by:
+        warnings.append("breakdowns are exploratory: their p-values are not adjusted for the number of groups, "
+                        "so some groups will look significant by chance (分组结果仅供探索)")
+
+    inputs = {
+        "file": str(path.resolve()), "format": data.fmt, "rows": len(data.rows), "arm_column": arm_column,
+        "control_value": control_value, "outcome_column": outcome_column, "by": by,
+        "cost_per_contact": cost_per_contact, "confidence": confidence, "min_group": min_group,
+    }
+    if data.encoding:
+        inputs["encoding"] = data.encoding
+    if data.sheet:
+        inputs["sheet"] = data.sheet
+    doc = result.to_dict()
+    return {
+        "inputs": inputs,
+        "methods": doc["methods"],
+        "arms": doc["arms"],
+        "comparisons": doc["comparisons"],
+        "conclusions": [conclusion(c, confidence, several=len(result.comparisons) > 1)
+                        for c in result.comparisons],
+        "breakdowns": breakdowns,
+        "warnings": warnings,
+    }
+
+
+def conclusion(c: uplift.Comparison, confidence: float, *, several: bool = False) -> dict[str, Any]:
+    """Whether ``c`` is statistically significant at ``confidence``, said in Chinese and English."""
+    level = f"{confidence * 100:g}%"
+    alpha = f"{1 - confidence:.3g}"
+    p = c.p_value_holm if several else c.p_value
+    p_name = "Holm-adjusted p" if several else "p"
+    p_txt = "—" if p is None else f"{p:.3g}"
+    if c.significant and (c.uplift or 0) > 0:
+        zh = f"{c.arm} 相对 {c.control} 的转化率提升在 {level} 置信水平下统计显著（{p_name} = {p_txt} < {alpha}）。"
+        en = (f"The uplift of {c.arm} over {c.control} is statistically significant at the {level} level "
+              f"({p_name} = {p_txt} < {alpha}).")
+    elif c.significant:
+        zh = f"{c.arm} 的转化率显著低于 {c.control}（{p_name} = {p_txt} < {alpha}）：活动降低了转化。"
+        en = (f"{c.arm} converted significantly less than {c.control} at the {level} level "
+              f"({p_name} = {p_txt} < {alpha}): the campaign lowered conversion.")
+    else:
+        zh = (f"{c.arm} 相对 {c.control} 的差异在 {level} 置信水平下不显著（{p_name} = {p_txt} ≥ {alpha}）："
+              "不能排除活动没有效果。")
+        en = (f"The difference between {c.arm} and {c.control} is not statistically significant at the {level} "
+              f"level ({p_name} = {p_txt} ≥ {alpha}): the data do not rule out no effect.")
+    return {"arm": c.arm, "significant": c.significant, "zh": zh, "en": en}
+
+
+def record_evaluation(ws: Workspace, doc: dict[str, Any], *, actor: str) -> None:
+    """Append the audit event ``campaign_import_evaluated`` (file, columns and counts; no customer data)."""
+    from finecrm.db import repositories
+    from finecrm.db.session import make_engine, session_factory
+
+    i = doc["inputs"]
+    details = {
+        "format": i["format"], "rows": i["rows"], "arm_column": i["arm_column"],
+        "control_value": i["control_value"], "outcome_column": i["outcome_column"], "by": i["by"],
+        "confidence": i["confidence"], "cost_per_contact": i["cost_per_contact"],
+        "arms": {a["arm"]: {"customers": a["customers"], "conversions": a["conversions"]} for a in doc["arms"]},
+    }
+    engine = make_engine(ws.database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            repositories.record_audit(session, actor=actor, action="campaign_import_evaluated", target=i["file"],
+                                      details=details)
+    finally:
+        engine.dispose()
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+
+def _load(path: Path, needed: list[str]) -> _Loaded:
+    if not path.exists():
+        raise CampaignImportError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix in PARQUET_SUFFIXES:
+        return _load_parquet(path, needed)
+    if suffix in CSV_SUFFIXES:
+        return _load_csv(path, needed)
+    if suffix in XLSX_SUFFIXES:
+        return _load_xlsx(path, needed)
+    if suffix == ".xls":
+        raise CampaignImportError(f"{path}: old Excel (.xls) files are not read; save it as .xlsx or CSV")
+    raise CampaignImportError(f"{path}: unknown file type {suffix or '(none)'!r}; expected .csv, .parquet "
+                              "or .xlsx")
+
+
+def _missing(path: Path, columns: list[str], needed: list[str]) -> None:
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise CampaignImportError(
+            f"{path}: no column {names}; the columns are: {', '.join(columns) or '(none)'}")
+
+
+def _sniff_delimiter(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.readline()
+    counts = {d: head.count(d.encode()) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _load_csv(path: Path, needed: list[str]) -> _Loaded:
+    import pyarrow.parquet as pq
+
+    from finecrm.contract.csvfile import SRC_ROW, stage_csv
+
+    with tempfile.TemporaryDirectory(prefix="finecrm-campaign-") as tmp:
+        try:
+            staged = stage_csv(path, Path(tmp) / "staged.parquet", delimiter=_sniff_delimiter(path),
+                               tmp_dir=Path(tmp))
+        except ValueError as exc:
+            raise CampaignImportError(f"{path}: {exc}") from None
+        if staged.broken:
+            shown = "; ".join(f"line {b.line}: {b.reason}" for b in staged.broken[:5])
+            more = f" (and {len(staged.broken) - 5} more)" if len(staged.broken) > 5 else ""
+            raise CampaignImportError(
+                f"{path}: {len(staged.broken)} line(s) cannot be read, so the counts would be wrong: {shown}{more}")
+        _missing(path, staged.columns, needed)
+        table = pq.read_table(staged.path, columns=[*needed, SRC_ROW])
+    values = {c: _clean(table.column(c)) for c in needed}
+    rows = table.column(SRC_ROW).to_numpy()
+    return _Loaded("csv", staged.columns, values, rows, "line", encoding=staged.encoding)
+
+
+def _load_parquet(path: Path, needed: list[str]) -> _Loaded:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path) if path.is_file() else pq.ParquetDataset(path).schema
+        columns = list(schema.names)
+        _missing(path, columns, needed)
+        table = pq.read_table(path, columns=needed)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CampaignImportError(f"{path}: not a readable Parquet file or folder ({exc})") from None
+    values = {}
+    for c in needed:
+        col = table.column(c)
+        try:
+            values[c] = _clean(col.cast(pa.string()) if col.type != pa.string() else col)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise CampaignImportError(f"{path}: column {c!r} has type {col.type}, which cannot be read as "
+                                      "text") from None
+    return _Loaded("parquet", columns, values, np.arange(1, table.num_rows + 1), "row")
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return str(v.isoformat())
+    return str(v)
+
+
+def _load_xlsx(path: Path, needed: list[str]) -> _Loaded:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise CampaignImportError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        sheet = wb.worksheets[0]
+        header: list[str] | None = None
+        idx: list[int] = []
+        cells: list[list[str | None]] = []
+        rows: list[int] = []
+        for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            texts = [_cell_text(v) for v in row]
+            if all(t is None or not t.strip() for t in texts):
+                continue  # blank rows (and Excel's formatted-but-empty tail)
+            if header is None:
+                header = [(t or "").strip() for t in texts]
+                while header and not header[-1]:
+                    header.pop()
+                dupes = sorted({h for h in header if h and header.count(h) > 1})
+                if dupes:
+                    raise CampaignImportError(f"{path}: the header names a column twice: {', '.join(dupes)}")
+                _missing(path, header, needed)
+                idx = [header.index(c) for c in needed]
+                continue
+            cells.append([texts[i] if i < len(texts) else None for i in idx])
+            rows.append(number)
+        sheet_name = sheet.title
+        n_sheets = len(wb.worksheets)
+    finally:
+        wb.close()
+    if header is None:
+        raise CampaignImportError(f"{path}: the first sheet is empty")
+    values = {c: _clean(pa.array([r[j] for r in cells], pa.string())) for j, c in enumerate(needed)}
+    loaded = _Loaded("xlsx", header, values, np.asarray(rows, dtype=np.int64), "row", sheet=sheet_name)
+    if n_sheets > 1:
+        loaded.sheet = f"{sheet_name} (the first of {n_sheets} sheets)"
+    return loaded
+
+
+def _clean(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Trimmed text; empty cells become null."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+# ---- checking ----------------------------------------------------------------------------------
+
+
+def _where(data: _Loaded, mask: np.ndarray) -> str:
+    at = data.rows[np.flatnonzero(mask)]
+    shown = ", ".join(str(int(r)) for r in at[:5])
+    more = f" and {len(at) - 5:,} more" if len(at) > 5 else ""
+    return f"{data.row_word}{'s' if len(at) > 1 else ''} {shown}{more}"
+
+
+def _arms(name: str, data: _Loaded, col: str) -> np.ndarray:
+    arr = data.values[col]
+    empty = np.asarray(arr.is_null().to_numpy(zero_copy_only=False))
+    if empty.any():
+        raise CampaignImportError(
+            f"{name}: column {col!r} is empty at {_where(data, empty)}; every customer needs the arm they were "
+            "in (a customer without one cannot be counted in either arm)")
+    return np.asarray(arr.to_numpy(zero_copy_only=False)).astype(str)
+
+
+def _outcomes(name: str, data: _Loaded, col: str) -> np.ndarray:
+    arr = data.values[col]
+    low = pc.utf8_lower(arr)
+    yes = np.asarray(pc.is_in(low, value_set=pa.array(CONVERTED)).to_numpy(zero_copy_only=False))
+    no = np.asarray(pc.is_in(low, value_set=pa.array(NOT_CONVERTED)).to_numpy(zero_copy_only=False))
+    bad = ~(yes | no)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        value = arr[first].as_py()
+        shown = "an empty value" if value is None else repr(value)
+        others = int(bad.sum()) - 1
+        more = f" ({others:,} more rows are not outcomes either, e.g. {_where(data, bad)})" if others else ""
+        raise CampaignImportError(
+            f"{name}: column {col!r}, {data.row_word} {int(data.rows[first])}: {shown} is not an outcome; "
+            f"expected one of {ACCEPTED_TEXT} (case-insensitive){more}")
+    return yes
+
+
+def _groups(name: str, data: _Loaded, col: str) -> np.ndarray:
+    arr = pc.fill_null(data.values[col], BLANK_GROUP)
+    groups = np.asarray(arr.to_numpy(zero_copy_only=False)).astype(str)
+    distinct = len(np.unique(groups))
+    if distinct > MAX_GROUPS:
+        raise CampaignImportError(
+            f"{name}: column {col!r} has {distinct:,} distinct values; a breakdown needs a grouping column such "
+            f"as a branch, manager, tier or decile (at most {MAX_GROUPS:,} groups)")
+    return groups
+
+
+def _warnings(result: uplift.Evaluation, seen: dict[str, tuple[int, int]], min_group: int) -> list[str]:
+    out: list[str] = []
+    for arm, (n, x) in seen.items():
+        if n < min_group:
+            out.append(f"arm {arm!r} has only {n} customers (fewer than {min_group}): its interval is wide and "
+                       "the normal approximation of the test is rough")
+        if x < FEW_CONVERSIONS:
+            out.append(f"arm {arm!r} has only {x} conversions: the estimate rests on a handful of events")
+    if len(result.comparisons) > 1:
+        out.append(f"{len(result.comparisons)} treatment arms are compared with one control: 'significant' uses "
+                   "Holm-adjusted p-values (多个处理组：显著性按 Holm 校正后的 p 值判断)")
+    for c in result.comparisons:
+        if c.cost_per_contact is not None and c.cost_per_incremental is None:
+            out.append(f"arm {c.arm!r}: the uplift is not positive, so there is no cost per incremental "
+                       "conversion (提升不为正，无单位增量成本)")
+    return out
