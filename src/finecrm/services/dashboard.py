@@ -133,6 +133,10 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str,
     pyramid = serving.query(
         latest.group_by(["kind", "tier"]).agg(customers=latest.customers.sum(), aum=latest.aum_avg.sum())
         .order_by(["kind", ibis.desc("aum")]))
+    # Tiers in their own order (私行 above 财富 …), not by size: the rank comes with the customers.
+    ranks = {(r["kind"], r["tier"]): r["tier_rank"] for r in serving.sql(
+        "SELECT kind, tier, max(tier_rank) AS tier_rank FROM customer_360 GROUP BY 1, 2")}
+    pyramid.sort(key=lambda r: (r["kind"] != "individual", -(ranks.get((r["kind"], r["tier"])) or 0)))
     for r in pyramid:
         r["customers"] = int(r["customers"] or 0)
         r["aum"] = round(_f(r["aum"]), 2)
@@ -143,8 +147,10 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str,
         cmp_t.group_by(comparison_by).agg(customers=cmp_t.customers.sum(), aum=cmp_t.aum_avg.sum(),
                                           txn_ci=cmp_t.txn_ci.sum(), txn_off_counter=cmp_t.txn_off_counter.sum())
         .order_by(ibis.desc("aum")).limit(COMPARISON_ROWS))
+    names = _names(serving, comparison_by)
     for r in comparison:
         r["id"] = r.pop(comparison_by)
+        r["name"] = names.get(r["id"]) or r["id"]
         r["customers"] = int(r["customers"] or 0)
         r["aum"] = round(_f(r["aum"]), 2)
         r["off_counter_rate"] = round(_f(r["txn_off_counter"]) / _f(r["txn_ci"]), 4) if r["txn_ci"] else None
@@ -166,6 +172,14 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str,
         "comparison": {"by": "grid" if comparison_by == "grid_id" else "branch", "rows": comparison},
         "definitions": {k: {"zh": v[0], "en": v[1]} for k, v in METRICS.items()},
     }
+
+
+def _names(serving: Serving, by: str) -> dict[str, str]:
+    """Branch or grid names for the comparison chart (ids are what the data knows; people know names)."""
+    table, name = ("grid_summary", "grid_name") if by == "grid_id" else ("branch_summary", "branch_name")
+    if not serving.has_table(table):
+        return {}
+    return {r["id"]: r["name"] for r in serving.sql(f"SELECT DISTINCT {by} AS id, {name} AS name FROM {table}")}
 
 
 def _pareto(serving: Serving, principal: Principal) -> list[dict[str, float]]:

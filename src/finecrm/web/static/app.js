@@ -79,7 +79,7 @@
       return {
         tooltip: { trigger: "axis" }, legend: { data: [L.aum, L.off_counter_rate] },
         grid: { left: 70, right: 50, top: 30, bottom: 60 },
-        xAxis: { type: "category", data: rows.map(function (r) { return r.id; }), axisLabel: { rotate: 30 } },
+        xAxis: { type: "category", data: rows.map(function (r) { return r.name || r.id; }), axisLabel: { rotate: 30 } },
         yAxis: [{ type: "value", axisLabel: { formatter: fmtYuan } },
                 { type: "value", min: 0, max: 1, axisLabel: { formatter: function (v) { return v * 100 + "%"; } } }],
         series: [
