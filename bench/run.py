@@ -199,7 +199,11 @@ def web(customers: int, months: int, rebuild: bool) -> dict:
     if rebuild or not _ready_for_web(home):
         doc_path = base / "build-out.json"
         measured = run([FINECRM, "build", "--home", str(home), "--json"], stdout=doc_path)
-        doc = json.loads(doc_path.read_text())
+        # One JSON line is the CLI's convention; DuckDB may print progress bars to stdout as well
+        # (queries over 2 s), so take the JSON line and note anything else.
+        lines = doc_path.read_text(errors="replace").splitlines()
+        doc = json.loads(next(line for line in lines if line.startswith('{"build_id"')))
+        stray_stdout = sum(len(line) for line in lines if not line.startswith('{"build_id"'))
         snap = _published(home)
         assert snap is not None and snap.name == doc["build_id"], "the build did not publish its snapshot"
         serving = snap / "serving.duckdb"
@@ -220,7 +224,8 @@ def web(customers: int, months: int, rebuild: bool) -> dict:
             "build_id": doc["build_id"], "build": measured.__dict__, "build_seconds_in_manifest": doc["seconds"],
             "serving_seconds_reported": doc.get("serving_seconds"),
             "serving_copy": {**copy.__dict__,
-                             "prepare_seconds": float((base / "serving-copy.txt").read_text().strip())},
+                             "prepare_seconds": float((base / "serving-copy.txt").read_text().split()[-1])},
+            "build_stray_stdout_chars": stray_stdout,
             "when": datetime.now(UTC).strftime("%Y-%m-%d"),
         }
         build_file.write_text(json.dumps(build_record, indent=2))
