@@ -51,6 +51,13 @@ def test_dashboard_of_the_whole_bank_matches_the_marts(login, web_bank):
     assert pareto[0] == {"customer_share": 0.0, "aum_share": 0.0} and pareto[-1]["aum_share"] == pytest.approx(1.0)
     assert all(a["aum_share"] <= b["aum_share"] for a, b in pairwise(pareto))
     assert set(d["definitions"]) >= {k["code"] for k in d["kpis"]}
+    hist = _mart(web_bank, "customer_tier_history")
+    flows = {(f, t): n for f, t, n in duckdb.sql(
+        f"WITH h AS (SELECT * FROM {hist}), m AS (SELECT max(month) AS m FROM h) "
+        f"SELECT coalesce(b.lifecycle, 'entered'), a.lifecycle, count(*) FROM h a JOIN m ON a.month = m.m "
+        f"LEFT JOIN h b ON b.customer_id = a.customer_id AND b.month = m.m - INTERVAL 1 MONTH GROUP BY 1, 2"
+    ).fetchall()}
+    assert {(r["from"], r["to"]): r["customers"] for r in d["lifecycle_flow"]} == flows
 
 
 def test_dashboard_of_a_customer_manager_adds_up_their_customers(login, web_bank):

@@ -205,10 +205,15 @@ def _flows(serving: Serving, principal: Principal, month: str | None) -> list[di
     """Customers from last month's lifecycle stage to this month's, in the user's scope."""
     if not month or not serving.has_table("customer_tier_history"):
         return []
+    if customer_filter(principal, serving.table("customer_360")) is None and serving.has_table("lifecycle_flow"):
+        # The whole bank: the build already counted the flows (lifecycle_flow), no need to join 2 months.
+        f = serving.table("lifecycle_flow")
+        f = f.filter(f.month == f.month.max())
+        rows = serving.query(f.select("from_stage", "to_stage", "customers").order_by(ibis.desc("customers")))
+        return [{"from": r["from_stage"], "to": r["to_stage"], "customers": int(r["customers"])} for r in rows]
     h = serving.table("customer_tier_history")
-    if customer_filter(principal, serving.table("customer_360")) is not None:
-        ids = scope_customers(principal, serving.table("customer_360")).select("customer_id")
-        h = h.filter(h.customer_id.isin(ids.customer_id))
+    ids = scope_customers(principal, serving.table("customer_360")).select("customer_id")
+    h = h.filter(h.customer_id.isin(ids.customer_id))
     this = h.filter(h.month == h.month.max())
     before = h.filter(h.month == h.month.max() - ibis.interval(months=1)).select(
         "customer_id", from_stage=h.lifecycle)

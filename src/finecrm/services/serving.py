@@ -76,6 +76,7 @@ def prepare(ws: Workspace, build_id: str) -> Path:
         tmp = target.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp), config={"memory_limit": ws.settings.build.memory_limit})
+        con.execute("SET enable_progress_bar = false")  # stdout belongs to the command's own output
         try:
             for folder in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
                 if not any(folder.rglob("*.parquet")):
