@@ -465,11 +465,11 @@ def serve(
         from finecrm.services.demo import demo_logins
 
         accounts = demo_logins(ws)
-        table = RichTable("角色 role", "用户名 username", "密码 password", "机构 branch", "工号 staff",
-                          title="演示账户（仅演示模式可用）/ demo logins (demo mode only)")
+        # Plain lines, never a table: a narrow terminal must not cut a password short.
+        typer.echo("演示账户（仅演示模式可用）/ demo logins (demo mode only): username  password  role  branch  staff")
         for a in accounts:
-            table.add_row(a.display_name, a.username, a.password, str(a.branch_id or "—"), str(a.staff_id or "—"))
-        out.print(table)
+            typer.echo(f"  {a.username:<28} {a.password}  {a.display_name}  branch={a.branch_id or '-'}  "
+                       f"staff={a.staff_id or '-'}")
     app = create_app(ws.home, demo=demo, secure_cookies=not insecure_cookies)
     # Everything loaded so far lives as long as the server: keep it out of the garbage collector's full
     # passes, which otherwise add ~100 ms to an unlucky request (measured in bench/web_profile.py).
