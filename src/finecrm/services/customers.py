@@ -22,7 +22,15 @@ from typing import Any
 import ibis
 from sqlalchemy.orm import Session
 
-from finecrm.authz import Principal, mask_record, mask_table, require, require_customer, scope_customers
+from finecrm.authz import (
+    Principal,
+    allowed,
+    mask_record,
+    mask_table,
+    require,
+    require_customer,
+    scope_customers,
+)
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.services.serving import Serving
@@ -51,8 +59,6 @@ def is_money(column: str) -> bool:
 
 def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:
     """Drop money columns unless the principal may view balances."""
-    from finecrm.authz import allowed
-
     if allowed(principal, "view_balances"):
         return record
     return {k: v for k, v in record.items() if not is_money(k)}
@@ -128,7 +134,7 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
         + " FROM customer_accounts WHERE customer_id = ? ORDER BY is_open DESC, open_date DESC, account_id",
         [customer_id]) if serving.has_table("customer_accounts") else []
     alerts = []
-    if serving.has_table("deposit_alerts") and _may(principal, "view_deposit_watch") and money:
+    if serving.has_table("deposit_alerts") and allowed(principal, "view_deposit_watch") and money:
         alerts = serving.sql(
             "SELECT alert_date, rule, balance, baseline, drop_share, outflow_within, largest_outflow, evidence "
             "FROM deposit_alerts WHERE customer_id = ? ORDER BY alert_date DESC", [customer_id])
@@ -145,12 +151,6 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
         "custom_segments": [r["segment"] for r in custom],
         "channels": _channels(profile),
     }
-
-
-def _may(principal: Principal, action: str) -> bool:
-    from finecrm.authz import allowed
-
-    return allowed(principal, action)
 
 
 CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
