@@ -91,26 +91,32 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_engine(request, tmp_path):
-    """An empty operational database — a SQLite file, and a fresh database on the real PostgreSQL
-    server — as an SQLAlchemy engine (not migrated)."""
+def new_postgres_database(server_url: str) -> str:
+    """A fresh, empty database on the test PostgreSQL server; returns its URL."""
     import uuid
 
     from sqlalchemy import text
 
     from finecrm.db.session import make_engine
 
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_engine(request, tmp_path):
+    """An empty operational database — a SQLite file, and a fresh database on the real PostgreSQL
+    server — as an SQLAlchemy engine (not migrated)."""
+    from finecrm.db.session import make_engine
+
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'ops.db'}"
     else:
-        base = request.getfixturevalue("postgres_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(base)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + f"/{name}"
+        url = new_postgres_database(request.getfixturevalue("postgres_url"))
     engine = make_engine(url)
     yield engine
     engine.dispose()

@@ -8,7 +8,6 @@ for the browser tests.
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from finecrm.services.demo import demo_logins
 from finecrm.services.ingest import ingest
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
+from tests.conftest import _free_port
 
 N_CUSTOMERS = 1500
 
@@ -78,12 +78,6 @@ def login(web_bank) -> Callable[[str], Any]:
         return client
 
     return make
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

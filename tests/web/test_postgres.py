@@ -3,27 +3,21 @@ reveal and export, audit browsing — the same app, only FINECRM_DATABASE_URL di
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+
+from tests.conftest import new_postgres_database
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def pg_app(web_bank, postgres_url):
-    from finecrm.db.session import make_engine
     from finecrm.services.demo import demo_logins
     from finecrm.web.main import create_app
 
-    name = f"web_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(postgres_url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    url = new_postgres_database(postgres_url)
     mp = pytest.MonkeyPatch()
     mp.setenv("FINECRM_DATABASE_URL", url)
     app = create_app(web_bank.home, demo=True)  # migrates the new database

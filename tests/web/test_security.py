@@ -98,6 +98,7 @@ def test_post_routes_refuse_roles_without_the_action(login, some_customer):
     assert lobby.post("/api/segments/export", json={}, headers=h).status_code == 403
     assert lobby.post("/admin/users", data={"username": "x", "role": "admin", "csrf_token": lobby.csrf}
                       ).status_code == 403
+    assert lobby.post("/admin/users/demo_analyst/disable", data={"csrf_token": lobby.csrf}).status_code == 403
 
 
 def test_out_of_scope_customer_is_not_found_like_a_missing_one(login, web_bank):

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from pathlib import Path
 import httpx
 
 from finecrm.authz import ROLES
+from tests.conftest import _free_port
 
 FINECRM = Path(sys.executable).with_name("finecrm")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_serve_demo_prints_a_working_login_per_role(web_bank, tmp_path):

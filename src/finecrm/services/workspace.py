@@ -71,12 +71,27 @@ def cli_principal() -> Any:
     return make_principal(cli_actor(), role, branches={"_shell": None}, branch_id="_shell", staff_id="_shell")
 
 
-def known_branches(ws: Workspace) -> dict[str, str | None] | None:
-    """``{branch_id: parent_id}`` from the warehouse, or None before any branches were loaded."""
-    path = ws.raw / "branches" / "data.parquet"
+def _pairs(ws: Workspace, table: str, key: str, value: str) -> dict[str, str | None] | None:
+    path = ws.raw / table / "data.parquet"
     if not path.is_file():
         return None
     import pyarrow.parquet as pq
 
-    t = pq.read_table(path, columns=["branch_id", "parent_id"]).to_pydict()
-    return dict(zip(t["branch_id"], t["parent_id"], strict=True))
+    t = pq.read_table(path, columns=[key, value]).to_pydict()
+    return dict(zip(t[key], t[value], strict=True))
+
+
+def known_branches(ws: Workspace) -> dict[str, str | None] | None:
+    """``{branch_id: parent_id}`` from the warehouse, or None before any branches were loaded."""
+    return _pairs(ws, "branches", "branch_id", "parent_id")
+
+
+def known_grids(ws: Workspace) -> dict[str, str | None] | None:
+    """``{grid_id: manager_id}`` from the warehouse, or None before any grids were loaded."""
+    return _pairs(ws, "grids", "grid_id", "manager_id")
+
+
+def org_stamp(ws: Workspace) -> float:
+    """Changes whenever an ingest rewrites the branch or grid table (for caches of the two above)."""
+    paths = (ws.raw / "branches" / "data.parquet", ws.raw / "grids" / "data.parquet")
+    return sum(p.stat().st_mtime for p in paths if p.is_file())

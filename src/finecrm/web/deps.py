@@ -44,6 +44,7 @@ from finecrm.core.settings import Workspace
 from finecrm.db.models import User, UserSession
 from finecrm.services import auth
 from finecrm.services.serving import Serving
+from finecrm.services.workspace import known_branches, known_grids, org_stamp
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
 
 SESSION_COOKIE = "finecrm_session"
@@ -85,24 +86,13 @@ class AppState:
 
     def org(self) -> tuple[dict[str, str | None], dict[str, str | None]]:
         """``({branch_id: parent_id}, {grid_id: manager_id})`` of the bank, re-read when an ingest changes them."""
-        paths = [self.ws.raw / "branches" / "data.parquet", self.ws.raw / "grids" / "data.parquet"]
-        stamp = sum(p.stat().st_mtime for p in paths if p.is_file())
+        stamp = org_stamp(self.ws)
         org = self._org
         if org is not None and org[0] == stamp:
             return org[1], org[2]
         with self._org_lock:
-            import pyarrow.parquet as pq
-
-            branches: dict[str, str | None] = {}
-            grids: dict[str, str | None] = {}
-            if paths[0].is_file():
-                b = pq.read_table(paths[0], columns=["branch_id", "parent_id"]).to_pydict()
-                branches = dict(zip(b["branch_id"], b["parent_id"], strict=True))
-            if paths[1].is_file():
-                g = pq.read_table(paths[1], columns=["grid_id", "manager_id"]).to_pydict()
-                grids = dict(zip(g["grid_id"], g["manager_id"], strict=True))
-            self._org = (stamp, branches, grids)
-        return branches, grids
+            self._org = (stamp, known_branches(self.ws) or {}, known_grids(self.ws) or {})
+            return self._org[1], self._org[2]
 
 
 @dataclass

@@ -6,7 +6,8 @@ password is shown once on the page that created it, never again.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -51,45 +52,26 @@ def add_user(ctx: C, username: Field100 = "", role: Field100 = "", branch_id: Fi
     return _page(ctx, message=ctx.t("admin.added", name=username), password=password, password_for=username)
 
 
-def _act(ctx: Ctx, username: str, what: str) -> Response:
-    actor = ctx.me().username
-    password = None
+#: The account actions of the page: path segment → service function (each audits itself).
+_ACTIONS: dict[str, Callable[..., Any]] = {
+    "disable": user_service.disable_user,
+    "enable": user_service.enable_user,
+    "unlock": user_service.unlock_user,
+    "reset-password": user_service.reset_password,
+}
+
+
+@router.post("/admin/users/{username}/{what}", include_in_schema=False)
+@declare("manage_users")
+def account_action(ctx: C, username: str, what: Literal["disable", "enable", "unlock", "reset-password"]
+                   ) -> Response:
+    result = None
     try:
-        if what == "disable":
-            user_service.disable_user(ctx.db, username=username, actor=actor)
-        elif what == "enable":
-            user_service.enable_user(ctx.db, username=username, actor=actor)
-        elif what == "unlock":
-            user_service.unlock_user(ctx.db, username=username, actor=actor)
-        else:
-            password = user_service.reset_password(ctx.db, username=username, actor=actor)
+        result = _ACTIONS[what](ctx.db, username=username, actor=ctx.me().username)
     except user_service.UserError as exc:
         ctx.db.rollback()
         return _page(ctx, error=str(exc), status=400)
     ctx.db.commit()
+    password = result if what == "reset-password" else None  # reset returns the new password, shown once
     return _page(ctx, message=ctx.t(f"admin.done.{what}", name=username), password=password,
                  password_for=username if password else None)
-
-
-@router.post("/admin/users/{username}/disable", include_in_schema=False)
-@declare("manage_users")
-def disable(ctx: C, username: str) -> Response:
-    return _act(ctx, username, "disable")
-
-
-@router.post("/admin/users/{username}/enable", include_in_schema=False)
-@declare("manage_users")
-def enable(ctx: C, username: str) -> Response:
-    return _act(ctx, username, "enable")
-
-
-@router.post("/admin/users/{username}/unlock", include_in_schema=False)
-@declare("manage_users")
-def unlock(ctx: C, username: str) -> Response:
-    return _act(ctx, username, "unlock")
-
-
-@router.post("/admin/users/{username}/reset-password", include_in_schema=False)
-@declare("manage_users")
-def reset(ctx: C, username: str) -> Response:
-    return _act(ctx, username, "reset")

@@ -85,26 +85,40 @@ def login_submit(
     expected = ctx.request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _login_page(ctx, error=ctx.t("login.expired"), next_path=_safe_next(next), status=400)
-    result = auth_service.login(ctx.db, username=username, password=password, ip=ctx.ip,
-                                user_agent=ctx.request.headers.get("user-agent"), demo_mode=ctx.state.demo)
-    ctx.db.commit()  # failures too: the lockout counter must survive
+    result = _attempt(ctx, username, password)
     if not result.ok or result.token is None or result.user is None:
         return _login_page(ctx, error=result.message, next_path=_safe_next(next), status=401)
     principal_home = "/account/password" if result.must_change_password else (_safe_next(next) or "/")
-    response = RedirectResponse(principal_home, status_code=303)
-    set_session_cookie(response, ctx.state, result.token, int(auth_service.ABSOLUTE_TIMEOUT.total_seconds()))
+    response = _signed_in(ctx, RedirectResponse(principal_home, status_code=303), result)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _attempt(ctx: Ctx, username: str, password: str) -> auth_service.LoginResult:
+    """One sign-in attempt (form or JSON), committed either way: failures feed the lockout counter."""
+    result = auth_service.login(ctx.db, username=username, password=password, ip=ctx.ip,
+                                user_agent=ctx.request.headers.get("user-agent"), demo_mode=ctx.state.demo)
+    ctx.db.commit()
+    return result
+
+
+def _signed_in(ctx: Ctx, response: Response, result: auth_service.LoginResult) -> Response:
+    assert result.token is not None
+    set_session_cookie(response, ctx.state, result.token, int(auth_service.ABSOLUTE_TIMEOUT.total_seconds()))
+    return response
+
+
+def _signed_out(ctx: Ctx, response: Response) -> Response:
+    auth_service.logout(ctx.db, token=ctx.request.cookies.get(SESSION_COOKIE))
+    ctx.db.commit()
+    clear_session_cookie(response, ctx.state)
     return response
 
 
 @router.post("/logout", include_in_schema=False)
 @declare(AUTHENTICATED)
 def logout(ctx: C) -> Response:
-    auth_service.logout(ctx.db, token=ctx.request.cookies.get(SESSION_COOKIE))
-    ctx.db.commit()
-    response = RedirectResponse("/login", status_code=303)
-    clear_session_cookie(response, ctx.state)
-    return response
+    return _signed_out(ctx, RedirectResponse("/login", status_code=303))
 
 
 @router.get("/lang/{code}", include_in_schema=False)
@@ -159,9 +173,7 @@ def api_login(ctx: C, body: LoginBody) -> Response:
     sets the session cookie. JSON only: a cross-site form cannot send it, so it needs no CSRF token."""
     if not ctx.request.headers.get("content-type", "").startswith("application/json"):
         return JSONResponse({"error": "json_required"}, status_code=415)
-    result = auth_service.login(ctx.db, username=body.username, password=body.password, ip=ctx.ip,
-                                user_agent=ctx.request.headers.get("user-agent"), demo_mode=ctx.state.demo)
-    ctx.db.commit()
+    result = _attempt(ctx, body.username, body.password)
     if not result.ok or result.token is None or result.user is None:
         status = 429 if result.reason in (auth_service.LOCKOUT, auth_service.LOCKED, auth_service.IP_THROTTLED) else 401
         return JSONResponse({"error": result.reason, "message": result.message}, status_code=status)
@@ -170,19 +182,13 @@ def api_login(ctx: C, body: LoginBody) -> Response:
         "expires_at": result.expires_at.isoformat() if result.expires_at else None,
         "must_change_password": result.must_change_password,
     }
-    response = JSONResponse(payload)
-    set_session_cookie(response, ctx.state, result.token, int(auth_service.ABSOLUTE_TIMEOUT.total_seconds()))
-    return response
+    return _signed_in(ctx, JSONResponse(payload), result)
 
 
 @router.post("/api/auth/logout", tags=["auth"])
 @declare(AUTHENTICATED)
 def api_logout(ctx: C) -> Response:
-    auth_service.logout(ctx.db, token=ctx.request.cookies.get(SESSION_COOKIE))
-    ctx.db.commit()
-    response = JSONResponse({"ok": True})
-    clear_session_cookie(response, ctx.state)
-    return response
+    return _signed_out(ctx, JSONResponse({"ok": True}))
 
 
 @router.get("/api/me", tags=["auth"])
