@@ -56,6 +56,7 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("view_segments", "查看客户分层分群", "view tiers and segments", False),
     Action("manage_segments", "定义分层分群规则", "define tiers and segment rules", False),
     Action("manage_campaigns", "管理营销活动与目标名单", "manage campaigns and target lists", True),
+    Action("manage_models", "训练、评估与启用倾向模型", "train, review and activate propensity models", False),
     Action("assign_customers", "分配客户与营销名单给客户经理", "assign customers and campaign lists to managers", True),
     # Workbench and grid
     Action("view_own_tasks", "查看本人待办任务", "view own tasks", True),

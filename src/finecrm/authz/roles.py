@@ -96,7 +96,7 @@ ROLES: Mapping[str, Role] = _declare(
     _role(
         "analyst", "总行零售/数据分析", "head-office analyst", Scope.ALL,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
-        "view_segments", "manage_segments", "manage_campaigns", "view_deposit_watch", "view_kpi",
+        "view_segments", "manage_segments", "manage_campaigns", "manage_models", "view_deposit_watch", "view_kpi",
         "view_data_status", "run_ingest", "run_build",
     ),
     _role(

@@ -135,6 +135,32 @@ segments:
   seed: 7
   # Your own segments: a name and a rule over customer_360 columns (see docs/rules.md). 自定义分群
   custom: []
+
+marketing:
+  # Propensity label window: a product "acquired" within this many days after the cut-off. 倾向模型观察期（天）
+  horizon_days: 90
+  # Months of per-customer features kept for training and before/after comparisons. 特征历史月数
+  history_months: 12
+  # Products with a propensity model and a place in next best product. kind: service (a signup), category
+  # (any account of the category) or product (that product code). value: expected yuan a year per
+  # conversion. offer_product: what a manager offers (its risk level is checked against the customer's
+  # risk tolerance, 适当性). Ages and KYC risk levels outside the limits are not offered the product.
+  # 营销产品：识别方式、年化预期价值、推荐产品、年龄与洗钱风险等级限制
+  targets:
+    - {code: mobile_banking, zh: 手机银行, en: mobile banking, kind: service, match: mobile, value: 60,
+       min_age: 16, max_age: 80}
+    - {code: wealth, zh: 理财产品, en: wealth product, kind: category, match: wealth, offer_product: WM05,
+       value: 900, min_age: 18, max_age: 75, kyc_excluded: [high]}
+    - {code: credit_card, zh: 信用卡, en: credit card, kind: category, match: credit_card, offer_product: CC01,
+       value: 400, min_age: 18, max_age: 60, kyc_excluded: [high]}
+    - {code: consumer_loan, zh: 个人消费贷款, en: consumer loan, kind: product, match: LN01, offer_product: LN01,
+       value: 1500, min_age: 22, max_age: 60, kyc_excluded: [high]}
+  # Campaign tasks one customer manager may hold per campaign before the grid's manager is asked. 每名客户经理任务上限
+  capacity_per_manager: 60
+  # Default share of a campaign's list held back as the random control group. 默认对照组比例
+  control_share: 0.2
+  # Default seed of the control-group draw (each campaign records the seed it used). 默认随机种子
+  seed: 2026
 """
 
 
@@ -267,6 +293,55 @@ class SegmentSettings(_Strict):
     custom: list[CustomSegment] = []
 
 
+class PropensityTarget(_Strict):
+    """A product the bank wants to sell, as a propensity target: how to tell that a customer has it."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    #: service: a signup (signups.service = match); category: any account of the category; product: that code.
+    kind: Literal["service", "category", "product"]
+    match: str = Field(min_length=1)
+    #: The product code a manager offers (suitability is checked on its risk level); None for services.
+    offer_product: str | None = None
+    #: Expected value of one conversion in yuan a year (next best product = highest score × value).
+    value: float = Field(gt=0)
+    min_age: int = Field(18, ge=0, le=120)
+    max_age: int = Field(75, ge=0, le=120)
+    #: KYC (money-laundering) risk levels that may not be offered the product.
+    kyc_excluded: list[Literal["low", "medium", "high"]] = []
+
+
+class MarketingSettings(_Strict):
+    #: Label window: a customer "acquires" a product when it appears within this many days after the cut-off.
+    horizon_days: int = Field(90, ge=7, le=365)
+    #: Months of per-customer features kept in propensity_features (training and before/after need history).
+    history_months: int = Field(12, ge=4, le=36)
+    targets: list[PropensityTarget] = [
+        PropensityTarget(code="mobile_banking", zh="手机银行", en="mobile banking", kind="service",
+                         match="mobile", value=60.0, min_age=16, max_age=80),
+        PropensityTarget(code="wealth", zh="理财产品", en="wealth product", kind="category", match="wealth",
+                         offer_product="WM05", value=900.0, min_age=18, max_age=75, kyc_excluded=["high"]),
+        PropensityTarget(code="credit_card", zh="信用卡", en="credit card", kind="category", match="credit_card",
+                         offer_product="CC01", value=400.0, min_age=18, max_age=60, kyc_excluded=["high"]),
+        PropensityTarget(code="consumer_loan", zh="个人消费贷款", en="consumer loan", kind="product",
+                         match="LN01", offer_product="LN01", value=1500.0, min_age=22, max_age=60,
+                         kyc_excluded=["high"]),
+    ]
+    #: Open tasks one customer manager may hold per campaign before the grid's manager is asked.
+    capacity_per_manager: int = Field(60, ge=1, le=10_000)
+    control_share: float = Field(0.2, gt=0, lt=1)
+    seed: int = 2026
+
+    @field_validator("targets")
+    @classmethod
+    def _unique(cls, v: list[PropensityTarget]) -> list[PropensityTarget]:
+        codes = [t.code for t in v]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"target codes must be unique, got {codes}")
+        return v
+
+
 class Settings(_Strict):
     """The whole of finecrm.yaml."""
 
@@ -280,6 +355,7 @@ class Settings(_Strict):
     lifecycle: LifecycleSettings = LifecycleSettings()
     deposit_watch: DepositWatchSettings = DepositWatchSettings()
     segments: SegmentSettings = SegmentSettings()
+    marketing: MarketingSettings = MarketingSettings()
 
 
 def _explain(err: dict[str, Any]) -> str:
@@ -342,6 +418,11 @@ class Workspace:
     @property
     def snapshots(self) -> Path:
         return self.warehouse / "snapshots"
+
+    @property
+    def models(self) -> Path:
+        """Propensity model files and the registry of active versions (beside the warehouse)."""
+        return self.home / "models"
 
     @property
     def database_url(self) -> str:
