@@ -38,3 +38,20 @@ CUSTOMER_360_RULE_COLUMNS: dict[str, str] = {
 
 def customer_360_columns() -> dict[str, str]:
     return dict(CUSTOMER_360_RULE_COLUMNS)
+
+
+def propensity_columns(target_codes: list[str]) -> dict[str, str]:
+    """Columns of the customer_propensity mart that audience rules may use, for the configured targets.
+
+    Per target ``t``: ``p_t`` (probability of acquiring it within the horizon; null when the customer already
+    holds it or no model is active), ``decile_t`` (1 = the highest tenth), ``eligible_t`` (suitable and allowed:
+    age, KYC, risk level against risk tolerance). Then the next best product: ``nbp_target`` (a target code),
+    ``nbp_offer`` (the product code offered), ``nbp_score`` and ``nbp_value`` (score × value in yuan a year).
+    """
+    cols: dict[str, str] = {}
+    for t in target_codes:
+        cols[f"p_{t}"] = "float"
+        cols[f"decile_{t}"] = "int"
+        cols[f"eligible_{t}"] = "bool"
+    cols.update({"nbp_target": "string", "nbp_offer": "string", "nbp_score": "float", "nbp_value": "float"})
+    return cols
