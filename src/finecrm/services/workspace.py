@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from finecrm.core.settings import CONFIG_NAME, DEFAULT_YAML, Workspace, load_workspace, resolve_home
 from finecrm.db import repositories
@@ -95,3 +99,18 @@ def org_stamp(ws: Workspace) -> float:
     """Changes whenever an ingest rewrites the branch or grid table (for caches of the two above)."""
     paths = (ws.raw / "branches" / "data.parquet", ws.raw / "grids" / "data.parquet")
     return sum(p.stat().st_mtime for p in paths if p.is_file())
+
+
+@contextmanager
+def database_session(ws: Workspace) -> Iterator[Session]:
+    """A session of the workspace's database inside one transaction (committed on success), for commands.
+
+    The schema is brought to the newest migration first, so a workspace made by an older version works.
+    """
+    engine = make_engine(ws.database_url)
+    try:
+        migrate(engine)
+        with session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
