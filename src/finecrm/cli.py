@@ -40,6 +40,9 @@ app.add_typer(user_app, name="user")
 campaign_app = typer.Typer(help="营销活动 / campaigns: evaluate a past campaign that had a random control group "
                                 "(action: manage_campaigns).", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
+audience_app = typer.Typer(help="目标客群 / audiences: saved, versioned target lists defined by a rule "
+                                "(action: manage_campaigns).", no_args_is_help=True)
+app.add_typer(audience_app, name="audience")
 
 out = Console()
 err = Console(stderr=True)
@@ -740,6 +743,139 @@ def contract_show(
             extra = ", ".join(c.enum_codes) if c.enum else (c.ref or "")
             rt.add_row(c.name, c.type.value, "✓" if c.required else "", extra, c.doc)
         out.print(rt)
+
+
+# --- audiences (目标客群) ---------------------------------------------------------------------------------
+
+AudienceRule = Annotated[str, typer.Option("--rule", help="规则 / the rule, e.g. \"signed_online AND NOT signed_mobile "
+                                             "AND age < 40 AND txn_ci_30d >= 5\" (docs/rules.md).")]
+
+
+def _print_audience_counts(doc: dict[str, Any]) -> None:
+    out.print(f"客户 customers: {doc['customers']:,}" + (f"   AUM: {doc['aum']:,.2f} 元" if doc.get("aum") is not None
+                                                          else ""))
+    table = RichTable("层级 tier", "客户 customers", "占比 share", "AUM (元)", title="层级构成 tier mix")
+    for r in doc["tier_mix"]:
+        table.add_row(r["tier"], f"{r['customers']:,}", f"{r['share'] * 100:.1f}%",
+                      "—" if r["aum"] is None else f"{r['aum']:,.0f}")
+    out.print(table)
+
+
+@audience_app.command("preview")
+@requires("manage_campaigns")
+def audience_preview(rule: AudienceRule, home: Home = None, as_json: Json = False) -> None:
+    """试算客群 / Count a rule's customers now: customers, AUM and tier mix (nothing is saved)."""
+    from finecrm.services.audiences import preview
+    from finecrm.services.serving import opened
+    from finecrm.services.workspace import cli_principal, open_workspace
+
+    ws = open_workspace(home)
+    with opened(ws) as serving:
+        doc = preview(serving, cli_principal(), rule)
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"规则 rule: {doc['rule']}   快照 snapshot: {doc['snapshot']}", markup=False)
+    _print_audience_counts(doc)
+
+
+@audience_app.command("create")
+@requires("manage_campaigns")
+def audience_create(
+    name: Annotated[str, typer.Argument(help="客群名称 / the audience's name (unique).")],
+    rule: AudienceRule,
+    description: Annotated[str, typer.Option("--description", help="说明 / what the list is for.")] = "",
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """新建客群 / Save a new audience (version 1), counted against the published snapshot."""
+    from finecrm.services.audiences import create_audience
+    from finecrm.services.serving import opened
+    from finecrm.services.workspace import cli_principal, database_session, open_workspace
+
+    ws = open_workspace(home)
+    with opened(ws) as serving, database_session(ws) as session:
+        doc = create_audience(session, serving, cli_principal(), name=name, rule=rule, description=description)
+    _audience_out(doc, as_json)
+
+
+@audience_app.command("update")
+@requires("manage_campaigns")
+def audience_update(
+    audience_id: Annotated[int, typer.Argument(help="客群编号 / the audience's id.")],
+    rule: AudienceRule,
+    note: Annotated[str, typer.Option("--note", help="修改说明 / why the rule changed.")] = "",
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """修改客群规则（新增版本）/ Change an audience's rule: adds a version, earlier versions are kept."""
+    from finecrm.services.audiences import new_version
+    from finecrm.services.serving import opened
+    from finecrm.services.workspace import cli_principal, database_session, open_workspace
+
+    ws = open_workspace(home)
+    with opened(ws) as serving, database_session(ws) as session:
+        doc = new_version(session, serving, cli_principal(), audience_id=audience_id, rule=rule, note=note)
+    _audience_out(doc, as_json)
+
+
+@audience_app.command("list")
+@requires("manage_campaigns")
+def audience_list(home: Home = None, as_json: Json = False) -> None:
+    """客群列表 / List saved audiences with their latest version."""
+    from finecrm.services.audiences import list_audiences
+    from finecrm.services.workspace import cli_principal, database_session, open_workspace
+
+    ws = open_workspace(home)
+    with database_session(ws) as session:
+        docs = list_audiences(session, cli_principal())
+    if as_json:
+        _emit(True, docs)
+        return
+    table = RichTable("编号 id", "名称 name", "版本 version", "规则 rule", "保存时客户 customers when saved")
+    for d in docs:
+        table.add_row(str(d["id"]), d["name"], str(d["version"]), d["rule"],
+                      "—" if d["customers"] is None else f"{d['customers']:,}")
+    out.print(table)
+
+
+@audience_app.command("show")
+@requires("manage_campaigns")
+def audience_show(
+    audience_id: Annotated[int, typer.Argument(help="客群编号 / the audience's id.")],
+    version: Annotated[int | None, typer.Option("--version", help="版本 / a version (default: the latest).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """查看客群 / Show an audience: its rule, versions and live counts."""
+    from finecrm.services.audiences import get_audience, preview
+    from finecrm.services.serving import opened
+    from finecrm.services.workspace import cli_principal, database_session, open_workspace
+
+    ws = open_workspace(home)
+    with database_session(ws) as session:
+        doc = get_audience(session, audience_id, version)
+    with opened(ws) as serving:
+        doc["live"] = preview(serving, cli_principal(), doc["rule"])
+    _audience_out(doc, as_json)
+
+
+def _audience_out(doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"客群 audience {doc['id']}: {doc['name']} (v{doc['version']} / {doc['latest_version']})", markup=False)
+    out.print(f"规则 rule: {doc['rule']}", markup=False)
+    for v in doc["versions"]:
+        out.print(f"  v{v['version']} {v['created_at']:%Y-%m-%d %H:%M} {v['created_by']}: {v['rule']}"
+                  + (f"  ({v['customers']:,})" if v["customers"] is not None else ""), markup=False)
+    live = doc.get("live")
+    if live is None and doc.get("customers") is not None:
+        live = None
+        out.print(f"保存时客户 customers when saved: {doc['customers']:,}")
+    if live:
+        out.print(f"当前快照 now ({live['snapshot']}):")
+        _print_audience_counts(live)
 
 
 def main() -> None:
