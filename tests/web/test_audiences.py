@@ -134,3 +134,33 @@ def test_cli_create_list_and_show(web_bank):
     refused = subprocess.run([*run, "list"], env={**env, "FINECRM_CLI_ROLE": "customer_manager"},
                              capture_output=True, text=True)
     assert refused.returncode != 0
+
+
+def test_pages_preview_save_and_version(login, web_bank):
+    analyst = login("analyst")
+    page = analyst.get("/audiences", params={"rule": EXAMPLE})
+    n = _independent(web_bank, EXAMPLE)[0]
+    assert page.status_code == 200 and f'data-testid="audience-count">{n:,}<' in page.text
+    made = analyst.post("/audiences", data={"name": "页面客群", "rule": EXAMPLE, "csrf_token": analyst.csrf},
+                        follow_redirects=False)
+    assert made.status_code == 303
+    detail = analyst.get(made.headers["location"])
+    assert detail.status_code == 200 and "页面客群" in detail.text and "v1" in detail.text
+    bad = analyst.post(made.headers["location"], data={"rule": "age > (SELECT 1)", "csrf_token": analyst.csrf})
+    assert bad.status_code == 400 and 'data-testid="rule-error"' in bad.text
+    ok = analyst.post(made.headers["location"], data={"rule": "age < 30", "csrf_token": analyst.csrf},
+                      follow_redirects=False)
+    assert ok.status_code == 303
+    assert "v2" in analyst.get(made.headers["location"]).text
+
+
+def test_api_refuses_escapes_and_roles_without_the_action(login):
+    analyst = login("analyst")
+    h = {"X-CSRF-Token": analyst.csrf}
+    r = analyst.post("/api/audiences/preview", json={"rule": "1=1 UNION SELECT * FROM users"}, headers=h)
+    assert r.status_code == 400 and "rule" in r.json()["message"]
+    for role in ("customer_manager", "branch_head", "lobby_manager", "admin"):
+        client = login(role)
+        assert client.post("/api/audiences/preview", json={"rule": "age > 1"},
+                           headers={"X-CSRF-Token": client.csrf}).status_code == 403
+        assert client.get("/audiences").status_code == 403

@@ -55,8 +55,16 @@ def test_an_undeclared_route_is_refused_at_runtime(web_bank):
     assert r.status_code == 500 and "secret" not in r.text
 
 
+#: Values for the other path parameters: records that need not exist (an allowed role may get 404).
+PATH_VALUES = {"{username}": "demo_analyst", "{code}": "en", "{audience_id}": "1", "{campaign_id}": "1",
+               "{target}": "mobile_banking", "{version}": "1", "{what}": "disable"}
+
+
 def _concrete(path: str, customer_id: str) -> str:
-    return path.replace("{customer_id}", customer_id).replace("{username}", "demo_analyst").replace("{code}", "en")
+    path = path.replace("{customer_id}", customer_id)
+    for key, value in PATH_VALUES.items():
+        path = path.replace(key, value)
+    return path
 
 
 @pytest.fixture(scope="module")

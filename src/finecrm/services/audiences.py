@@ -22,7 +22,7 @@ import ibis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finecrm.authz import Principal, allowed, mask_table, require, scope_customers
+from finecrm.authz import NotFound, Principal, allowed, mask_table, require, scope_customers
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.db.models import Audience, AudienceVersion
@@ -142,7 +142,7 @@ def _version_dict(v: AudienceVersion) -> dict[str, Any]:
 def _audience_dict(a: Audience, versions: list[AudienceVersion], version: int | None) -> dict[str, Any]:
     chosen = next((v for v in versions if v.version == (version or a.latest_version)), None)
     if chosen is None:
-        raise AudienceError(f"客群 {a.id} 没有第 {version} 版 / audience {a.id} has no version {version}")
+        raise NotFound("客群版本", "audience version", f"{a.id} v{version}")
     return {"id": a.id, "name": a.name, "description": a.description, "created_by": a.created_by,
             "created_at": a.created_at, "latest_version": a.latest_version, "archived": a.archived,
             **_version_dict(chosen), "versions": [_version_dict(v) for v in versions]}
@@ -190,7 +190,7 @@ def new_version(session: Session, serving: Serving, principal: Principal, *, aud
     require(principal, "manage_campaigns")
     a = session.get(Audience, audience_id)
     if a is None:
-        raise AudienceError(f"没有客群 {audience_id} / no audience {audience_id}")
+        raise NotFound("客群", "audience", str(audience_id))
     checked = check_rule(serving, rule)
     build_id, n, aum = _snapshot_counts(serving, principal, rule)
     a.latest_version += 1
@@ -217,7 +217,7 @@ def get_audience(session: Session, audience_id: int, version: int | None = None)
     """An audience with the chosen version (default the latest) and the list of all versions."""
     a = session.get(Audience, audience_id)
     if a is None:
-        raise AudienceError(f"没有客群 {audience_id} / no audience {audience_id}")
+        raise NotFound("客群", "audience", str(audience_id))
     return _audience_dict(a, _versions(session, a.id), version)
 
 

@@ -139,27 +139,35 @@ class Ctx:
         )
 
 
-#: The menu: (path, message key, action). Shown only where the user holds the action.
-NAV = (
+#: The menu: (path, message key, action or actions). Shown only where the user holds one of them.
+NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/dashboard", "nav.dashboard", "view_dashboard"),
     ("/customers", "nav.customers", "search_customers"),
     ("/segments", "nav.segments", "view_segments"),
+    ("/tasks", "nav.tasks", "view_own_tasks"),
+    ("/audiences", "nav.audiences", "manage_campaigns"),
+    ("/models", "nav.models", "manage_models"),
+    ("/campaigns", "nav.campaigns", ("manage_campaigns", "assign_customers")),
     ("/status", "nav.status", "view_data_status"),
     ("/audit", "nav.audit", "view_audit"),
     ("/admin/users", "nav.users", "manage_users"),
 )
 
 
+def may_any(principal: Principal | None, actions: str | tuple[str, ...]) -> bool:
+    return any(allowed(principal, a) for a in ((actions,) if isinstance(actions, str) else actions))
+
+
 def navigation(ctx: Ctx) -> list[dict[str, Any]]:
     path = ctx.request.url.path
     return [{"href": href, "label": ctx.t(key), "active": path.startswith(href)}
-            for href, key, action in NAV if ctx.principal is not None and allowed(ctx.principal, action)]
+            for href, key, actions in NAV if ctx.principal is not None and may_any(ctx.principal, actions)]
 
 
 def home_path(principal: Principal) -> str | None:
     """The first page the user may see; None when the role has no page yet (the start page says so)."""
-    for href, _, action in NAV:
-        if allowed(principal, action):
+    for href, _, actions in NAV:
+        if may_any(principal, actions):
             return href
     return None
 
@@ -215,6 +223,9 @@ def context(request: Request, csrf: str | None = Depends(submitted_csrf)) -> Ite
         yield ctx
         db.commit()
     except BaseException:
+        # Detach the user and session rows first: the rollback would expire them, and the error page
+        # rendered after this still shows who is signed in and carries the CSRF token.
+        db.expunge_all()
         db.rollback()
         raise
     finally:

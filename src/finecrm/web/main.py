@@ -25,13 +25,14 @@ from finecrm.services.serving import NoSnapshot, Serving
 from finecrm.services.workspace import open_workspace
 from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
-from finecrm.web.routes import admin, api_docs, audit, auth, customers, dashboard, segments, status
+from finecrm.web.routes import admin, api_docs, audiences, audit, auth, customers, dashboard, segments, status
 
 ROUTERS = (
     auth.router,  # sign-in, sign-out, language, own password, health
     dashboard.router,  # 首页总览 / dashboard
     customers.router,  # 客户查询与客户全貌 / customer search and 360
     segments.router,  # 分层分群 / segment explorer and export
+    audiences.router,  # 目标客群 / audiences: saved, versioned rule lists
     status.router,  # 数据状态 / data status
     audit.router,  # 审计日志 / audit log
     admin.router,  # 用户管理 / users

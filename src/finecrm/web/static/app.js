@@ -106,6 +106,28 @@
         ]
       };
     },
+    /* A bar or line chart described by the page: {type, categories, series: [{name, data, type?, yAxis?}],
+       percent: bool, names: [left axis, right axis]}; read from the JSON block named by data-source. */
+    generic: function (d, L, el) {
+      var spec = json(el.getAttribute("data-source"));
+      if (!spec) return null;
+      var pct = function (v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; };
+      var axis = function (i) {
+        var p = spec.percent_axes ? spec.percent_axes[i] : spec.percent;
+        return { type: "value", name: spec.names ? spec.names[i] : "", axisLabel: p ? { formatter: pct } : {} };
+      };
+      return {
+        tooltip: { trigger: "axis" }, grid: { left: 60, right: spec.names && spec.names[1] ? 60 : 20, top: 40, bottom: 50 },
+        legend: { data: spec.series.map(function (s) { return s.name; }) },
+        xAxis: { type: "category", data: spec.categories, axisLabel: { rotate: spec.categories.length > 8 ? 30 : 0 } },
+        yAxis: spec.names && spec.names[1] ? [axis(0), axis(1)] : axis(0),
+        series: spec.series.map(function (s, i) {
+          return { name: s.name, type: s.type || spec.type || "bar", yAxisIndex: s.yAxis || 0, data: s.data,
+                   itemStyle: { color: PALETTE[i % PALETTE.length] }, smooth: true,
+                   lineStyle: s.dashed ? { type: "dashed" } : undefined };
+        })
+      };
+    },
     breakdown: function () {
       var b = json("breakdown-data");
       if (!b) return null;
@@ -126,7 +148,7 @@
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.getAttribute("data-rendered")) return;
       var build = builders[el.getAttribute("data-chart")];
-      var option = build ? build(dash, labels) : null;
+      var option = build ? build(dash, labels, el) : null;
       if (!option) return;
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });

@@ -1,0 +1,148 @@
+"""目标客群 / audiences: saved, versioned rule lists with live counts; preview, versions, export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import RedirectResponse, Response
+
+from finecrm.authz import declare
+from finecrm.services import audiences
+from finecrm.web.deps import Ctx, context
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Page = Annotated[int, Query(ge=1, le=100_000)]
+
+
+async def _form(ctx: Ctx) -> dict[str, str]:
+    return {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
+
+
+@router.get("/audiences", include_in_schema=False)
+@declare("manage_campaigns")
+def audiences_page(ctx: C, rule: str = "") -> Response:
+    items = audiences.list_audiences(ctx.db, ctx.me())
+    preview, error = None, None
+    if rule.strip():
+        try:
+            preview = audiences.preview(ctx.serving, ctx.me(), rule)
+        except audiences.AudienceError as exc:
+            error = str(exc)
+    return ctx.render("audiences/index.html", items=items, rule=rule, preview=preview, error=error,
+                      columns=audiences.rule_columns(ctx.serving), status_code=400 if error else 200)
+
+
+@router.post("/audiences", include_in_schema=False)
+@declare("manage_campaigns")
+async def create_page(ctx: C) -> Response:
+    form = await _form(ctx)
+    try:
+        doc = audiences.create_audience(ctx.db, ctx.serving, ctx.me(), name=form.get("name", ""),
+                                        rule=form.get("rule", ""), description=form.get("description", ""))
+    except audiences.AudienceError as exc:
+        items = audiences.list_audiences(ctx.db, ctx.me())
+        return ctx.render("audiences/index.html", items=items, rule=form.get("rule", ""), preview=None,
+                          error=str(exc), form=form, columns=audiences.rule_columns(ctx.serving), status_code=400)
+    ctx.db.commit()
+    return RedirectResponse(f"/audiences/{doc['id']}", status_code=303)
+
+
+@router.get("/audiences/{audience_id}", include_in_schema=False)
+@declare("manage_campaigns")
+def audience_page(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None,
+                  page: Page = 1) -> Response:
+    doc = audiences.get_audience(ctx.db, audience_id, version)
+    live = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
+    members = audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page)
+    template = "audiences/_members.html" if ctx.request.headers.get("hx-request") else "audiences/detail.html"
+    return ctx.render(template, a=doc, live=live, members=members, error=None,
+                      columns=audiences.rule_columns(ctx.serving))
+
+
+@router.post("/audiences/{audience_id}", include_in_schema=False)
+@declare("manage_campaigns")
+async def version_page(ctx: C, audience_id: int) -> Response:
+    form = await _form(ctx)
+    try:
+        audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, rule=form.get("rule", ""),
+                              note=form.get("note", ""))
+    except audiences.AudienceError as exc:
+        doc = audiences.get_audience(ctx.db, audience_id)
+        live = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
+        members = audiences.members(ctx.serving, ctx.me(), doc["rule"])
+        return ctx.render("audiences/detail.html", a=doc, live=live, members=members, error=str(exc),
+                          form=form, columns=audiences.rule_columns(ctx.serving), status_code=400)
+    ctx.db.commit()
+    return RedirectResponse(f"/audiences/{audience_id}", status_code=303)
+
+
+@router.post("/audiences/{audience_id}/export", include_in_schema=False)
+@declare("export_list")
+async def export_page(ctx: C, audience_id: int) -> Response:
+    form = await _form(ctx)
+    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    return _export(ctx, audience_id, version)
+
+
+def _export(ctx: Ctx, audience_id: int, version: int | None) -> Response:
+    content, _rows = audiences.export_xlsx(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, version=version,
+                                           ip=ctx.ip)
+    ctx.db.commit()  # the audit row is written before the file leaves
+    name = f"finecrm-audience-{audience_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/api/audiences", tags=["marketing"])
+@declare("manage_campaigns")
+def list_api(ctx: C) -> list[dict[str, Any]]:
+    """Saved audiences with their latest version (rule, counts when saved)."""
+    return audiences.list_audiences(ctx.db, ctx.me())
+
+
+@router.post("/api/audiences/preview", tags=["marketing"])
+@declare("manage_campaigns")
+def preview_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+    """Live count, AUM and tier mix of a rule (`{"rule": "..."}`) in your scope; nothing is saved."""
+    return audiences.preview(ctx.serving, ctx.me(), str(body.get("rule") or ""))
+
+
+@router.post("/api/audiences", tags=["marketing"])
+@declare("manage_campaigns")
+def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+    """Save an audience: `{"name": ..., "rule": ..., "description": ...}` (version 1; audited)."""
+    doc = audiences.create_audience(ctx.db, ctx.serving, ctx.me(), name=str(body.get("name") or ""),
+                                    rule=str(body.get("rule") or ""), description=str(body.get("description") or ""))
+    ctx.db.commit()
+    return doc
+
+
+@router.get("/api/audiences/{audience_id}", tags=["marketing"])
+@declare("manage_campaigns")
+def get_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None,
+            page: Page = 1) -> dict[str, Any]:
+    """An audience version with live counts in your scope and a page of its (masked) customers."""
+    doc = audiences.get_audience(ctx.db, audience_id, version)
+    doc["live"] = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
+    doc["members"] = audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page).to_dict()
+    return doc
+
+
+@router.post("/api/audiences/{audience_id}/versions", tags=["marketing"])
+@declare("manage_campaigns")
+def version_api(ctx: C, audience_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Add a version with a new rule: `{"rule": ..., "note": ...}` (audited)."""
+    doc = audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id,
+                                rule=str(body.get("rule") or ""), note=str(body.get("note") or ""))
+    ctx.db.commit()
+    return doc
+
+
+@router.post("/api/audiences/{audience_id}/export", tags=["marketing"])
+@declare("export_list")
+def export_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """The audience's customers in your scope as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""
+    return _export(ctx, audience_id, version)
