@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from finecrm.db.models import AuditEvent, IngestRun, LoginAttempt, User, UserSession
+from finecrm.db.models import (
+    AuditEvent,
+    Campaign,
+    CampaignMember,
+    IngestRun,
+    LoginAttempt,
+    User,
+    UserSession,
+)
 
 
 def record_audit(
@@ -193,3 +201,140 @@ def prune_login_attempts(session: Session, *, before: datetime) -> int:
     """Delete attempts older than ``before`` (the audit log keeps the durable record); returns the count."""
     result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < _utc(before)))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- campaigns --------------------------------------------------------------------------------------
+
+#: Columns of campaign_members that counts may be grouped by (a fixed list: never a caller's text in SQL).
+MEMBER_GROUP_COLUMNS = ("arm", "stratum", "branch_id", "grid_id", "manager_id", "decile", "assigned_to", "outcome")
+
+
+def add_campaign(session: Session, *, campaign: Campaign) -> Campaign:
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
+    return session.get(Campaign, campaign_id)
+
+
+def get_campaign_by_name(session: Session, *, name: str) -> Campaign | None:
+    return session.scalars(select(Campaign).where(Campaign.name == name)).one_or_none()
+
+
+def list_campaigns(session: Session, *, status: str | None = None) -> list[Campaign]:
+    """Campaigns, newest first; ``status`` filters when given."""
+    stmt = select(Campaign).order_by(Campaign.id.desc())
+    if status is not None:
+        stmt = stmt.where(Campaign.status == status)
+    return list(session.scalars(stmt))
+
+
+def add_campaign_members(session: Session, *, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert members in one executemany (a list of column → value mappings); returns how many."""
+    if rows:
+        session.execute(insert(CampaignMember), [dict(r) for r in rows])
+        session.flush()
+    return len(rows)
+
+
+def get_campaign_member(session: Session, *, campaign_id: int, customer_id: str) -> CampaignMember | None:
+    return session.get(CampaignMember, (campaign_id, customer_id))
+
+
+def list_campaign_members(
+    session: Session,
+    *,
+    campaign_id: int,
+    arm: str | None = None,
+    assigned: bool | None = None,
+    assigned_to: str | None = None,
+    customer_ids: Collection[str] | None = None,
+) -> list[CampaignMember]:
+    """Members of a campaign ordered by customer id; each filter applies only when given."""
+    stmt = select(CampaignMember).where(CampaignMember.campaign_id == campaign_id).order_by(CampaignMember.customer_id)
+    if arm is not None:
+        stmt = stmt.where(CampaignMember.arm == arm)
+    if assigned is not None:
+        stmt = stmt.where(CampaignMember.assigned_to.is_not(None) if assigned else CampaignMember.assigned_to.is_(None))
+    if assigned_to is not None:
+        stmt = stmt.where(CampaignMember.assigned_to == assigned_to)
+    if customer_ids is not None:
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return []
+        stmt = stmt.where(CampaignMember.customer_id.in_(ids))
+    return list(session.scalars(stmt))
+
+
+def campaign_member_counts(session: Session, *, campaign_id: int, by: Sequence[str]) -> list[dict[str, Any]]:
+    """Members counted by the given columns (from :data:`MEMBER_GROUP_COLUMNS`), with how many have a
+    detected conversion: ``[{<col>: value, ..., "members": n, "converted": x}]``."""
+    unknown = [c for c in by if c not in MEMBER_GROUP_COLUMNS]
+    if unknown:
+        raise ValueError(f"cannot group campaign members by {unknown}; allowed: {MEMBER_GROUP_COLUMNS}")
+    cols = [getattr(CampaignMember, c) for c in by]
+    stmt = (
+        select(*cols, func.count().label("members"), func.count(CampaignMember.converted_on).label("converted"))
+        .where(CampaignMember.campaign_id == campaign_id)
+        .group_by(*cols)
+        .order_by(*cols)
+    )
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def campaign_assignment_load(session: Session, *, campaign_id: int) -> dict[str, int]:
+    """``{staff_id: members assigned}`` in one campaign (capacity is per manager per campaign)."""
+    stmt = (
+        select(CampaignMember.assigned_to, func.count())
+        .where(CampaignMember.campaign_id == campaign_id, CampaignMember.assigned_to.is_not(None))
+        .group_by(CampaignMember.assigned_to)
+    )
+    return {str(staff): int(n) for staff, n in session.execute(stmt)}
+
+
+def update_campaign_members(session: Session, *, campaign_id: int, changes: Sequence[Mapping[str, Any]]) -> int:
+    """Update members by primary key in one statement per batch: each mapping holds ``customer_id`` and the
+    columns to set. Returns how many mappings were applied."""
+    if not changes:
+        return 0
+    rows = [{**dict(c), "campaign_id": campaign_id} for c in changes]
+    session.execute(update(CampaignMember), rows)
+    session.flush()
+    return len(rows)
+
+
+def list_tasks(
+    session: Session,
+    *,
+    staff_id: str,
+    campaign_id: int | None = None,
+    outcomes: Collection[str | None] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[tuple[CampaignMember, Campaign]], int]:
+    """Treatment members assigned to ``staff_id`` with their campaign, newest campaign first, and the total.
+
+    ``outcomes`` keeps members whose recorded outcome is one of them (``None`` in it: not yet recorded).
+    """
+    stmt = (
+        select(CampaignMember, Campaign)
+        .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .where(CampaignMember.assigned_to == staff_id, CampaignMember.arm == "treatment")
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(CampaignMember.campaign_id == campaign_id)
+    if outcomes is not None:
+        named = [o for o in outcomes if o is not None]
+        conds = [CampaignMember.outcome.in_(named)] if named else []
+        if None in outcomes:
+            conds.append(CampaignMember.outcome.is_(None))
+        if not conds:
+            return [], 0
+        stmt = stmt.where(or_(*conds))
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    # decile, not score: score is a JSON column, which PostgreSQL cannot order by
+    page = stmt.order_by(Campaign.id.desc(), CampaignMember.decile.asc().nulls_last(), CampaignMember.customer_id)
+    rows = [(m, c) for m, c in session.execute(page.limit(limit).offset(offset)).tuples()]
+    return rows, total
