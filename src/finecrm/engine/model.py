@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Literal
 
 import ibis
+import pyarrow as pa
 
 from finecrm.core.settings import Settings
 
@@ -36,6 +37,10 @@ class BuildContext:
     settings: Settings
     #: Trains behaviour segments on a sample of features; provided by the build service (ml layer).
     fit_segments: Callable[[Any], Any] | None = None
+    #: Scores the build month's propensity features (an Arrow table, one row per customer) with the
+    #: active models: returns ``customer_id`` and, per scored target ``t``, ``p_t``, ``reason_t`` and
+    #: ``model_t``. Provided by the build service (ml layer); None when no model is active.
+    score_propensity: Callable[[pa.Table], pa.Table] | None = None
     #: User-defined segments: (name, predicate over customer_360), compiled by the rules module.
     custom_segments: list[tuple[str, Callable[[ibis.Table], Any]]] = field(default_factory=list)
     #: First month with balances, found by the runner (None: the model finds it itself).

@@ -15,11 +15,14 @@ from finecrm.engine.marts import (
     custom_segments,
     customer_360,
     customer_detail,
+    customer_propensity,
     customer_segment,
     customer_tier_history,
     customer_value,
     deposit_watch,
     lifecycle_flow,
+    product_adoption,
+    propensity_features,
     summaries,
 )
 from finecrm.engine.model import Model
@@ -62,6 +65,10 @@ MODELS: tuple[Model, ...] = (
     deposit_watch.ALERTS,
     customer_detail.ACCOUNTS,
     customer_detail.RECENT_TRANSACTIONS,
+    # marketing: what customers took when, monthly features, and the scores of the active models
+    product_adoption.MODEL,
+    propensity_features.MODEL,
+    customer_propensity.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

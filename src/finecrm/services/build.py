@@ -43,11 +43,16 @@ def build(
 ) -> dict[str, Any]:
     s = ws.settings
     custom = custom_segment_predicates(ws)
+    # The active propensity models are loaded now, so a missing or refused model file stops the build
+    # before any work; with none active the propensity mart is built without scores.
+    from finecrm.services.propensity import scoring_hook
+
+    score = scoring_hook(ws)
 
     def ctx_factory(day: date) -> BuildContext:
         return BuildContext(as_of=day, settings=s,
                             fit_segments=fit_segments_hook(s.segments.clusters, s.segments.seed),
-                            custom_segments=custom)
+                            custom_segments=custom, score_propensity=score)
 
     manifest = run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
                          engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,

@@ -45,6 +45,9 @@ SORT_ORDER: Mapping[str, str] = {
     "customer_custom_segments": "customer_id, segment",
     "deposit_alerts": "customer_id, alert_date",
     "deposit_watch": "customer_id",
+    "product_adoption": "customer_id",
+    "propensity_features": "customer_id, month",
+    "customer_propensity": "customer_id",
 }
 
 

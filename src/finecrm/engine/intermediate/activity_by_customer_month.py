@@ -2,7 +2,9 @@
 
 This is the one pass over transactions. Besides the month's own figures it carries, per month,
 the part of the 30/90/365-day windows before the build date that falls in it, so that
-int_recent_activity only sums a small table instead of scanning transactions again.
+int_recent_activity only sums a small table instead of scanning transactions again, and the month's
+customer-initiated transactions by channel (``txn_ci_<channel>``), so that propensity features can
+count any 3-month window by channel without a second pass either.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         "fees_12m": ibis.ifelse(out & d365 & (j.kind == "fee"), j.amount, 0.0).sum(),
     }
     aggs |= {f"txn_{ch}_90d": count_if(ci & d90 & (j.channel == ch)) for ch in CHANNELS}
+    aggs |= {f"txn_ci_{ch}": count_if(ci & (j.channel == ch)) for ch in CHANNELS}
     return j.group_by(["customer_id", "month"]).agg(**aggs)
 
 
 MODEL = Model("int_activity_by_customer_month", "intermediate", ("stg_transactions", "int_accounts_enriched"),
               build, "One row per customer per month with transactions: counts (all, customer-initiated, "
-              "off-counter), amounts, and the month's share of the build date's 30/90/365-day windows.",
+              "off-counter, customer-initiated by channel), amounts, and the month's share of the build "
+              "date's 30/90/365-day windows.",
               materialize=True)
