@@ -878,6 +878,203 @@ def _audience_out(doc: dict[str, Any], as_json: bool) -> None:
         _print_audience_counts(live)
 
 
+
+# --- propensity models (倾向模型) ------------------------------------------------------------------------------
+
+
+def _share(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _times(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def _print_model_report(doc: dict[str, Any]) -> None:
+    """A compact bilingual report: AUC, lift and capture by decile with calibration, top features."""
+    from rich.markup import escape
+
+    v = doc["report"]["validation"]
+    m = doc["metrics"]
+    if doc.get("source") == "table":
+        i = doc["inputs"]
+        s = doc["split"]
+        title = f"{Path(i['file']).name}: 响应列 response column {i['target_column']} ({i['rows']:,} rows)"
+        how = (f"验证 validation: 时间靠后的 30% later period by {s['time_column']} (from {s['validation_from']})"
+               if s["method"] == "later period" else f"验证 validation: 分层随机留出 {s['share']:.0%} stratified random "
+               f"holdout (seed {s['seed']})")
+    else:
+        title = (f"{doc['target']} {doc.get('version', '')}: {doc['question']['zh']} / {doc['question']['en']}"
+                 f" ({doc['algorithm']})")
+        t, va = doc["training"], doc["validation"]
+        how = (f"训练截止日 training cut-offs {', '.join(t['cutoffs'])} ({t['rows']:,} rows, {t['takers']:,} takers); "
+               f"验证截止日 validation cut-off {va['cutoff']} → {va['label_window'][1]} (later period); "
+               f"快照 snapshot {doc['data']['build_id']}")
+    out.print(escape(title))
+    out.print(escape(how))
+    auc = "—" if m["auc"] is None else f"{m['auc']:.3f}"
+    train_auc = "—" if m["train_auc"] is None else f"{m['train_auc']:.3f}"
+    out.print(f"AUC（验证期）validation AUC: [bold]{auc}[/bold]  (训练 train {train_auc});  验证客户 validation customers "
+              f"{v['rows']:,}, 办理 takers {v['takers']:,}, 基准办理率 base rate {_share(v['base_rate'])}")
+    table = RichTable("十分位\ndecile", "客户\ncustomers", "办理\ntakers", "办理率\nrate", "预测均值\npredicted",
+                      "提升\nlift", "捕获\ncapture", "累计提升\ncum. lift", "累计捕获\ncum. capture",
+                      title="按得分十分位（验证期）/ by score decile, validation period (1 = highest scores)")
+    for d in v["deciles"]:
+        table.add_row(str(d["decile"]), f"{d['customers']:,}", f"{d['takers']:,}", _share(d["rate"]),
+                      _share(d["mean_predicted"]), _times(d["lift"]), _share(d["capture"]), _times(d["cum_lift"]),
+                      _share(d["cum_capture"]))
+    out.print(table)
+    cal = v["calibration"]
+    out.print(f"校准 calibration: 平均预测 mean predicted {_share(cal['mean_predicted'])} vs 实际 observed "
+              f"{_share(cal['observed'])}; Brier {cal['brier']:.4f} (每组预测与实际见上表 per decile: predicted vs rate)")
+    feats = doc["report"]["top_features"][:8]
+    if feats:
+        out.print("主要特征 top features (" + escape(feats[0]["measure"]) + "):")
+        for f in feats:
+            out.print(f"  {f['effect'] or '·'} {escape(f['zh'])} / {escape(f['en'])}  {f['weight']:+.3f}")
+
+
+model_app = typer.Typer(help="倾向模型 / propensity models: train, list, show, activate (action: manage_models).",
+                        no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("train")
+@requires("manage_models")
+def model_train(
+    product: Annotated[str | None, typer.Option("--product", help="营销目标 / a marketing.targets code (e.g. "
+                                                "mobile_banking) or 'all': trained from the published snapshot.")]
+    = None,
+    table: Annotated[Path | None, typer.Option("--table", help="任意表 / train on a file instead (CSV, Parquet or "
+                                               ".xlsx) with a yes/no response column, e.g. a past campaign's list.")]
+    = None,
+    target: Annotated[str | None, typer.Option("--target", help="响应列 / the response column of --table: 1/0, "
+                                               "true/false, yes/no, 是/否, Y/N.")] = None,
+    time_column: Annotated[str | None, typer.Option("--time-column", help="时间列 / with --table: validate on the "
+                                                    "latest 30% of rows by this date (default: random 30%).")] = None,
+    activate: Annotated[bool, typer.Option("--activate", help="训练后启用 / make each new model the active one "
+                                           "(the next build scores with it).")] = False,
+    algorithm: Annotated[str, typer.Option("--algorithm", help="logistic (default) | gbm")] = "logistic",
+    home: Home = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """训练倾向模型 / Train a propensity model and report on a later period (or a holdout of --table)."""
+    from finecrm.services.workspace import cli_actor, open_workspace
+
+    if (product is None) == (table is None):
+        raise FinecrmError("请指定 --product 或 --table 之一 / give either --product CODE|all or --table FILE "
+                           "--target COLUMN")
+    ws = open_workspace(home)
+    if table is not None:
+        from finecrm.services.propensity_table import record_table_training, train_table
+
+        if not target:
+            raise FinecrmError("--table 需要 --target / --table needs --target COLUMN (the response column)")
+        if activate:
+            raise FinecrmError("--activate 仅用于 --product / --activate applies to --product models (a table's "
+                               "columns are not the build's features)")
+        doc = train_table(table, target, time_column=time_column, algorithm=algorithm)
+        record_table_training(ws, doc, actor=cli_actor())
+        if as_json:
+            _emit(True, doc)
+            return
+        _print_model_report(doc)
+        used = ", ".join(f"{f['column']} ({f['kind']})" for f in doc["features"])
+        out.print(f"使用的列 columns used: {used}", markup=False)
+        for d in doc["dropped"]:
+            out.print(f"未使用 not used: {d['column']} — {d['reason']}", markup=False)
+        out.print("模型未保存：表的列不是构建的特征 / not stored: a table's columns are not the build's features; "
+                  "已记入审计日志 recorded in the audit log (model_train)")
+        return
+    if target or time_column:
+        raise FinecrmError("--target/--time-column 仅用于 --table / --target and --time-column go with --table")
+    from finecrm.services.propensity import train_targets
+
+    codes = [t.code for t in ws.settings.marketing.targets] if product == "all" else [str(product)]
+    with _progress(quiet or as_json) as progress:
+        result = train_targets(ws, codes, actor=cli_actor(), algorithm=algorithm, activate=activate,
+                               progress=progress)
+    if as_json:
+        _emit(True, result)
+        return
+    for doc in result["trained"]:
+        _print_model_report(doc)
+        state = (f"已启用 activated (previous: {doc['activated']['previous'] or 'none'})" if doc.get("activated")
+                 else f"未启用 not active: finecrm model activate {doc['target']} {doc['version']}")
+        out.print(f"已保存 saved {ws.models / doc['target'] / doc['version']}; {state}\n", markup=False)
+    for s in result["skipped"]:
+        err.print(f"[yellow]跳过 skipped[/yellow] {s['target']}: {s['reason']}", markup=False)
+    if activate and result["trained"]:
+        out.print("下次构建使用新模型 / the next 'finecrm build' scores customers with the active models")
+
+
+@model_app.command("list")
+@requires("manage_models")
+def model_list(home: Home = None, as_json: Json = False) -> None:
+    """模型列表 / Every stored model version, the active one per target marked."""
+    from finecrm.services.model_registry import list_models
+    from finecrm.services.workspace import open_workspace
+
+    rows = list_models(open_workspace(home))
+    if as_json:
+        _emit(True, rows)
+        return
+    if not rows:
+        out.print("还没有模型 / no models yet: finecrm model train --product all --activate")
+        return
+    t = RichTable("目标\ntarget", "版本\nversion", "启用\nactive", "算法\nalgorithm", "验证AUC\nvalid. AUC",
+                  "验证客户\nvalid. rows", "创建\ncreated", "创建人\nby", title="倾向模型 propensity models")
+    for r in rows:
+        t.add_row(r["target"], r["version"], "✓" if r["active"] else "", r["algorithm"] or "",
+                  "—" if r["auc"] is None else f"{r['auc']:.3f}", f"{r['validation_rows'] or 0:,}",
+                  str(r["created_at"] or "")[:16].replace("T", " "), r["created_by"] or "")
+    out.print(t)
+
+
+@model_app.command("show")
+@requires("manage_models")
+def model_show(
+    target: Annotated[str, typer.Argument(help="营销目标 / the target, e.g. mobile_banking.")],
+    version: Annotated[str | None, typer.Option("--version", help="版本 / e.g. v002 (default: active, else latest).")]
+    = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """查看模型报告 / A model version's report, features, cut-offs and data snapshot."""
+    from finecrm.services.model_registry import show
+    from finecrm.services.workspace import open_workspace
+
+    doc = show(open_workspace(home), target, version)
+    if as_json:
+        _emit(True, doc)
+        return
+    _print_model_report(doc)
+    out.print(f"{'已启用 active' if doc['active'] else '未启用 not active'}; 创建 created {doc['created_at'][:19]} by "
+              f"{doc['created_by']}; 特征 {len(doc['features']['kinds'])} features; scikit-learn "
+              f"{doc['sklearn_version']}", markup=False)
+
+
+@model_app.command("activate")
+@requires("manage_models")
+def model_activate(
+    target: Annotated[str, typer.Argument(help="营销目标 / the target, e.g. mobile_banking.")],
+    version: Annotated[str, typer.Argument(help="版本 / the version to activate, e.g. v002.")],
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """启用模型版本 / Make a version the active model of its target (audited; the next build uses it)."""
+    from finecrm.services.model_registry import activate
+    from finecrm.services.workspace import cli_actor, open_workspace
+
+    doc = activate(open_workspace(home), target, version, actor=cli_actor())
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"已启用 activated {doc['target']} {doc['version']} (previous: {doc['previous'] or 'none'}); "
+              "下次构建生效 the next 'finecrm build' scores with it", markup=False)
+
+
 def main() -> None:
     try:
         app()

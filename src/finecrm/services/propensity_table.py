@@ -106,9 +106,10 @@ def _classify(col: str, values: np.ndarray) -> tuple[Kind | None, Any, str]:
         whole = bool(np.all(finite == np.round(finite)))
         if whole and finite.min() >= 0 and len(np.unique(finite)) == len(finite) and len(finite) > 20:
             return None, None, "unique whole numbers (identifier) / 唯一编号"
-        if whole and finite.min() >= 0:
-            return "count", nums, "count"
-        spread = np.nanpercentile(np.abs(finite), 99) / max(np.nanpercentile(np.abs(finite), 50), 1e-9)
+        # Skewed (the top 1 % far above the median): counts get log(1 + x), amounts a signed log.
+        spread = np.nanpercentile(np.abs(finite), 99) / max(np.nanpercentile(np.abs(finite), 50), 1.0)
+        if whole and finite.min() >= 0 and spread > 5:
+            return "count", nums, "skewed count"
         return ("money", nums, "skewed amount") if spread > 20 else ("numeric", nums, "number")
     if len(distinct) == len(present) and len(present) > 20:
         return None, None, "unique text (identifier) / 唯一文本"
