@@ -37,8 +37,9 @@ app.add_typer(snapshots_app, name="snapshots")
 user_app = typer.Typer(help="用户 / users: add, list, disable, reset passwords (action: manage_users).",
                        no_args_is_help=True)
 app.add_typer(user_app, name="user")
-campaign_app = typer.Typer(help="营销活动 / campaigns: evaluate a past campaign that had a random control group "
-                                "(action: manage_campaigns).", no_args_is_help=True)
+campaign_app = typer.Typer(help="营销活动 / campaigns: draw a list with a random control group, assign, detect "
+                                "conversions, evaluate; or evaluate a past campaign (action: manage_campaigns).",
+                           no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
 audience_app = typer.Typer(help="目标客群 / audiences: saved, versioned target lists defined by a rule "
                                 "(action: manage_campaigns).", no_args_is_help=True)
@@ -696,6 +697,293 @@ def _print_campaign(doc: dict[str, Any]) -> None:
         err.print(f"[yellow]注意 note[/yellow]: {escape(w)}")
     out.print("已记入审计日志 recorded in the audit log (campaign_import_evaluated); "
               "方法与解读 methods and how to read this: docs/campaigns.md")
+
+
+# --- campaigns drawn in finecrm (营销活动) -------------------------------------------------------------------
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FinecrmError(f"{option}: 须为日期，如 2026-10-01 / expected a date like 2026-10-01, got {value!r}") from None
+
+
+def _audience_ref(value: str | None) -> tuple[int | None, int | None]:
+    if not value:
+        return None, None
+    head, _, version = value.partition(":")
+    try:
+        return int(head), (int(version) if version else None)
+    except ValueError:
+        raise FinecrmError(f"--audience: 须为 ID 或 ID:版本 / expected ID or ID:VERSION, got {value!r}") from None
+
+
+def _campaign_session(home: Path | None) -> Any:
+    """(workspace, serving, principal) for a campaign command; the caller opens the database session."""
+    from finecrm.services.serving import Serving
+    from finecrm.services.workspace import cli_principal, open_workspace
+
+    ws = open_workspace(home)
+    return ws, Serving(ws), cli_principal()
+
+
+def _print_campaign_info(doc: dict[str, Any]) -> None:
+    d = doc.get("details") or {}
+    out.print(f"营销活动 campaign {doc['id']}: {doc['name']}  [{doc['status']}]", markup=False)
+    out.print(f"产品 target: {doc['target_zh']} {doc['target_en']} ({doc['target']})"
+              + (f"  推荐 offer: {doc['offer_product']}" if doc["offer_product"] else ""), markup=False)
+    out.print(f"渠道 channel: {doc['channel_zh']} {doc['channel_en']}   活动期 period: {doc['start_date']} – "
+              f"{doc['end_date']}   单次触达成本 cost per contact: {doc['cost_per_contact']:g} 元", markup=False)
+    out.print(f"对照组比例 control share: {doc['control_share']:g}   随机种子 seed: {doc['seed']}   快照 snapshot: "
+              f"{doc['build_id']}", markup=False)
+    counts = doc.get("counts")
+    if counts:
+        t = RichTable("组 arm", "客户 customers", "已分配 assigned", "已登记 outcomes", "识别转化 converted",
+                      title=f"名单 members ({'全行 whole bank' if doc.get('scope', 'all') == 'all' else '本机构 your branch'})")
+        for arm, c in counts["arms"].items():
+            t.add_row(arm, f"{c['members']:,}", f"{c['assigned']:,}", f"{c['outcomes']:,}", f"{c['converted']:,}")
+        out.print(t)
+        s = RichTable("层级 tier", "处理组 treatment", "对照组 control", title="分层 strata")
+        for r in counts["strata"]:
+            s.add_row(r["stratum"], f"{r['treatment']:,}", f"{r['control']:,}")
+        out.print(s)
+    elif d.get("counts"):
+        c = d["counts"]
+        out.print(f"候选 candidates {c['candidates']:,} → 名单 members {c['members']:,} = 处理组 treatment "
+                  f"{c['treatment']:,} + 对照组 control {c['control']:,}")
+
+
+@campaign_app.command("create")
+@requires("manage_campaigns")
+def campaign_create(
+    name: Annotated[str, typer.Argument(help="活动名称 / the campaign's name (unique).")],
+    target: Annotated[str, typer.Option("--target", help="营销产品 / a marketing.targets code, e.g. mobile_banking.")],
+    channel: Annotated[str, typer.Option("--channel", help="渠道 / phone, sms, visit, wechat or lobby.")],
+    start: Annotated[str, typer.Option("--start", help="开始日期 / first day, e.g. 2026-10-01.")],
+    end: Annotated[str, typer.Option("--end", help="结束日期 / last day.")],
+    audience: Annotated[str | None, typer.Option("--audience", help="客群 / a saved audience: ID or ID:VERSION "
+                                                 "(default: every customer).")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="按倾向分取前 N 名 / the N highest propensities.")]
+    = None,
+    cap: Annotated[int | None, typer.Option("--cap", min=1, help="规模上限 / at most this many customers.")] = None,
+    control_share: Annotated[float | None, typer.Option("--control-share", help="对照组比例 / share held back as the "
+                                                        "random control group (default: marketing.control_share).")]
+    = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="随机种子 / seed of the draw (default: "
+                                             "marketing.seed); recorded.")] = None,
+    cost_per_contact: Annotated[float, typer.Option("--cost-per-contact", min=0, help="单次触达成本（元）/ cost of "
+                                                    "contacting one customer, in yuan.")] = 0.0,
+    offer_product: Annotated[str | None, typer.Option("--offer-product", help="推荐产品 / the product offered "
+                                                      "(default: the target's).")] = None,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """新建营销活动 / Draw a campaign list with a random control group (stratified by tier) and save it."""
+    from finecrm.services.campaigns import create_campaign
+    from finecrm.services.workspace import database_session
+
+    audience_id, version = _audience_ref(audience)
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        doc = create_campaign(session, serving, principal, name=name, target=target, channel=channel,
+                              start_date=_day(start, "--start"), end_date=_day(end, "--end"), audience_id=audience_id,
+                              audience_version=version, top_n=top, size_cap=cap, control_share=control_share,
+                              seed=seed, cost_per_contact=cost_per_contact, offer_product=offer_product)
+    if as_json:
+        _emit(True, doc)
+        return
+    _print_campaign_info(doc)
+    out.print("已记入审计日志 recorded in the audit log (campaign_create). 下一步 next: finecrm campaign assign "
+              f"{doc['id']}")
+
+
+@campaign_app.command("list")
+@requires("manage_campaigns")
+def campaign_list(home: Home = None, as_json: Json = False) -> None:
+    """营销活动列表 / List campaigns with their member counts."""
+    from finecrm.services.campaigns import list_campaigns
+    from finecrm.services.workspace import database_session
+
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        docs = list_campaigns(session, serving, principal)
+    if as_json:
+        _emit(True, docs)
+        return
+    t = RichTable("编号 id", "名称 name", "产品 target", "状态 status", "活动期 period", "处理组 treatment",
+                  "对照组 control", "已分配 assigned", "识别转化 converted")
+    for d in docs:
+        arms = d["counts"]["arms"]
+        t.add_row(str(d["id"]), d["name"], d["target"], d["status"], f"{d['start_date']} – {d['end_date']}",
+                  f"{arms['treatment']['members']:,}", f"{arms['control']['members']:,}",
+                  f"{arms['treatment']['assigned']:,}",
+                  f"{arms['treatment']['converted']:,} / {arms['control']['converted']:,}")
+    out.print(t)
+
+
+CampaignId = Annotated[int, typer.Argument(help="活动编号 / the campaign's id (finecrm campaign list).")]
+
+
+@campaign_app.command("show")
+@requires("manage_campaigns")
+def campaign_show(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
+    """查看营销活动 / Show a campaign: its settings, draw and member counts."""
+    from finecrm.services.campaigns import get_campaign
+    from finecrm.services.workspace import database_session
+
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        doc = get_campaign(session, serving, principal, campaign_id)
+    if as_json:
+        _emit(True, doc)
+        return
+    _print_campaign_info(doc)
+
+
+@campaign_app.command("assign")
+@requires("manage_campaigns")
+def campaign_assign(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
+    """分配任务 / Hand out the treatment group: own manager first, then the grid's manager, within capacity."""
+    from finecrm.services.campaign_tasks import assign_campaign
+    from finecrm.services.workspace import database_session
+
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        doc = assign_campaign(session, serving, principal, campaign_id)
+    if as_json:
+        _emit(True, doc)
+        return
+    out.print(f"已分配 assigned {doc['assigned']:,} (管户经理 own manager {doc['own_manager']:,}, 网格经理 grid manager "
+              f"{doc['grid_manager']:,}); 未分配 left for the branch heads {doc['unassigned']:,} "
+              f"(无在岗经理 no active manager {doc['unassigned_reasons']['no_active_manager']:,}, 经理已满 managers full "
+              f"{doc['unassigned_reasons']['managers_full']:,}); 每人上限 capacity {doc['capacity']}")
+    t = RichTable("工号 staff", "姓名 name", "本活动客户 members")
+    for r in doc["per_staff"]:
+        t.add_row(r["staff_id"], r["name"] or "", f"{r['members']:,}")
+    out.print(t)
+
+
+@campaign_app.command("detect")
+@requires("manage_campaigns")
+def campaign_detect(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
+    """识别转化 / Detect conversions of both arms from the published snapshot (product first seen in the window)."""
+    from finecrm.services.campaign_conversions import detect_conversions
+    from finecrm.services.workspace import database_session
+
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        doc = detect_conversions(session, serving, principal, campaign_id)
+    if as_json:
+        _emit(True, doc)
+        return
+    w = doc["window"]
+    out.print(f"识别窗口 window {w['start']} – {w['end']} (活动结束后 {w['horizon_days']} 天 / end + "
+              f"{w['horizon_days']} days); 快照 snapshot {doc['snapshot']} as of {doc['as_of']}")
+    out.print(f"转化 converted: 处理组 treatment {doc['converted']['treatment']:,}, 对照组 control "
+              f"{doc['converted']['control']:,}; 开始前已开通 before the start {doc['adopted_before_start']:,}; "
+              f"窗口后 after the window {doc['adopted_after_window']:,}; 变化 changed {doc['changed']:,}")
+    if not doc["complete"]:
+        err.print("[yellow]注意 note[/yellow]: 窗口尚未结束，结果不完整 / the window is still open: run this again on a "
+                  "later snapshot")
+
+
+@campaign_app.command("evaluate")
+@requires("manage_campaigns")
+def campaign_evaluate(
+    campaign_id: CampaignId,
+    confidence: Annotated[float, typer.Option(min=0.5, max=0.999, help="置信水平 / confidence level.")] = 0.95,
+    min_group: Annotated[int, typer.Option("--min-group", min=1, help="细分组每组最少客户数 / smaller groups are "
+                                           "flagged too small to judge.")] = 30,
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """评估营销活动 / Treated versus control: detected conversions, uplift, significance, cost, breakdowns."""
+    from finecrm.services.campaign_evaluation import evaluate_campaign
+    from finecrm.services.workspace import database_session
+
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        doc = evaluate_campaign(session, serving, principal, campaign_id, confidence=confidence, min_group=min_group)
+    if as_json:
+        _emit(True, doc)
+        return
+    _print_evaluation(doc)
+
+
+def _print_evaluation(doc: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    c = doc["campaign"]
+    level = f"{doc['confidence'] * 100:g}%"
+    t = RichTable("组 arm", "客户 customers", "识别转化 conversions", "转化率 rate", "提升 uplift (pp)", "p 值 p-value",
+                  "增量转化 incremental", "单位增量成本 cost per incremental (元)",
+                  title=escape(f"营销活动评估 evaluation: {c['id']} {c['name']}"),
+                  caption=escape(f"[方括号] 为 {level} 置信区间 / [brackets]: {level} confidence intervals"))
+    comp = doc["comparison"]
+    for a in doc["arms"]:
+        rate = f"{_pct(a['rate'])}\n{_ci(a['rate_ci'])}"
+        if a["arm"] == "control" or comp is None:
+            t.add_row(f"{a['zh']} {a['en']}", f"{a['customers']:,}", f"{a['conversions']:,}", rate, "—", "—", "—", "—")
+            continue
+        cost = "—" if comp["cost_per_incremental"] is None else f"{comp['cost_per_incremental']:,.0f}"
+        t.add_row(f"{a['zh']} {a['en']}", f"{a['customers']:,}", f"{a['conversions']:,}", rate,
+                  f"{_pct(comp['uplift'], True)}\n{_ci(comp['uplift_ci'], True)}", _p(comp["p_value"]),
+                  f"{comp['incremental_conversions']:,.1f}", cost)
+    out.print(t)
+    if doc["conclusion"]:
+        out.print(("✓ " if doc["conclusion"]["significant"] else "· ") + doc["conclusion"]["zh"], markup=False)
+        out.print("  " + doc["conclusion"]["en"], markup=False)
+    sr = doc["self_reported"]
+    out.print(f"{sr['label']['zh']} / {sr['label']['en']}: 成交 converted {sr['converted']:,}, 其中数据核实 confirmed by "
+              f"data {sr['confirmed_by_data']:,}", markup=False)
+    out.print("漏斗 funnel: " + " → ".join(f"{s['zh']} {s['count']:,}" for s in doc["funnel"]), markup=False)
+    for b in doc["breakdowns"]:
+        bt = RichTable(escape(b["zh"]), "处理/对照 treated/control", "转化率 rate treated/control", "提升 uplift (pp)",
+                       "p", "", title=escape(f"按{b['zh']}细分（探索性）/ by {b['en']} (exploratory)"))
+        for r in b["rows"]:
+            bt.add_row(escape(str(r["label"])), f"{r['n_treated']:,} / {r['n_control']:,}",
+                       f"{_pct(r['rate_treated'])} / {_pct(r['rate_control'])}",
+                       f"{_pct(r['uplift'], True)} {_ci(r['uplift_ci'], True)}", _p(r["p_value"]),
+                       "样本太少 too small" if r["too_small"] else "")
+        out.print(bt)
+    ba = doc["before_after"]
+    if ba.get("available"):
+        bt = RichTable("指标 metric", "组 arm", "之前 before", "之后 after", "变化 change",
+                       title=escape(f"活动前后（{ba['label']['zh']}）/ before and after ({ba['label']['en']})"))
+        for r in ba["summary"]:
+            bt.add_row(escape(r["zh"]), r["arm"], *("—" if v is None else f"{v:,.2f}"
+                                                   for v in (r["before"], r["after"], r["change"])))
+        out.print(bt)
+    else:
+        err.print(f"[yellow]注意 note[/yellow]: {escape(ba.get('message') or '')}")
+    for w in doc["warnings"]:
+        err.print(f"[yellow]注意 note[/yellow]: {escape(w['zh'])} / {escape(w['en'])}")
+
+
+@campaign_app.command("export")
+@requires("manage_campaigns")
+def campaign_export(
+    campaign_id: CampaignId,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Excel 文件 / the .xlsx file to write.")],
+    home: Home = None,
+    as_json: Json = False,
+) -> None:
+    """导出评估 / Write the evaluation and the member list (names masked) to Excel; audited."""
+    from finecrm.services.campaign_evaluation import export_evaluation_xlsx
+    from finecrm.services.workspace import database_session
+
+    if output.suffix.lower() != ".xlsx":
+        raise FinecrmError(f"--output: 须为 .xlsx 文件 / expected a .xlsx file, got {output}")
+    ws, serving, principal = _campaign_session(home)
+    with database_session(ws) as session:
+        data, rows = export_evaluation_xlsx(session, serving, principal, campaign_id)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    if as_json:
+        _emit(True, {"campaign_id": campaign_id, "output": str(output), "rows": rows, "masked": True})
+        return
+    out.print(f"已写入 wrote {output} ({rows:,} 名客户 members, 已脱敏 masked; 已记入审计日志 audited as export_list)")
 
 
 @contract_app.command("docs")

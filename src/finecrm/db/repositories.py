@@ -336,5 +336,5 @@ def list_tasks(
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     # decile, not score: score is a JSON column, which PostgreSQL cannot order by
     page = stmt.order_by(Campaign.id.desc(), CampaignMember.decile.asc().nulls_last(), CampaignMember.customer_id)
-    rows = [(m, c) for m, c in session.execute(page.limit(limit).offset(offset)).tuples()]
+    rows = [(m, c) for m, c in session.execute(page.limit(limit).offset(offset))]
     return rows, total

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -120,6 +121,16 @@ def _group_value(m: CampaignMember, col: str) -> str:
     return NO_GROUP if v is None else str(v)
 
 
+def _natural(row: uplift.GroupRow) -> tuple[bool, float, str]:
+    """Deciles 1 … 10 in numeric order (uplift.breakdown sorts them as text once "none" is among them), and the
+    group without a value last."""
+    try:
+        number = float(row.group)
+    except ValueError:
+        number = math.inf
+    return (row.group == NO_GROUP, number, row.group)
+
+
 def _funnel(treated: list[CampaignMember]) -> list[dict[str, Any]]:
     counts = {
         "treated": len(treated),
@@ -154,7 +165,8 @@ def _breakdowns(members: list[CampaignMember], confidence: float, min_group: int
     out = []
     for col, zh, en in BREAKDOWNS:
         groups = np.array([_group_value(m, col) for m in members])
-        rows = uplift.breakdown(groups, arms, converted, CONTROL, confidence=confidence, min_count=min_group)
+        rows = sorted(uplift.breakdown(groups, arms, converted, CONTROL, confidence=confidence,
+                                       min_count=min_group), key=_natural)
         names = labels.get(col, {})
         items = [{**r.to_dict(), "label": names.get(r.group, r.group)} for r in rows]
         out.append({
@@ -191,7 +203,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
             customers=j.customer_id.nunique(),
             txn_ci=j.txn_ci.cast("float64").sum(),
             txn_amount=j.txn_amount.cast("float64").sum(),
-            active=(j.txn_ci > 0).cast("int64").sum(),
+            active=(j.txn_ci > 0).cast("float64").sum(),  # float: DuckDB sums BIGINT into HUGEINT (Decimal)
             aum_avg=j.aum_avg.cast("float64").sum(),
         )
         rows = arrow(serving, expr).to_pylist()

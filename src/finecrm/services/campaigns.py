@@ -358,7 +358,13 @@ def create_campaign(
         require_mart(serving, PROPENSITY_MART, zh="按倾向分取前 N 名", en="the top N by propensity", columns=(p_col,))
         if p_col not in t.columns:
             raise CampaignError(f"{p_col} 不可用 / {p_col} is not available in the audience table")
-        t = t.filter(t[p_col].notnull()).order_by([ibis.desc(p_col), "customer_id"]).limit(top_n)
+        t = t.filter(t[p_col].notnull())
+        if candidates and not int(serving.scalar(t.count()) or 0):
+            raise CampaignError(
+                f"快照 {serving.build_id} 中没有{tgt.zh}的倾向分：请训练并启用模型（finecrm model train / activate）后"
+                f"重新构建 / snapshot {serving.build_id} has no {tgt.en} propensity scores: train and activate a "
+                "model (finecrm model train, finecrm model activate), then run 'finecrm build'")
+        t = t.order_by([ibis.desc(p_col), "customer_id"]).limit(top_n)
     cols = {
         "customer_id": t.customer_id, "tier": t.tier, "branch_id": t.branch_id, "grid_id": t.grid_id,
         "manager_id": t.manager_id, "aum_avg": t.aum_avg.cast("float64"), "lifecycle_label": t.lifecycle_label,
