@@ -491,6 +491,39 @@ def member_counts(members: list[CampaignMember]) -> dict[str, Any]:
     }
 
 
+def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -> dict[str, Any]:
+    """:func:`member_counts` of the members the principal sees; counted in SQL when that is all of them."""
+    if not sees_every_member(principal):
+        return member_counts(scoped(principal, repositories.list_campaign_members(session, campaign_id=campaign_id)))
+    rows = repositories.campaign_member_counts(session, campaign_id=campaign_id,
+                                               by=("arm", "stratum", "assigned_to", "outcome"))
+    arms: dict[str, dict[str, int]] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
+    strata: dict[str, dict[str, int]] = {}
+    assignees: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    for r in rows:
+        n = int(r["members"])
+        a = arms.setdefault(r["arm"], {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0})
+        a["members"] += n
+        a["assigned"] += n if r["assigned_to"] is not None else 0
+        a["outcomes"] += n if r["outcome"] is not None else 0
+        a["converted"] += int(r["converted"])
+        st = strata.setdefault(r["stratum"], {TREATMENT: 0, CONTROL: 0})
+        st[r["arm"]] = st.get(r["arm"], 0) + n
+        if r["assigned_to"] is not None:
+            assignees[r["assigned_to"]] = assignees.get(r["assigned_to"], 0) + n
+        if r["outcome"] is not None:
+            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + n
+    return {
+        "members": sum(a["members"] for a in arms.values()),
+        "arms": arms,
+        "strata": [{"stratum": k, **v} for k, v in sorted(strata.items())],
+        "assignees": [{"staff_id": k, "members": v} for k, v in sorted(assignees.items())],
+        "unassigned_treatment": arms[TREATMENT]["members"] - arms[TREATMENT]["assigned"],
+        "outcomes": outcomes,
+    }
+
+
 def list_campaigns(session: Session, serving: Serving | None, principal: Principal, *,
                    status: str | None = None) -> list[dict[str, Any]]:
     """Campaigns, newest first, each with its member counts in the principal's scope (``counts``).
@@ -501,10 +534,10 @@ def list_campaigns(session: Session, serving: Serving | None, principal: Princip
     settings = serving.ws.settings if serving is not None else None
     out = []
     for c in repositories.list_campaigns(session, status=status):
-        members = scoped(principal, repositories.list_campaign_members(session, campaign_id=c.id))
-        if not members and not sees_every_member(principal):
+        counts = _counts_in_scope(session, principal, c.id)
+        if not counts["members"] and not sees_every_member(principal):
             continue
-        out.append({**campaign_dict(c, settings), "counts": member_counts(members)})
+        out.append({**campaign_dict(c, settings), "counts": counts})
     return out
 
 
@@ -514,11 +547,11 @@ def get_campaign(session: Session, serving: Serving | None, principal: Principal
     (for a branch head) when none of its members is in their branch."""
     require_any(principal, "manage_campaigns", "assign_customers")
     c = load_campaign(session, campaign_id)
-    members = scoped(principal, repositories.list_campaign_members(session, campaign_id=c.id))
-    if not members and not sees_every_member(principal):
+    counts = _counts_in_scope(session, principal, c.id)
+    if not counts["members"] and not sees_every_member(principal):
         raise NotFound("营销活动", "campaign", str(campaign_id))
     settings = serving.ws.settings if serving is not None else None
-    return {**campaign_dict(c, settings), "counts": member_counts(members),
+    return {**campaign_dict(c, settings), "counts": counts,
             "scope": "all" if sees_every_member(principal) else "branch"}
 
 

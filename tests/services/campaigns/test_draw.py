@@ -286,3 +286,34 @@ def test_top_n_needs_scores(campaign_bank, sqlite_db):
     serving = campaign_bank.serving("early")  # only mobile banking has an active model
     with sqlite_db() as s, s.begin(), pytest.raises(CampaignError, match="finecrm model"):
         _create(s, serving, campaign_bank.analyst(), "no model", target="credit_card", top_n=50)
+
+
+def test_an_older_snapshot_without_the_propensity_marts_uses_the_yaml_limits(campaign_bank, sqlite_db, tmp_path):
+    """A snapshot built before customer_propensity and product_adoption existed: eligibility falls back to the
+    target's age and KYC limits and "never held" to customer_360's current holdings; top N is refused."""
+    import shutil
+
+    from finecrm.services.campaign_sources import CampaignDataError
+    from finecrm.services.serving import Serving
+    from finecrm.services.workspace import open_workspace
+
+    old = tmp_path / "old"
+    shutil.copytree(campaign_bank.early.home, old)
+    build_id = campaign_bank.serving("early").build_id
+    snap = old / "warehouse" / "snapshots" / build_id
+    for mart in ("customer_propensity", "product_adoption"):
+        shutil.rmtree(snap / "marts" / mart)
+    (snap / "serving.duckdb").unlink()
+    serving = Serving(open_workspace(old))
+    with sqlite_db() as s, s.begin():
+        c = _create(s, serving, campaign_bank.analyst(), "old", target="wealth")
+        ids = set(_arms(s, c["id"]))
+        with pytest.raises(CampaignDataError, match="customer_propensity"):
+            _create(s, serving, campaign_bank.analyst(), "old top", top_n=10)
+    rows = serving.sql("SELECT customer_id, kind, lifecycle, age, kyc_risk_level, risk_tolerance, has_wealth "
+                       "FROM customer_360")
+    want = {r["customer_id"] for r in rows if r["kind"] == "individual" and r["lifecycle"] != "lost"
+            and r["age"] is not None and 18 <= r["age"] <= 75 and r["kyc_risk_level"] != "high"
+            and (r["risk_tolerance"] or 0) >= 2 and not r["has_wealth"]}  # WM05 has risk level 2
+    assert ids == want and len(ids) > 100
+    assert c["details"]["list"]["eligibility"].startswith("customer_360")

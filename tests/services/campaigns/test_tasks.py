@@ -241,3 +241,24 @@ def test_capacity_goes_to_the_highest_propensities_first(campaign_bank, sqlite_d
         lowest_taken = min(m.score for m in treated if m.assigned_to == sid)
         passed_over = [m.score for m in treated if m.manager_id == sid and m.assigned_to != sid]
         assert passed_over and lowest_taken >= max(passed_over)
+
+
+def test_counts_in_sql_agree_with_the_members(campaign_bank, campaign_db):
+    from finecrm.services import campaign_conversions
+
+    people = _staff(campaign_bank)
+    analyst = campaign_bank.analyst()
+    with campaign_db() as s, s.begin():
+        c = _draw(s, campaign_bank, name="counted", target="mobile_banking")
+        by = _assigned(s, campaign_bank, c)
+        sid = max(by, key=lambda k: len(by[k]))
+        me = campaign_bank.manager(sid, people[sid]["branch_id"])
+        for m, outcome in zip(by[sid][:3], ("contacted", "refused", "converted"), strict=True):
+            campaign_tasks.record_outcome(s, me, c["id"], m.customer_id, outcome=outcome, today=START)
+        campaign_conversions.detect_conversions(s, campaign_bank.serving("late"), analyst, c["id"])
+        shown = campaigns.get_campaign(s, campaign_bank.serving("late"), analyst, c["id"])["counts"]
+        listed = campaigns.list_campaigns(s, None, analyst)[0]["counts"]
+        direct = campaigns.member_counts(_members(s, c))
+    assert shown == listed == direct
+    assert direct["outcomes"] == {"contacted": 1, "refused": 1, "converted": 1}
+    assert direct["arms"]["treatment"]["converted"] + direct["arms"]["control"]["converted"] > 0
