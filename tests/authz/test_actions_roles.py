@@ -113,12 +113,12 @@ EXPECTED = {
               "view_audit"},
     "analyst": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
-        "view_segments", "manage_segments", "manage_campaigns", "view_deposit_watch", "view_kpi",
-        "view_data_status", "run_ingest", "run_build",
+        "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models",
+        "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build",
     },
     "branch_head": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
-        "view_segments", "assign_customers", "view_own_tasks", "view_deposit_watch",
+        "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
         "view_credit", "view_early_warnings", "view_kpi",
     },
     "risk_officer": {

@@ -55,6 +55,7 @@ ACTIONS: Mapping[str, Action] = _declare(
     # Segments and marketing
     Action("view_segments", "查看客户分层分群", "view tiers and segments", False),
     Action("manage_segments", "定义分层分群规则", "define tiers and segment rules", False),
+    Action("view_campaigns", "查看营销活动、名单分配与效果评估（本人范围）", "view campaigns, their assignment and evaluation (own scope)", True),
     Action("manage_campaigns", "管理营销活动与目标名单", "manage campaigns and target lists", True),
     Action("manage_models", "训练、评估与启用倾向模型", "train, review and activate propensity models", False),
     Action("assign_customers", "分配客户与营销名单给客户经理", "assign customers and campaign lists to managers", True),

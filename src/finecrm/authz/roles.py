@@ -96,13 +96,13 @@ ROLES: Mapping[str, Role] = _declare(
     _role(
         "analyst", "总行零售/数据分析", "head-office analyst", Scope.ALL,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
-        "view_segments", "manage_segments", "manage_campaigns", "manage_models", "view_deposit_watch", "view_kpi",
+        "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models", "view_deposit_watch", "view_kpi",
         "view_data_status", "run_ingest", "run_build",
     ),
     _role(
         "branch_head", "支行行长", "branch head", Scope.BRANCH_SUBTREE,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
-        "view_segments", "assign_customers", "view_own_tasks", "view_deposit_watch",
+        "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
         "view_credit", "view_early_warnings", "view_kpi",
     ),
     _role(

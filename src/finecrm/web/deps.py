@@ -147,7 +147,7 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/tasks", "nav.tasks", "view_own_tasks"),
     ("/audiences", "nav.audiences", "manage_campaigns"),
     ("/models", "nav.models", "manage_models"),
-    ("/campaigns", "nav.campaigns", ("manage_campaigns", "assign_customers")),
+    ("/campaigns", "nav.campaigns", "view_campaigns"),
     ("/status", "nav.status", "view_data_status"),
     ("/audit", "nav.audit", "view_audit"),
     ("/admin/users", "nav.users", "manage_users"),

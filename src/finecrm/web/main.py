@@ -25,7 +25,20 @@ from finecrm.services.serving import NoSnapshot, Serving
 from finecrm.services.workspace import open_workspace
 from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
-from finecrm.web.routes import admin, api_docs, audiences, audit, auth, customers, dashboard, segments, status
+from finecrm.web.routes import (
+    admin,
+    api_docs,
+    audiences,
+    audit,
+    auth,
+    campaigns,
+    customers,
+    dashboard,
+    models,
+    segments,
+    status,
+    tasks,
+)
 
 ROUTERS = (
     auth.router,  # sign-in, sign-out, language, own password, health
@@ -33,6 +46,9 @@ ROUTERS = (
     customers.router,  # 客户查询与客户全貌 / customer search and 360
     segments.router,  # 分层分群 / segment explorer and export
     audiences.router,  # 目标客群 / audiences: saved, versioned rule lists
+    models.router,  # 倾向模型 / propensity models: registry, reports, training, activation
+    campaigns.router,  # 营销活动 / campaigns: draw, assign, detect, evaluate
+    tasks.router,  # 我的任务 / a manager's campaign tasks and outcomes
     status.router,  # 数据状态 / data status
     audit.router,  # 审计日志 / audit log
     admin.router,  # 用户管理 / users

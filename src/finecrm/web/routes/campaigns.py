@@ -1,0 +1,243 @@
+"""营销活动 / campaigns: create from an audience and/or propensity, assign, reassign, detect, evaluate."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import RedirectResponse, Response
+
+from finecrm.authz import declare
+from finecrm.services import audiences, campaign_conversions, campaign_evaluation, campaign_tasks, campaigns
+from finecrm.web.deps import Ctx, context
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Page = Annotated[int, Query(ge=1, le=100_000)]
+#: The form fields of a new campaign (everything else in the form is ignored).
+FIELDS = ("name", "target", "audience", "top_n", "size_cap", "control_share", "seed", "channel", "start_date",
+          "end_date", "cost_per_contact", "offer_product")
+
+
+class FormError(campaigns.CampaignError):
+    """A field of the new-campaign form that is not a number or a date."""
+
+
+def _int(form: dict[str, str], key: str) -> int | None:
+    value = form.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FormError(f"{key} 须为整数 / {key} must be a whole number, got {value!r}") from None
+
+
+def _float(form: dict[str, str], key: str) -> float | None:
+    value = form.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise FormError(f"{key} 须为数字 / {key} must be a number, got {value!r}") from None
+
+
+def _date(form: dict[str, str], key: str) -> date:
+    value = form.get(key, "").strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormError(f"{key} 须为日期 YYYY-MM-DD / {key} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _create(ctx: Ctx, form: dict[str, Any]) -> dict[str, Any]:
+    form = {k: str(v) for k, v in form.items() if k in FIELDS and v is not None}
+    audience_id, audience_version = None, None
+    if form.get("audience", "").strip():
+        aid, _, ver = form["audience"].partition(":")
+        audience_id = _int({"audience": aid}, "audience")
+        audience_version = _int({"audience": ver}, "audience") if ver else None
+    doc = campaigns.create_campaign(
+        ctx.db, ctx.serving, ctx.me(), name=form.get("name", ""), target=form.get("target", ""),
+        channel=form.get("channel", ""), start_date=_date(form, "start_date"), end_date=_date(form, "end_date"),
+        offer_product=form.get("offer_product") or None, audience_id=audience_id, audience_version=audience_version,
+        top_n=_int(form, "top_n"), size_cap=_int(form, "size_cap"), control_share=_float(form, "control_share"),
+        seed=_int(form, "seed"), cost_per_contact=_float(form, "cost_per_contact") or 0.0)
+    ctx.db.commit()
+    return doc
+
+
+async def _form(ctx: Ctx) -> dict[str, Any]:
+    form = await ctx.request.form()
+    return {k: form.getlist(k) if k == "customer_id" else v for k, v in form.items()}
+
+
+@router.get("/campaigns", include_in_schema=False)
+@declare("view_campaigns")
+def campaigns_page(ctx: C) -> Response:
+    return ctx.render("campaigns/index.html", items=campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me()))
+
+
+def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Response:
+    settings = ctx.state.ws.settings.marketing
+    saved = audiences.list_audiences(ctx.db, ctx.me())
+    defaults = {"control_share": settings.control_share, "seed": settings.seed, "channel": "phone",
+                "cost_per_contact": "0"}
+    return ctx.render("campaigns/new.html", form={**defaults, **form}, error=error, audiences=saved,
+                      targets=settings.targets, channels=campaigns.CHANNELS, status_code=400 if error else 200)
+
+
+@router.get("/campaigns/new", include_in_schema=False)
+@declare("manage_campaigns")
+def new_page(ctx: C, audience: int | None = None, version: int | None = None) -> Response:
+    form = {"audience": f"{audience}:{version}" if audience and version else (str(audience) if audience else "")}
+    return _new_form(ctx, form)
+
+
+@router.post("/campaigns", include_in_schema=False)
+@declare("manage_campaigns")
+async def create_page(ctx: C) -> Response:
+    form = {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
+    try:
+        doc = _create(ctx, form)
+    except campaigns.CampaignError as exc:
+        ctx.db.rollback()
+        return _new_form(ctx, form, str(exc))
+    return RedirectResponse(f"/campaigns/{doc['id']}", status_code=303)
+
+
+@router.get("/campaigns/{campaign_id}", include_in_schema=False)
+@declare("view_campaigns")
+def campaign_page(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> Response:
+    doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    members = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None, page=page)
+    staff = (campaign_tasks.assignable_staff(ctx.serving, ctx.me(), campaign_id=campaign_id, session=ctx.db)
+             if ctx.may("assign_customers") else [])
+    template = "campaigns/_members.html" if ctx.request.headers.get("hx-request") else "campaigns/detail.html"
+    return ctx.render(template, c=doc, members=members, staff=staff, arm=arm or "",
+                      notice=ctx.request.query_params.get("notice"))
+
+
+@router.post("/campaigns/{campaign_id}/assign", include_in_schema=False)
+@declare("manage_campaigns")
+def assign_page(ctx: C, campaign_id: int) -> Response:
+    done = campaign_tasks.assign_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    ctx.db.commit()
+    return RedirectResponse(f"/campaigns/{campaign_id}?notice=assigned&n={done['assigned']}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/reassign", include_in_schema=False)
+@declare("assign_customers")
+async def reassign_page(ctx: C, campaign_id: int) -> Response:
+    form = await _form(ctx)
+    ids = [str(i) for i in form.get("customer_id", []) if str(i).strip()]
+    if not ids:
+        raise campaigns.CampaignError("请先勾选客户 / tick the customers to reassign first")
+    campaign_tasks.reassign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, customer_ids=ids,
+                                    to_staff_id=str(form.get("to_staff_id") or ""),
+                                    reason=str(form.get("reason") or ""))
+    ctx.db.commit()
+    return RedirectResponse(f"/campaigns/{campaign_id}?notice=reassigned", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/detect", include_in_schema=False)
+@declare("manage_campaigns")
+def detect_page(ctx: C, campaign_id: int) -> Response:
+    campaign_conversions.detect_conversions(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    ctx.db.commit()
+    return RedirectResponse(f"/campaigns/{campaign_id}/evaluation", status_code=303)
+
+
+@router.get("/campaigns/{campaign_id}/evaluation", include_in_schema=False)
+@declare("view_campaigns")
+def evaluation_page(ctx: C, campaign_id: int) -> Response:
+    doc = campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    return ctx.render("campaigns/evaluation.html", e=doc, c=doc["campaign"])
+
+
+@router.post("/campaigns/{campaign_id}/export", include_in_schema=False)
+@declare("export_list")
+def export_page(ctx: C, campaign_id: int) -> Response:
+    return _export(ctx, campaign_id)
+
+
+def _export(ctx: Ctx, campaign_id: int) -> Response:
+    content, _rows = campaign_evaluation.export_evaluation_xlsx(ctx.db, ctx.serving, ctx.me(), campaign_id, ip=ctx.ip)
+    ctx.db.commit()  # the audit row is written before the file leaves
+    name = f"finecrm-campaign-{campaign_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/api/campaigns", tags=["marketing"])
+@declare("view_campaigns")
+def list_api(ctx: C) -> list[dict[str, Any]]:
+    """Campaigns, newest first, with member counts in your scope."""
+    return campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me())
+
+
+@router.post("/api/campaigns", tags=["marketing"])
+@declare("manage_campaigns")
+def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a campaign: `name, target, channel, start_date, end_date` and optionally `audience` ("id" or
+    "id:version"), `top_n`, `size_cap`, `control_share`, `seed`, `cost_per_contact`, `offer_product`. The list
+    and its tier-stratified control group are drawn at once from the published snapshot (audited)."""
+    return _create(ctx, body)
+
+
+@router.get("/api/campaigns/{campaign_id}", tags=["marketing"])
+@declare("view_campaigns")
+def get_api(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> dict[str, Any]:
+    """A campaign with counts in your scope and a page of its members (masked)."""
+    doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    doc["members"] = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm,
+                                                page=page).to_dict()
+    return doc
+
+
+@router.post("/api/campaigns/{campaign_id}/assign", tags=["marketing"])
+@declare("manage_campaigns")
+def assign_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+    """Assign treatment members: own manager first, then the grid's manager, within capacity (audited)."""
+    done = campaign_tasks.assign_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    ctx.db.commit()
+    return done
+
+
+@router.post("/api/campaigns/{campaign_id}/reassign", tags=["marketing"])
+@declare("assign_customers")
+def reassign_api(ctx: C, campaign_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Branch heads: `{"customer_ids": [...], "to_staff_id": "...", "reason": "..."}` within the branch."""
+    ids = body.get("customer_ids") or []
+    done = campaign_tasks.reassign_members(ctx.db, ctx.serving, ctx.me(), campaign_id,
+                                           customer_ids=[str(i) for i in ids] if isinstance(ids, list) else [],
+                                           to_staff_id=str(body.get("to_staff_id") or ""),
+                                           reason=str(body.get("reason") or ""))
+    ctx.db.commit()
+    return done
+
+
+@router.post("/api/campaigns/{campaign_id}/detect", tags=["marketing"])
+@declare("manage_campaigns")
+def detect_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+    """Detect conversions from the published snapshot (the product's first appearance in the window)."""
+    done = campaign_conversions.detect_conversions(ctx.db, ctx.serving, ctx.me(), campaign_id)
+    ctx.db.commit()
+    return done
+
+
+@router.get("/api/campaigns/{campaign_id}/evaluation", tags=["marketing"])
+@declare("view_campaigns")
+def evaluation_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+    """Treated versus control with intervals and a test, incremental conversions and cost, breakdowns,
+    funnel and the descriptive before/after comparison (your scope)."""
+    return campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
+
+
+@router.post("/api/campaigns/{campaign_id}/export", tags=["marketing"])
+@declare("export_list")
+def export_api(ctx: C, campaign_id: int) -> Response:
+    """The evaluation and the members as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""
+    return _export(ctx, campaign_id)
