@@ -20,6 +20,7 @@ import pytest
 from finecrm.services.build import build
 from finecrm.services.demo import demo_logins
 from finecrm.services.ingest import ingest
+from finecrm.services.propensity import train_targets
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
 from tests.conftest import _free_port
@@ -45,6 +46,11 @@ def web_bank(tmp_path_factory) -> WebBank:
     ws = open_workspace(home)
     report = ingest(ws, bank)
     assert not report["unusable"], report["unusable"]
+    build(ws)
+    # The marketing pages need scores: train the propensity models on this bank, then build again so the
+    # customer_propensity mart is filled (as make demo does).
+    trained = train_targets(ws, [t.code for t in ws.settings.marketing.targets], actor="tests", activate=True)
+    assert any(m["target"] == "mobile_banking" for m in trained["trained"]), trained["skipped"]
     build(ws)
     logins = {a.role: a for a in demo_logins(ws)}
     from finecrm.web.main import create_app
