@@ -119,10 +119,11 @@
       return {
         tooltip: { trigger: "axis" }, grid: { left: 60, right: spec.names && spec.names[1] ? 60 : 20, top: 40, bottom: 50 },
         legend: { data: spec.series.map(function (s) { return s.name; }) },
-        xAxis: { type: "category", data: spec.categories, axisLabel: { rotate: spec.categories.length > 8 ? 30 : 0 } },
+        xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 4 ? 25 : 0 } },
         yAxis: spec.names && spec.names[1] ? [axis(0), axis(1)] : axis(0),
         series: spec.series.map(function (s, i) {
           return { name: s.name, type: s.type || spec.type || "bar", yAxisIndex: s.yAxis || 0, data: s.data,
+                   symbol: s.symbol, symbolSize: s.type === "scatter" ? 14 : undefined,
                    itemStyle: { color: PALETTE[i % PALETTE.length] }, smooth: true,
                    lineStyle: s.dashed ? { type: "dashed" } : undefined };
         })
