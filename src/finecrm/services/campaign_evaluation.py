@@ -273,6 +273,16 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
         warnings.append({"zh": f"识别窗口至 {detection['window']['end']} 结束，快照日期 {detection['as_of']}：结果尚不完整",
                          "en": f"the detection window runs to {detection['window']['end']} and the snapshot is "
                                f"as of {detection['as_of']}: the result is not final"})
+    drawn_on = str(((c.details or {}).get("snapshot") or {}).get("as_of") or "")
+    start = day_of(c.start_date)
+    if drawn_on and start is not None and start.isoformat() < drawn_on:
+        # The list was drawn from what the data said on drawn_on: whoever took the product between the start
+        # and that day was already a holder and left out, in both arms alike — conversions are undercounted.
+        warnings.append({"zh": f"活动开始日 {start} 早于抽取名单的快照日期 {drawn_on}：其间已办理的客户不在名单中，"
+                               "两组转化都会偏低",
+                         "en": f"the campaign starts on {start}, before the data the list was drawn from "
+                               f"({drawn_on}): customers who took the product in between were left out, so both "
+                               "arms undercount conversions"})
     counts = {TREATMENT: (len(treated), sum(m.converted_on is not None for m in treated)),
               CONTROL: (len(control), sum(m.converted_on is not None for m in control))}
     arms_out: list[dict[str, Any]] = []
