@@ -6,8 +6,9 @@ UTF-8 with BOM or GBK; Parquet; .xlsx — ``campaign_import``'s reader), every r
 (1/0, true/false, yes/no, 是/否, Y/N; anything else stops with file, column, line and value), and
 the features are the other columns except:
 
-- identifiers: names like ``id``, ``*_id``, ``客户号``, ``账号``, ``*编号``, phone and ID numbers, and
-  text columns whose every value is different;
+- identifiers: names like ``id``, ``*_id``, ``客户号``, ``账号``, ``*编号``, phone and ID numbers, text
+  columns whose every value is different, and numbers whose every value is different and has the
+  same number of digits (six or more: account or card numbers);
 - dates (and the ``--time-column``, used only to split);
 - empty and constant columns, and text with too many distinct values to be a category.
 
@@ -104,8 +105,10 @@ def _classify(col: str, values: np.ndarray) -> tuple[Kind | None, Any, str]:
         if set(np.unique(finite)) <= {0.0, 1.0}:
             return "flag", nums, "0/1"
         whole = bool(np.all(finite == np.round(finite)))
-        if whole and finite.min() >= 0 and len(np.unique(finite)) == len(finite) and len(finite) > 20:
-            return None, None, "unique whole numbers (identifier) / 唯一编号"
+        digits = {len(str(int(v))) for v in finite} if whole and finite.min() >= 0 else set()
+        if len(digits) == 1 and min(digits) >= 6 and len(np.unique(finite)) == len(finite) and len(finite) > 20:
+            # every value different and of the same length, e.g. 6228480012345678: a number, not a measure
+            return None, None, "unique codes of one length (identifier) / 唯一编号"
         # Skewed (the top 1 % far above the median): counts get log(1 + x), amounts a signed log.
         spread = np.nanpercentile(np.abs(finite), 99) / max(np.nanpercentile(np.abs(finite), 50), 1.0)
         if whole and finite.min() >= 0 and spread > 5:

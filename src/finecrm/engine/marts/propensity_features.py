@@ -172,6 +172,11 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     f = f.mutate(accounts_open=f.accounts_open.fill_null(0), products_held=f.products_held.fill_null(0),
                  **{c: f[c].fill_null(False) for c in [*flags, *sflags] if c not in ("accounts_open",
                                                                                       "products_held")})
+    # 流失 as known at the month's end: every account opened by then is closed. (The monthly lifecycle
+    # judges "lost" by the accounts open on the build date, so a customer who left and came back
+    # later would look not lost in the months between: a glimpse of the future.)
+    f = f.mutate(lifecycle=ibis.ifelse((f.accounts_open == 0) & f.months_since_first_account.notnull(), "lost",
+                                       f.lifecycle))
     # Target flags in configuration order at the end.
     holds = [holds_column(t.code) for t in targets]
     return f.select(*[c for c in f.columns if c not in holds], *holds)
