@@ -53,7 +53,10 @@ def frame(x: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         col = x[c]
         if kind == "category":
             out[c] = col.astype(object).where(col.notna(), MISSING).astype(str)
-        else:
+            continue
+        try:  # numbers, flags and nullable columns: straight to float, missing as NaN
+            out[c] = pd.Series(col.to_numpy(dtype=float, na_value=np.nan), index=x.index)
+        except (TypeError, ValueError):  # text that may hold numbers
             out[c] = pd.to_numeric(col.astype(object).where(col.notna(), np.nan), errors="coerce").astype(float)
     return pd.DataFrame(out, index=x.index)
 

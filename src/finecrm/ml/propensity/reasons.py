@@ -86,8 +86,12 @@ def _phrase_table(model: PropensityModel) -> tuple[list[tuple[str, str]], np.nda
 def linear_reasons(model: PropensityModel, xf: pd.DataFrame, top: int = TOP) -> np.ndarray:
     pipe = model.pipeline_
     prepared = pipe.named_steps["prepare"].transform(xf)
-    z = pipe.named_steps["scale"].transform(prepared)
-    coef = pipe.named_steps["model"].coef_[0]
+    return linear_reasons_of(model, prepared, pipe.named_steps["scale"].transform(prepared), top)
+
+
+def linear_reasons_of(model: PropensityModel, prepared: np.ndarray, z: np.ndarray, top: int = TOP) -> np.ndarray:
+    """The reasons from the prepared and the standardised matrix (when the caller has them already)."""
+    coef = model.pipeline_.named_steps["model"].coef_[0]
     contrib = z * coef
     own = np.array([c.kind != "value" for c in model.columns_])
     if own.any():  # one-hot and indicator columns count only when they are the customer's own

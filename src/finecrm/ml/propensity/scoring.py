@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from finecrm.ml.propensity.model import PropensityModel, frame
-from finecrm.ml.propensity.reasons import reasons
+from finecrm.ml.propensity.reasons import linear_reasons_of, reasons
 
 CHUNK = 200_000
 
@@ -41,14 +42,29 @@ def score_table(scorers: Mapping[str, Scorer], table: pa.Table, *, chunk: int = 
     for start in range(0, n, chunk):
         part = table.select(needed).slice(start, chunk).to_pandas()
         stop = start + len(part)
+        frames: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}  # models with the same features share one
         for t, s in scorers.items():
-            xf = frame(part, s.model.spec)
-            p[t][start:stop] = s.model.pipeline_.predict_proba(xf)[:, 1]
-            if with_reasons:
-                why[t][start:stop] = reasons(s.model, xf)
+            key = tuple(s.model.spec.kinds.items())
+            xf = frames.get(key)
+            if xf is None:
+                xf = frames[key] = frame(part, s.model.spec)
+            p[t][start:stop], reasons_ = _score(s.model, xf, with_reasons)
+            if reasons_ is not None:
+                why[t][start:stop] = reasons_
     cols: dict[str, pa.Array] = {"customer_id": table.column("customer_id")}
     for t, s in scorers.items():
         cols[f"p_{t}"] = pa.array(p[t], pa.float64())
         cols[f"reason_{t}"] = pa.array(why[t], pa.string()) if with_reasons else pa.nulls(n, pa.string())
         cols[f"model_{t}"] = pa.repeat(pa.scalar(s.version, pa.string()), n)
     return pa.table(cols)
+
+
+def _score(model: PropensityModel, xf: pd.DataFrame, with_reasons: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Probabilities and reasons; a logistic model's matrices are computed once for both."""
+    if model.algorithm != "logistic":
+        return model.pipeline_.predict_proba(xf)[:, 1], (reasons(model, xf) if with_reasons else None)
+    steps = model.pipeline_.named_steps
+    prepared = steps["prepare"].transform(xf)
+    z = steps["scale"].transform(prepared)
+    p = steps["model"].predict_proba(z)[:, 1]
+    return p, (linear_reasons_of(model, prepared, z) if with_reasons else None)
