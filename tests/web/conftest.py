@@ -7,6 +7,7 @@ for the browser tests.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -23,7 +24,9 @@ from finecrm.services.ingest import ingest
 from finecrm.services.propensity import train_targets
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
-from tests.conftest import _free_port
+from tests.conftest import _free_port, in_ci
+from tests.web.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, TIMEOUT_MS
+from tests.web.browser import sign_in as browser_sign_in
 
 N_CUSTOMERS = 1500
 
@@ -104,3 +107,65 @@ def live_server(web_bank) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- the browser (shared by every browser test module: one Chromium per session) ----------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session: the system's, never a downloaded one."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        msg = (f"Chromium not found at {CHROMIUM}; scripts/setup.sh installs Debian's chromium and "
+               "fonts-noto-cjk as root (never run `playwright install`)")
+        if in_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Tabs:
+    """Opens pages in fresh browser contexts (one cookie jar each) and records their script errors."""
+
+    def __init__(self, browser: Any, base_url: str, web_bank: Any) -> None:
+        self.browser, self.base_url, self.web_bank = browser, base_url, web_bank
+        self.contexts: list[Any] = []
+        self.errors: dict[int, list[str]] = {}
+
+    def open(self, role: str | None = None, *, viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        context = self.browser.new_context(base_url=self.base_url, viewport=viewport or DESKTOP, locale="zh-CN",
+                                           accept_downloads=True, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        errors = self.errors.setdefault(id(page), [])
+        page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+        page.on("console", lambda msg: errors.append(f"console: {msg.text}")
+                if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+        if role is not None:
+            account = self.web_bank.logins[role]
+            browser_sign_in(page, self.base_url, account.username, account.password)
+        return page
+
+    def assert_clean(self, page: Any) -> None:
+        """No script error and no content-security-policy refusal on this page so far."""
+        assert not self.errors.get(id(page)), self.errors[id(page)]
+
+    def close(self) -> None:
+        for c in self.contexts:
+            c.close()
+
+
+@pytest.fixture
+def tabs(browser, live_server, web_bank) -> Iterator[Tabs]:
+    t = Tabs(browser, live_server, web_bank)
+    yield t
+    t.close()

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from finecrm.db.models import Audience, Campaign, CampaignMember
 from finecrm.engine import snapshots
 from tests.web.browser import canvas_report, parse_count, shoot, wait_charts
-from tests.web.test_browser import browser, tabs  # noqa: F401  (fixtures)
 from tests.web.test_pages import _mart
 
 
@@ -35,7 +34,7 @@ def _best_target(web_bank, staff_id: str) -> tuple[str, int]:
     return best
 
 
-def test_campaign_end_to_end_in_the_browser(tabs, web_bank):  # noqa: F811
+def test_campaign_end_to_end_in_the_browser(tabs, web_bank):
     from playwright.sync_api import expect
 
     state = web_bank.app.state.finecrm
