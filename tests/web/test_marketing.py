@@ -181,3 +181,20 @@ def test_evaluation_matches_the_members_and_export_is_masked(campaign, login, we
     with web_bank.app.state.finecrm.sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "export_list")).all()
     assert any(str(campaign["id"]) in (e.target or "") for e in events)
+
+
+def test_the_360_page_shows_the_next_best_product(login, web_bank):
+    row = duckdb.sql(f"SELECT customer_id, nbp_target, nbp_offer, nbp_score FROM "
+                     f"{_mart(web_bank, 'customer_propensity')} WHERE nbp_target IS NOT NULL "
+                     "ORDER BY customer_id LIMIT 1").fetchall()
+    assert row, "some customer has a next best product on the generated bank"
+    customer_id, target, offer, score = row[0]
+    analyst = login("analyst")
+    api = analyst.get(f"/api/customers/{customer_id}").json()["propensity"]
+    assert api["next_best"]["code"] == target and api["next_best"]["offer"] == offer
+    assert api["next_best"]["score"] == pytest.approx(score)
+    held = {p["code"] for p in api["products"] if p["score"] is None}
+    assert target not in held
+    page = analyst.get(f"/customers/{customer_id}")
+    labels = {t.code: t.zh for t in web_bank.ws.settings.marketing.targets}
+    assert f'data-testid="nbp-product">{labels[target]}<' in page.text

@@ -150,7 +150,34 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
         "deposit_alerts": alerts,
         "custom_segments": [r["segment"] for r in custom],
         "channels": _channels(profile),
+        "propensity": _propensity(serving, customer_id),
     }
+
+
+def _propensity(serving: Serving, customer_id: str) -> dict[str, Any] | None:
+    """Scores per product and the next best product with its reasons (None before the mart exists).
+
+    Only products configured as targets are listed; a product the customer holds has no score, one they are
+    not suited to (age, KYC, risk level above their risk tolerance) says so instead of a score.
+    """
+    if not serving.has_table("customer_propensity"):
+        return None
+    rows = serving.sql("SELECT * FROM customer_propensity WHERE customer_id = ?", [customer_id])
+    if not rows:
+        return None  # corporates and lost customers are not scored
+    r = rows[0]
+    products = []
+    for t in serving.ws.settings.marketing.targets:
+        if f"p_{t.code}" not in r:
+            continue
+        products.append({"code": t.code, "zh": t.zh, "en": t.en, "score": r.get(f"p_{t.code}"),
+                         "decile": r.get(f"decile_{t.code}"), "eligible": r.get(f"eligible_{t.code}"),
+                         "reason": r.get(f"reason_{t.code}"), "model": r.get(f"model_{t.code}")})
+    best = next((p for p in products if p["code"] == r.get("nbp_target")), None)
+    return {"products": products,
+            "next_best": None if best is None else {
+                "code": best["code"], "zh": best["zh"], "en": best["en"], "offer": r.get("nbp_offer"),
+                "score": r.get("nbp_score"), "value": r.get("nbp_value"), "reason": r.get("nbp_reason")}}
 
 
 CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
