@@ -1166,7 +1166,6 @@ def _audience_out(doc: dict[str, Any], as_json: bool) -> None:
         _print_audience_counts(live)
 
 
-
 # --- propensity models (倾向模型) ------------------------------------------------------------------------------
 
 
