@@ -24,6 +24,14 @@ echo "== 4/5 训练并启用倾向模型 train and activate the propensity model
 FINECRM_CLI_ROLE=analyst $FC model train --product all --activate --home "$HOME_DIR"
 echo "== 4/5 再次构建：为每位客户打分，下一个最佳产品 build again: every customer scored, next best product"
 $FC build --home "$HOME_DIR"
+if [ "$(FINECRM_CLI_ROLE=analyst $FC campaign list --json --home "$HOME_DIR")" = "[]" ]; then
+  echo "== 4/5 示例营销活动 a sample campaign: audience → list with a random control group → assigned to managers"
+  FINECRM_CLI_ROLE=analyst $FC audience create 线上活跃未开手机银行 --home "$HOME_DIR" \
+    --rule "signed_online AND NOT signed_mobile AND age < 60" --description "网银客户转手机银行 / online to mobile banking"
+  FINECRM_CLI_ROLE=analyst $FC campaign create 手机银行推广 --home "$HOME_DIR" --target mobile_banking --audience 1 \
+    --cap 3000 --channel phone --start "$(date +%F)" --end "$(date -d '+30 days' +%F)" --cost-per-contact 5
+  FINECRM_CLI_ROLE=analyst $FC campaign assign 1 --home "$HOME_DIR"
+fi
 echo
 echo "工作区 workspace: $HOME_DIR"
 echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
