@@ -84,7 +84,7 @@ def evaluate_file(
     control_value = control_value.strip()
     by = list(dict.fromkeys(by))
     needed = list(dict.fromkeys([arm_column, outcome_column, *by]))
-    data = _load(path, needed)
+    data = load_table(path, needed)
     if len(data.rows) == 0:
         raise CampaignImportError(f"{name}: no data rows below the header")
 
@@ -187,7 +187,9 @@ def record_evaluation(ws: Workspace, doc: dict[str, Any], *, actor: str) -> None
 # ---- reading -----------------------------------------------------------------------------------
 
 
-def _load(path: Path, needed: list[str]) -> _Loaded:
+def load_table(path: Path, needed: list[str]) -> _Loaded:
+    """A response table (CSV in UTF-8, UTF-8 with BOM or GBK; Parquet; .xlsx) with at least ``needed``;
+    also the reader of ``services.propensity_table``."""
     if not path.exists():
         raise CampaignImportError(f"{path}: no such file")
     suffix = path.suffix.lower()

@@ -33,7 +33,7 @@ from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.ml.propensity import ALGORITHMS, FeatureSpec, PropensityModel, evaluate
 from finecrm.ml.propensity.features import Kind
-from finecrm.services.campaign_import import CONVERTED, NOT_CONVERTED, CampaignImportError, _load
+from finecrm.services.campaign_import import CONVERTED, NOT_CONVERTED, CampaignImportError, load_table
 
 HOLDOUT = 0.3
 SEED = 2026
@@ -145,8 +145,8 @@ def train_table(path: Path | str, target_column: str, *, time_column: str | None
     if algorithm not in ALGORITHMS:
         raise TableTrainingError(f"--algorithm: expected one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     try:
-        head = _load(path, [target_column] + ([time_column] if time_column else []))
-        data = _load(path, list(dict.fromkeys(head.columns)))
+        head = load_table(path, [target_column] + ([time_column] if time_column else []))
+        data = load_table(path, list(dict.fromkeys(head.columns)))
     except CampaignImportError as exc:
         raise TableTrainingError(str(exc)) from None
     if len(data.rows) == 0:
