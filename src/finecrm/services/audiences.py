@@ -14,7 +14,6 @@ refused with the parser's message.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +28,7 @@ from finecrm.db.models import Audience, AudienceVersion
 from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
 from finecrm.services.columns import customer_360_columns, propensity_columns
 from finecrm.services.customers import Page, clamp_page, is_money
+from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
 from finecrm.services.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
@@ -37,7 +37,6 @@ _SHARED = ("customer_id", "branch_id", "grid_id", "manager_id", "tier")
 LIST_COLUMNS = ("customer_id", "name", "phone", "branch_id", "grid_id", "manager_id", "tier", "age", "aum_avg",
                 "lifecycle_label")
 EXPORT_COLUMNS = (*LIST_COLUMNS, "products_held", "txn_ci_30d", "signed_online", "signed_mobile")
-MAX_EXPORT_ROWS = 50_000
 MAX_NAME = 100
 
 
@@ -86,20 +85,24 @@ def base_table(serving: Serving, principal: Principal) -> ibis.Table:
     return t
 
 
-def audience_table(serving: Serving, principal: Principal, rule: str) -> ibis.Table:
-    """The customers the rule selects, within the principal's scope (campaigns draw from this)."""
+def _selected(serving: Serving, principal: Principal, rule: str) -> tuple[Rule, ibis.Table]:
     checked = check_rule(serving, rule)
     t = base_table(serving, principal)
     try:
-        return t.filter(checked.to_ibis(t))
+        return checked, t.filter(checked.to_ibis(t))
     except RuleError as exc:
         raise AudienceError(f"规则无法使用 / the rule cannot be used: {exc}") from None
+
+
+def audience_table(serving: Serving, principal: Principal, rule: str) -> ibis.Table:
+    """The customers the rule selects, within the principal's scope (campaigns draw from this)."""
+    return _selected(serving, principal, rule)[1]
 
 
 def preview(serving: Serving, principal: Principal, rule: str) -> dict[str, Any]:
     """Live count, AUM and tier mix of the rule's customers in scope (AUM only with view_balances)."""
     require(principal, "manage_campaigns")
-    t = audience_table(serving, principal, rule)
+    checked, t = _selected(serving, principal, rule)
     money = allowed(principal, "view_balances")
     agg: dict[str, Any] = {"customers": t.count()}
     if money:
@@ -109,7 +112,7 @@ def preview(serving: Serving, principal: Principal, rule: str) -> dict[str, Any]
     n = int(totals["customers"] or 0)
     return {
         "snapshot": serving.build_id,
-        "rule": check_rule(serving, rule).normalized,
+        "rule": checked.normalized,
         "customers": n,
         "aum": round(float(totals.get("aum") or 0), 2) if money else None,
         "tier_mix": [{"tier": r["tier"], "customers": int(r["customers"]),
@@ -153,11 +156,6 @@ def _versions(session: Session, audience_id: int) -> list[AudienceVersion]:
                                 .order_by(AudienceVersion.version)))
 
 
-def _snapshot_counts(serving: Serving, principal: Principal, rule: str) -> tuple[str | None, int, float | None]:
-    p = preview(serving, principal, rule)
-    return p["snapshot"], p["customers"], p["aum"]
-
-
 def create_audience(session: Session, serving: Serving, principal: Principal, *, name: str, rule: str,
                     description: str = "") -> dict[str, Any]:
     """Save a new audience (version 1). The rule is checked and counted first; the save is audited."""
@@ -167,19 +165,18 @@ def create_audience(session: Session, serving: Serving, principal: Principal, *,
         raise AudienceError(f"名称须为 1–{MAX_NAME} 个字符 / the name must have 1–{MAX_NAME} characters")
     if session.scalar(select(Audience).where(Audience.name == name)) is not None:
         raise AudienceError(f"已有同名客群 “{name}” / an audience named '{name}' exists: edit it to add a version")
-    checked = check_rule(serving, rule)
-    build_id, n, aum = _snapshot_counts(serving, principal, rule)
+    counted = preview(serving, principal, rule)  # checks the rule; its counts are kept with the version
     now = datetime.now(UTC)
     a = Audience(name=name, description=(description or "").strip()[:2000], created_by=principal.username,
                  created_at=now, latest_version=1, archived=False)
     session.add(a)
     session.flush()
-    session.add(AudienceVersion(audience_id=a.id, version=1, rule=checked.normalized, note="",
-                                created_by=principal.username, created_at=now, build_id=build_id,
-                                customers=n, aum=aum))
+    session.add(AudienceVersion(audience_id=a.id, version=1, rule=counted["rule"], note="",
+                                created_by=principal.username, created_at=now, build_id=counted["snapshot"],
+                                customers=counted["customers"], aum=counted["aum"]))
     repositories.record_audit(session, actor=principal.username, action="audience_create", target=f"audience:{a.id}",
-                              details={"name": name, "version": 1, "rule": checked.normalized, "customers": n,
-                                       "snapshot": build_id})
+                              details={"name": name, "version": 1, "rule": counted["rule"],
+                                       "customers": counted["customers"], "snapshot": counted["snapshot"]})
     session.flush()
     return _audience_dict(a, _versions(session, a.id), None)
 
@@ -191,16 +188,16 @@ def new_version(session: Session, serving: Serving, principal: Principal, *, aud
     a = session.get(Audience, audience_id)
     if a is None:
         raise NotFound("客群", "audience", str(audience_id))
-    checked = check_rule(serving, rule)
-    build_id, n, aum = _snapshot_counts(serving, principal, rule)
+    counted = preview(serving, principal, rule)
     a.latest_version += 1
-    session.add(AudienceVersion(audience_id=a.id, version=a.latest_version, rule=checked.normalized,
+    session.add(AudienceVersion(audience_id=a.id, version=a.latest_version, rule=counted["rule"],
                                 note=(note or "").strip()[:2000], created_by=principal.username,
-                                created_at=datetime.now(UTC), build_id=build_id, customers=n, aum=aum))
+                                created_at=datetime.now(UTC), build_id=counted["snapshot"],
+                                customers=counted["customers"], aum=counted["aum"]))
     repositories.record_audit(session, actor=principal.username, action="audience_version",
                               target=f"audience:{a.id}",
-                              details={"version": a.latest_version, "rule": checked.normalized, "customers": n,
-                                       "snapshot": build_id})
+                              details={"version": a.latest_version, "rule": counted["rule"],
+                                       "customers": counted["customers"], "snapshot": counted["snapshot"]})
     session.flush()
     return _audience_dict(a, _versions(session, a.id), None)
 
@@ -224,8 +221,6 @@ def get_audience(session: Session, audience_id: int, version: int | None = None)
 def export_xlsx(session: Session, serving: Serving, principal: Principal, *, audience_id: int,
                 version: int | None = None, ip: str | None = None) -> tuple[bytes, int]:
     """The audience's customers in scope as an Excel workbook, masked per role; audited before it is made."""
-    from openpyxl import Workbook
-
     require(principal, "export_list")
     require(principal, "manage_campaigns")
     aud = get_audience(session, audience_id, version)
@@ -241,17 +236,7 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, *, aud
                               target=f"audience:{audience_id}:v{aud['version']}",
                               details={"rule": aud["rule"], "rows": n, "columns": cols, "masked": True, "ip": ip,
                                        "snapshot": serving.build_id})
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet("目标客群 audience")
-    sheet.append(cols)
-    for r in rows:
-        sheet.append([r[c] for c in cols])
-    about = wb.create_sheet("说明 about")
-    for row in (["客群 audience", f"{aud['name']} (v{aud['version']})"], ["规则 rule", aud["rule"]],
-                ["快照 snapshot", serving.build_id], ["导出人 exported by", principal.username],
-                ["导出时间 exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")],
-                ["个人信息 personal data", "已脱敏 masked"]):
-        about.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), n
+    content = list_workbook("目标客群 audience", cols, rows, build_id=serving.build_id,
+                            exported_by=principal.username,
+                            about=[["客群 audience", f"{aud['name']} (v{aud['version']})"], ["规则 rule", aud["rule"]]])
+    return content, n

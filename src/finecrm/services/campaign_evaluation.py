@@ -23,9 +23,8 @@ still randomised within it, since the control group was drawn within every tier 
 from __future__ import annotations
 
 import contextlib
-import io
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
@@ -57,6 +56,7 @@ from finecrm.services.campaigns import (
     scoped,
     sees_every_member,
 )
+from finecrm.services.exports import add_about, cell, to_bytes
 from finecrm.services.serving import Serving
 
 DESCRIPTIVE = {"zh": "描述性：前后变化不是活动效果，对照组的变化说明没有活动时会发生多少",
@@ -336,14 +336,6 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
 # --- the Excel workbook -------------------------------------------------------------------------------
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, datetime):
-        return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
-    if isinstance(v, list | tuple | dict):
-        return str(v)
-    return v
-
-
 def _member_sheet_rows(serving: Serving, principal: Principal, members: list[CampaignMember]) -> list[list[Any]]:
     """Every member in scope with a masked name: the names are masked inside the query (``mask_table``)."""
     ids = pa.table({"customer_id": pa.array([m.customer_id for m in members], pa.string())})
@@ -436,12 +428,7 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
     m.append(["客户号 customer_id", "姓名 name (masked)", "组 arm", "层级 tier", "机构 branch", "管户经理 manager",
               "十分位 decile", "负责人 assigned to", "登记结果 outcome", "识别转化日 converted on"])
     for row in _member_sheet_rows(serving, principal, members):
-        m.append([_cell(v) for v in row])
-    about = wb.create_sheet("说明 about")
-    for row in (["快照 snapshot", serving.build_id], ["导出人 exported by", principal.username],
-                ["导出时间 exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")],
-                ["个人信息 personal data", "已脱敏 masked"], ["方法 methods", "docs/campaigns.md"]):
-        about.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), len(members)
+        m.append([cell(v) for v in row])
+    add_about(wb, build_id=serving.build_id, exported_by=principal.username,
+              extra=[["方法 methods", "docs/campaigns.md"]])
+    return to_bytes(wb), len(members)

@@ -7,9 +7,7 @@ compiled to an Ibis predicate: user text never becomes SQL.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import ibis
@@ -20,6 +18,7 @@ from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.services.columns import customer_360_columns
 from finecrm.services.customers import Page, clamp_page, is_money
+from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
 from finecrm.services.serving import Serving
 
 #: The filters the explorer offers, in order: form field → customer_360 column.
@@ -29,8 +28,6 @@ LIST_COLUMNS = ("customer_id", "kind", "name", "phone", "branch_id", "grid_id", 
                 "segment_label", "lifecycle_label", "aum_avg", "deposits_avg", "loans_end", "contribution")
 EXPORT_COLUMNS = (*LIST_COLUMNS[:4], "id_number", *LIST_COLUMNS[4:], "age", "products_held", "txn_ci_90d",
                   "off_counter_rate_90d")
-#: The most rows one export may hold: a list for a campaign, not a copy of the customer base.
-MAX_EXPORT_ROWS = 50_000
 
 
 class ExplorerError(FinecrmError):
@@ -126,8 +123,6 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, q: Que
 
     Returns the file and its row count. Refuses more than MAX_EXPORT_ROWS rows.
     """
-    from openpyxl import Workbook
-
     require(principal, "export_list")
     require(principal, "view_segments")
     t = _selected(serving, principal, q)
@@ -142,24 +137,7 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, q: Que
     repositories.record_audit(session, actor=principal.username, action="export_list", target="customer_360",
                               details={**q.describe(), "rows": n, "columns": cols, "masked": True, "ip": ip,
                                        "snapshot": serving.build_id})
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("客户名单 customers")
-    ws.append(cols)
-    for r in rows:
-        ws.append([_cell(r[c]) for c in cols])
-    about = wb.create_sheet("说明 about")
-    about.append(["快照 snapshot", serving.build_id])
-    about.append(["导出人 exported by", principal.username])
-    about.append(["导出时间 exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
-    about.append(["筛选 filters", str(q.filters)])
-    about.append(["规则 rule", q.rule or ""])
-    about.append(["个人信息 personal data", "已脱敏 masked"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), n
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value
+    content = list_workbook("客户名单 customers", cols, rows, build_id=serving.build_id,
+                            exported_by=principal.username,
+                            about=[["筛选 filters", str(q.filters)], ["规则 rule", q.rule or ""]])
+    return content, n

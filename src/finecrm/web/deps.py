@@ -20,12 +20,12 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -239,6 +239,17 @@ def set_session_cookie(response: Any, state: AppState, token: str, max_age: int)
 
 def clear_session_cookie(response: Any, state: AppState) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=state.secure_cookies, samesite="lax")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(ctx: Ctx, content: bytes, stem: str) -> Response:
+    """An Excel file as a download named ``finecrm-<stem>-<UTC time>.xlsx``. The export's audit row is
+    committed first: a file never leaves without its record."""
+    ctx.db.commit()
+    name = f"finecrm-{stem}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- formatting for templates ------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,11 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services import audiences
-from finecrm.web.deps import Ctx, context
+from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
@@ -91,9 +89,7 @@ async def export_page(ctx: C, audience_id: int) -> Response:
 def _export(ctx: Ctx, audience_id: int, version: int | None) -> Response:
     content, _rows = audiences.export_xlsx(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, version=version,
                                            ip=ctx.ip)
-    ctx.db.commit()  # the audit row is written before the file leaves
-    name = f"finecrm-audience-{audience_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_download(ctx, content, f"audience-{audience_id}")
 
 
 @router.get("/api/audiences", tags=["marketing"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,11 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services import audiences, campaign_conversions, campaign_evaluation, campaign_tasks, campaigns
-from finecrm.web.deps import Ctx, context
+from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Page = Annotated[int, Query(ge=1, le=100_000)]
 #: The form fields of a new campaign (everything else in the form is ignored).
 FIELDS = ("name", "target", "audience", "top_n", "size_cap", "control_share", "seed", "channel", "start_date",
@@ -166,9 +165,7 @@ def export_page(ctx: C, campaign_id: int) -> Response:
 
 def _export(ctx: Ctx, campaign_id: int) -> Response:
     content, _rows = campaign_evaluation.export_evaluation_xlsx(ctx.db, ctx.serving, ctx.me(), campaign_id, ip=ctx.ip)
-    ctx.db.commit()  # the audit row is written before the file leaves
-    name = f"finecrm-campaign-{campaign_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_download(ctx, content, f"campaign-{campaign_id}")
 
 
 @router.get("/api/campaigns", tags=["marketing"])

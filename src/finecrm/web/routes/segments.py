@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,11 +9,10 @@ from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.services import explorer
-from finecrm.web.deps import Ctx, context
+from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _params(ctx: Ctx, form: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -47,9 +45,7 @@ async def export_xlsx(ctx: C) -> Response:
 
 def _export(ctx: Ctx, q: explorer.Query) -> Response:
     content, _rows = explorer.export_xlsx(ctx.db, ctx.serving, ctx.me(), q, ip=ctx.ip)
-    ctx.db.commit()  # the audit row is written before the file leaves
-    name = f"finecrm-customers-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_download(ctx, content, "customers")
 
 
 @router.get("/api/segments", tags=["segments"])
