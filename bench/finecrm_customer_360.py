@@ -22,7 +22,7 @@ from finecrm.engine.marts import customer_segment
 from finecrm.engine.model import Model
 from finecrm.engine.registry import BY_NAME
 from finecrm.engine.runner import run_build
-from finecrm.services.build import fit_segments_hook
+from finecrm.services.data.build import fit_segments_hook
 
 
 def closure(name: str) -> list[Model]:

@@ -29,7 +29,7 @@ from finecrm.core.settings import load_workspace
 from finecrm.engine import snapshots
 from finecrm.ml.propensity.model import frame
 from finecrm.ml.propensity.scoring import Scorer, score_table
-from finecrm.services import model_registry
+from finecrm.services.marketing import model_registry
 
 
 def main() -> None:

@@ -212,7 +212,7 @@ def web(customers: int, months: int, rebuild: bool) -> dict:
         aside = serving.with_name("serving.duckdb.bench-old")
         serving.rename(aside)
         try:
-            copy = run([PY, "-c", "import sys, time; from finecrm.services.serving import prepare; "
+            copy = run([PY, "-c", "import sys, time; from finecrm.services.snapshot.serving import prepare; "
                         "from finecrm.services.workspace import open_workspace; t = time.perf_counter(); "
                         "prepare(open_workspace(sys.argv[1]), sys.argv[2]); "
                         "print(round(time.perf_counter() - t, 2))", str(home), doc["build_id"]],

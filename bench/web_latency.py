@@ -6,7 +6,7 @@ What it does, in order:
 
 1. starts ``finecrm serve --demo --insecure-cookies --home <ws> --port <free port>`` as a child process
    and waits for ``/healthz``;
-2. sets the demo users' passwords itself with ``finecrm.services.demo.demo_logins`` -- the function
+2. sets the demo users' passwords itself with ``finecrm.services.access.demo_accounts.demo_logins`` -- the function
    ``serve --demo`` calls at start -- *after* the server is up. The server reads users from the
    workspace database at each sign-in, so the passwords this script gets back are the valid ones; the
    table the server printed is stale from then on. Nothing is parsed from the server's output (a Rich
@@ -83,7 +83,7 @@ def free_port() -> int:
 def serving_file(home: Path) -> tuple[str, Path]:
     """The published snapshot and its serving copy (made by ``finecrm build``)."""
     from finecrm.engine import snapshots
-    from finecrm.services.serving import serving_path
+    from finecrm.services.snapshot.serving import serving_path
     from finecrm.services.workspace import open_workspace
 
     ws = open_workspace(home)
@@ -171,7 +171,7 @@ class Server:
 
 def demo_passwords(home: Path) -> dict[str, tuple[str, str]]:
     """{role: (username, password)}: new passwords for the demo users, set now (see the module doc)."""
-    from finecrm.services.demo import demo_logins
+    from finecrm.services.access.demo_accounts import demo_logins
     from finecrm.services.workspace import open_workspace
 
     return {a.role: (a.username, a.password) for a in demo_logins(open_workspace(home))}

@@ -29,7 +29,7 @@ def principals(home: Path) -> dict[str, Any]:
 
     from finecrm.db import repositories
     from finecrm.db.session import make_engine, session_factory
-    from finecrm.services import auth
+    from finecrm.services.access import auth, demo_accounts
     from finecrm.services.workspace import open_workspace
 
     ws = open_workspace(home)
@@ -41,7 +41,7 @@ def principals(home: Path) -> dict[str, Any]:
     out = {}
     with session_factory(engine)() as s:
         for role in ROLES:
-            user = repositories.get_user(s, username=f"{auth.DEMO_PREFIX}{role}")
+            user = repositories.get_user(s, username=f"{demo_accounts.DEMO_PREFIX}{role}")
             if user is None:
                 raise SystemExit(f"no demo user for {role}: run 'finecrm serve --demo --home {home}' once")
             out[role] = auth.principal_for(user, branches=branches, grids=grids)
@@ -112,8 +112,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from finecrm.authz import scope_customers
-    from finecrm.services import customers, dashboard
-    from finecrm.services.serving import Serving
+    from finecrm.services.customers import dashboard
+    from finecrm.services.customers import profile as customers
+    from finecrm.services.snapshot.serving import Serving
     from finecrm.services.workspace import open_workspace
 
     ws = open_workspace(args.home)

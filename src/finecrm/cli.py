@@ -213,7 +213,7 @@ def ingest(
     quiet: Quiet = False,
 ) -> None:
     """导入并校验数据 / Validate and load exports; bad rows go to quarantine with reasons."""
-    from finecrm.services.ingest import ingest as run
+    from finecrm.services.data.ingest import ingest as run
     from finecrm.services.workspace import open_workspace
 
     ws = open_workspace(home)
@@ -273,8 +273,8 @@ def build(
     quiet: Quiet = False,
 ) -> None:
     """构建分析快照 / Build every mart, check it and publish the snapshot atomically."""
-    from finecrm.services.build import build as run_build
-    from finecrm.services.summary import snapshot_summary
+    from finecrm.services.data.build import build as run_build
+    from finecrm.services.data.summary import snapshot_summary
     from finecrm.services.workspace import open_workspace
 
     if engine is not None and engine not in ("duckdb", "spark"):
@@ -352,7 +352,7 @@ def snapshots_show(
     as_json: Json = False,
 ) -> None:
     """查看快照 / Show a snapshot: marts, rows, checks."""
-    from finecrm.services.snapshot_queries import snapshot_id
+    from finecrm.services.snapshot.console import snapshot_id
     from finecrm.services.workspace import open_workspace
 
     ws = open_workspace(home)
@@ -407,7 +407,7 @@ def sql(
 ) -> None:
     """只读SQL查询 / Read-only SQL over the published snapshot (marts as tables)."""
     from finecrm.authz import allowed
-    from finecrm.services.snapshot_queries import run_sql
+    from finecrm.services.snapshot.console import run_sql
     from finecrm.services.workspace import cli_principal, open_workspace
 
     res = run_sql(open_workspace(home), query, limit=limit, build_id=snapshot,
@@ -466,7 +466,7 @@ def serve(
 
     ws = open_workspace(home)
     if demo:
-        from finecrm.services.demo import demo_logins
+        from finecrm.services.access.demo_accounts import demo_logins
 
         accounts = demo_logins(ws)
         # Plain lines, never a table: a narrow terminal must not cut a password short.
@@ -500,7 +500,7 @@ def user_add(
     as_json: Json = False,
 ) -> None:
     """新增用户 / Add a user (they change the password at first sign-in)."""
-    from finecrm.services import auth, users
+    from finecrm.services.access import auth, users
     from finecrm.services.workspace import cli_actor, known_branches
 
     ws, factory, engine = _users_session(home)
@@ -527,7 +527,7 @@ def user_add(
 @requires("manage_users")
 def user_list(home: Home = None, as_json: Json = False) -> None:
     """列出用户 / List users."""
-    from finecrm.services import users
+    from finecrm.services.access import users
 
     _, factory, engine = _users_session(home)
     with factory() as s:
@@ -552,7 +552,7 @@ def user_disable(
     as_json: Json = False,
 ) -> None:
     """停用用户 / Disable a user: they cannot sign in and their sessions end."""
-    from finecrm.services import users
+    from finecrm.services.access import users
     from finecrm.services.workspace import cli_actor
 
     _, factory, engine = _users_session(home)
@@ -574,7 +574,7 @@ def user_reset_password(
     as_json: Json = False,
 ) -> None:
     """重置密码 / Reset a password (to be changed at the next sign-in; open sessions end)."""
-    from finecrm.services import users
+    from finecrm.services.access import users
     from finecrm.services.workspace import cli_actor
 
     _, factory, engine = _users_session(home)
@@ -616,7 +616,7 @@ def campaign_import(
     as_json: Json = False,
 ) -> None:
     """评估外部营销活动 / Evaluate a past campaign run outside finecrm: treated versus random control."""
-    from finecrm.services.campaign_import import evaluate_file, record_evaluation
+    from finecrm.services.marketing.external_evaluation import evaluate_file, record_evaluation
     from finecrm.services.workspace import cli_actor, open_workspace
 
     ws = open_workspace(home)  # the evaluation is audited: it needs the workspace's database
@@ -721,7 +721,7 @@ def _audience_ref(value: str | None) -> tuple[int | None, int | None]:
 
 def _campaign_session(home: Path | None) -> Any:
     """(workspace, serving, principal) for a campaign command; the caller opens the database session."""
-    from finecrm.services.serving import Serving
+    from finecrm.services.snapshot.serving import Serving
     from finecrm.services.workspace import cli_principal, open_workspace
 
     ws = open_workspace(home)
@@ -780,7 +780,7 @@ def campaign_create(
     as_json: Json = False,
 ) -> None:
     """新建营销活动 / Draw a campaign list with a random control group (stratified by tier) and save it."""
-    from finecrm.services.campaigns import create_campaign
+    from finecrm.services.marketing.campaigns import create_campaign
     from finecrm.services.workspace import database_session
 
     audience_id, version = _audience_ref(audience)
@@ -802,7 +802,7 @@ def campaign_create(
 @requires("manage_campaigns")
 def campaign_list(home: Home = None, as_json: Json = False) -> None:
     """营销活动列表 / List campaigns with their member counts."""
-    from finecrm.services.campaigns import list_campaigns
+    from finecrm.services.marketing.campaigns import list_campaigns
     from finecrm.services.workspace import database_session
 
     ws, serving, principal = _campaign_session(home)
@@ -829,7 +829,7 @@ CampaignId = Annotated[int, typer.Argument(help="活动编号 / the campaign's i
 @requires("manage_campaigns")
 def campaign_show(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
     """查看营销活动 / Show a campaign: its settings, draw and member counts."""
-    from finecrm.services.campaigns import get_campaign
+    from finecrm.services.marketing.campaigns import get_campaign
     from finecrm.services.workspace import database_session
 
     ws, serving, principal = _campaign_session(home)
@@ -845,7 +845,7 @@ def campaign_show(campaign_id: CampaignId, home: Home = None, as_json: Json = Fa
 @requires("manage_campaigns")
 def campaign_assign(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
     """分配任务 / Hand out the treatment group: own manager first, then the grid's manager, within capacity."""
-    from finecrm.services.campaign_tasks import assign_campaign
+    from finecrm.services.marketing.tasks import assign_campaign
     from finecrm.services.workspace import database_session
 
     ws, serving, principal = _campaign_session(home)
@@ -868,7 +868,7 @@ def campaign_assign(campaign_id: CampaignId, home: Home = None, as_json: Json = 
 @requires("manage_campaigns")
 def campaign_detect(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
     """识别转化 / Detect conversions of both arms from the published snapshot (product first seen in the window)."""
-    from finecrm.services.campaign_conversions import detect_conversions
+    from finecrm.services.marketing.conversions import detect_conversions
     from finecrm.services.workspace import database_session
 
     ws, serving, principal = _campaign_session(home)
@@ -899,7 +899,7 @@ def campaign_evaluate(
     as_json: Json = False,
 ) -> None:
     """评估营销活动 / Treated versus control: detected conversions, uplift, significance, cost, breakdowns."""
-    from finecrm.services.campaign_evaluation import evaluate_campaign
+    from finecrm.services.marketing.evaluation import evaluate_campaign
     from finecrm.services.workspace import database_session
 
     ws, serving, principal = _campaign_session(home)
@@ -970,7 +970,7 @@ def campaign_export(
     as_json: Json = False,
 ) -> None:
     """导出评估 / Write the evaluation and the member list (names masked) to Excel; audited."""
-    from finecrm.services.campaign_evaluation import export_evaluation_xlsx
+    from finecrm.services.marketing.evaluation import export_evaluation_xlsx
     from finecrm.services.workspace import database_session
 
     if output.suffix.lower() != ".xlsx":
@@ -1053,8 +1053,8 @@ def _print_audience_counts(doc: dict[str, Any]) -> None:
 @requires("manage_campaigns")
 def audience_preview(rule: AudienceRule, home: Home = None, as_json: Json = False) -> None:
     """试算客群 / Count a rule's customers now: customers, AUM and tier mix (nothing is saved)."""
-    from finecrm.services.audiences import preview
-    from finecrm.services.serving import opened
+    from finecrm.services.marketing.audiences import preview
+    from finecrm.services.snapshot.serving import opened
     from finecrm.services.workspace import cli_principal, open_workspace
 
     ws = open_workspace(home)
@@ -1077,8 +1077,8 @@ def audience_create(
     as_json: Json = False,
 ) -> None:
     """新建客群 / Save a new audience (version 1), counted against the published snapshot."""
-    from finecrm.services.audiences import create_audience
-    from finecrm.services.serving import opened
+    from finecrm.services.marketing.audiences import create_audience
+    from finecrm.services.snapshot.serving import opened
     from finecrm.services.workspace import cli_principal, database_session, open_workspace
 
     ws = open_workspace(home)
@@ -1097,8 +1097,8 @@ def audience_update(
     as_json: Json = False,
 ) -> None:
     """修改客群规则（新增版本）/ Change an audience's rule: adds a version, earlier versions are kept."""
-    from finecrm.services.audiences import new_version
-    from finecrm.services.serving import opened
+    from finecrm.services.marketing.audiences import new_version
+    from finecrm.services.snapshot.serving import opened
     from finecrm.services.workspace import cli_principal, database_session, open_workspace
 
     ws = open_workspace(home)
@@ -1111,7 +1111,7 @@ def audience_update(
 @requires("manage_campaigns")
 def audience_list(home: Home = None, as_json: Json = False) -> None:
     """客群列表 / List saved audiences with their latest version."""
-    from finecrm.services.audiences import list_audiences
+    from finecrm.services.marketing.audiences import list_audiences
     from finecrm.services.workspace import cli_principal, database_session, open_workspace
 
     ws = open_workspace(home)
@@ -1136,8 +1136,8 @@ def audience_show(
     as_json: Json = False,
 ) -> None:
     """查看客群 / Show an audience: its rule, versions and live counts."""
-    from finecrm.services.audiences import get_audience, preview
-    from finecrm.services.serving import opened
+    from finecrm.services.marketing.audiences import get_audience, preview
+    from finecrm.services.snapshot.serving import opened
     from finecrm.services.workspace import cli_principal, database_session, open_workspace
 
     ws = open_workspace(home)
@@ -1254,7 +1254,7 @@ def model_train(
                            "--target COLUMN")
     ws = open_workspace(home)
     if table is not None:
-        from finecrm.services.propensity_table import record_table_training, train_table
+        from finecrm.services.marketing.propensity_table import record_table_training, train_table
 
         if not target:
             raise FinecrmError("--table 需要 --target / --table needs --target COLUMN (the response column)")
@@ -1276,7 +1276,7 @@ def model_train(
         return
     if target or time_column:
         raise FinecrmError("--target/--time-column 仅用于 --table / --target and --time-column go with --table")
-    from finecrm.services.propensity import train_targets
+    from finecrm.services.marketing.propensity import train_targets
 
     codes = [t.code for t in ws.settings.marketing.targets] if product == "all" else [str(product)]
     with _progress(quiet or as_json) as progress:
@@ -1300,7 +1300,7 @@ def model_train(
 @requires("manage_models")
 def model_list(home: Home = None, as_json: Json = False) -> None:
     """模型列表 / Every stored model version, the active one per target marked."""
-    from finecrm.services.model_registry import list_models
+    from finecrm.services.marketing.model_registry import list_models
     from finecrm.services.workspace import open_workspace
 
     rows = list_models(open_workspace(home))
@@ -1329,7 +1329,7 @@ def model_show(
     as_json: Json = False,
 ) -> None:
     """查看模型报告 / A model version's report, features, cut-offs and data snapshot."""
-    from finecrm.services.model_registry import show
+    from finecrm.services.marketing.model_registry import show
     from finecrm.services.workspace import open_workspace
 
     doc = show(open_workspace(home), target, version)
@@ -1351,7 +1351,7 @@ def model_activate(
     as_json: Json = False,
 ) -> None:
     """启用模型版本 / Make a version the active model of its target (audited; the next build uses it)."""
-    from finecrm.services.model_registry import activate
+    from finecrm.services.marketing.model_registry import activate
     from finecrm.services.workspace import cli_actor, open_workspace
 
     doc = activate(open_workspace(home), target, version, actor=cli_actor())

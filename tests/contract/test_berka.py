@@ -6,7 +6,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from finecrm.services.ingest import ingest
+from finecrm.services.data.ingest import ingest
 
 from ..conftest import BERKA_MAPPING
 

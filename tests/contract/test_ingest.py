@@ -12,7 +12,7 @@ import pytest
 
 from finecrm.contract.tables import TABLES
 from finecrm.core.errors import IngestError
-from finecrm.services.ingest import ingest
+from finecrm.services.data.ingest import ingest
 
 from .bank import clean_bank, write_bank
 

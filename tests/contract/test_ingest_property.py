@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finecrm.services.ingest import ingest
+from finecrm.services.data.ingest import ingest
 from finecrm.services.workspace import init_workspace, open_workspace
 
 from .bank import HEADERS, clean_bank

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from finecrm.core.errors import MappingError
-from finecrm.services.ingest import ingest
+from finecrm.services.data.ingest import ingest
 
 from .bank import HEADERS, clean_bank, to_csv
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
 

@@ -9,7 +9,7 @@ import pytest
 
 from finecrm.engine import snapshots
 from finecrm.engine.registry import MARTS
-from finecrm.services.snapshot_queries import QueryError, run_sql
+from finecrm.services.snapshot.console import QueryError, run_sql
 
 from .conftest import mart
 
@@ -121,7 +121,7 @@ def test_rule_columns_match_the_built_customer_360(built):
     import ibis
 
     from finecrm.rules import columns_from_schema
-    from finecrm.services.columns import PII_COLUMNS, customer_360_columns
+    from finecrm.services.customers.columns import PII_COLUMNS, customer_360_columns
 
     ws, manifest = built
     path = ws.snapshots / manifest["build_id"] / "marts" / "customer_360"

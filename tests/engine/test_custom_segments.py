@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from finecrm.core.errors import ConfigError
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
 from finecrm.services.workspace import init_workspace, open_workspace
 
 RULE = "signed_online AND NOT signed_mobile AND age < 40 AND txn_ci_30d >= 5"

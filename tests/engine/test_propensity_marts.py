@@ -6,9 +6,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
-from finecrm.services.propensity import train_target
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
+from finecrm.services.marketing.propensity import train_target
 from finecrm.services.workspace import init_workspace, open_workspace
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
 from finecrm.services.workspace import init_workspace, open_workspace
 
 MONTHS = [date(2026, m, 1) for m in range(1, 10)]

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from finecrm.engine import snapshots
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
-from finecrm.services.snapshot_queries import run_sql
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
+from finecrm.services.snapshot.console import run_sql
 from finecrm.services.workspace import init_workspace, open_workspace
 
 

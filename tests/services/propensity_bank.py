@@ -18,9 +18,9 @@ import duckdb
 import pytest
 import yaml
 
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
-from finecrm.services.propensity import train_targets
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
+from finecrm.services.marketing.propensity import train_targets
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
 

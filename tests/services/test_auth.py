@@ -16,7 +16,7 @@ from sqlalchemy import select
 from finecrm.authz import ROLES, Scope, allowed, granted_actions
 from finecrm.db import repositories
 from finecrm.db.models import AuditEvent, LoginAttempt, User, UserSession
-from finecrm.services import auth, users
+from finecrm.services.access import auth, demo_accounts, users
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 PASSWORD = "Qiu-Shui7-Hu"  # a test fixture's password; the code holds none
@@ -267,7 +267,7 @@ def test_hashes_made_with_old_parameters_are_upgraded_at_login(db):
 
 def test_demo_users_sign_in_only_in_demo_mode(db):
     with db() as s, s.begin():
-        accounts = auth.create_demo_users(s, branches=BRANCHES, staff=[], now=T0)
+        accounts = demo_accounts.create_demo_users(s, branches=BRANCHES, staff=[], now=T0)
     account = next(a for a in accounts if a.role == "analyst")
     refused = _login(db, username=account.username, password=account.password)
     assert not refused.ok and refused.reason == auth.DEMO_REFUSED

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from finecrm.services.campaign_import import CampaignImportError, evaluate_file
+from finecrm.services.marketing.external_evaluation import CampaignImportError, evaluate_file
 
 FINECRM = [sys.executable, "-m", "finecrm.cli"]
 ANALYST = {"FINECRM_CLI_ROLE": "analyst"}

@@ -15,8 +15,14 @@ from sklearn.metrics import roc_auc_score
 from finecrm.db import repositories
 from finecrm.db.session import make_engine, session_factory
 from finecrm.ml.propensity import ModelFileError
-from finecrm.services import model_registry
-from finecrm.services.propensity import PropensityError, plan_cutoffs, population, published, scoring_hook
+from finecrm.services.marketing import model_registry
+from finecrm.services.marketing.propensity import (
+    PropensityError,
+    plan_cutoffs,
+    population,
+    published,
+    scoring_hook,
+)
 from tests.services import propensity_bank as bank_fixture
 from tests.services.propensity_bank import CUTOFF, PropensityBank
 
@@ -147,7 +153,7 @@ def test_registry_versions_one_active_per_target_and_audit(propensity_bank: Prop
         mine = [r for r in rows if r["target"] == target]
         assert sum(r["active"] for r in mine) == 1
     # a second version: stored beside the first, active only once activated, audited
-    from finecrm.services.propensity import train_target
+    from finecrm.services.marketing.propensity import train_target
 
     before = model_registry.active(ws)["credit_card"]["version"]
     new = train_target(ws, "credit_card", actor="test:analyst")

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from finecrm.services.propensity_table import TableTrainingError, train_table
+from finecrm.services.marketing.propensity_table import TableTrainingError, train_table
 from tests.services import propensity_bank as bank_fixture
 from tests.services.propensity_bank import PropensityBank
 

@@ -12,7 +12,7 @@ import pytest
 from finecrm.authz import ROLES, NotFound
 from finecrm.db import repositories
 from finecrm.db.models import AuditEvent
-from finecrm.services import auth, users
+from finecrm.services.access import auth, demo_accounts, users
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 PASSWORD = "Chun-Feng9-Li"  # a test fixture's password; the code holds none
@@ -281,7 +281,7 @@ def test_change_password_checks_the_current_one_and_keeps_only_this_session(db):
 
 def test_demo_users_one_per_role_with_random_passwords(db):
     with db() as s, s.begin():
-        first = auth.create_demo_users(s, branches=BRANCHES, staff=STAFF, now=T0)
+        first = demo_accounts.create_demo_users(s, branches=BRANCHES, staff=STAFF, now=T0)
     assert sorted(a.role for a in first) == sorted(ROLES)
     by_role = {a.role: a for a in first}
     assert by_role["customer_manager"].staff_id == "E0101"  # the first *active* customer manager
@@ -307,7 +307,7 @@ def test_demo_users_one_per_role_with_random_passwords(db):
 
     # Running it again hands out new passwords; the old ones stop working.
     with db() as s, s.begin():
-        second = auth.create_demo_users(s, branches=BRANCHES, staff=STAFF, now=T0)
+        second = demo_accounts.create_demo_users(s, branches=BRANCHES, staff=STAFF, now=T0)
     old, new = by_role["analyst"], next(a for a in second if a.role == "analyst")
     assert new.password != old.password
     assert not _login(db, old.username, old.password, demo_mode=True).ok
@@ -318,6 +318,6 @@ def test_demo_users_one_per_role_with_random_passwords(db):
 def test_demo_users_never_take_over_a_real_account(db):
     _add(db, username="demo_admin", role="admin", branch_id=None)
     with db() as s, s.begin(), pytest.raises(users.UserError, match="not a demo user"):
-        auth.create_demo_users(s, branches=BRANCHES, staff=STAFF)
+        demo_accounts.create_demo_users(s, branches=BRANCHES, staff=STAFF)
     with db() as s, s.begin(), pytest.raises(users.UserError, match="branch table"):
-        auth.create_demo_users(s, branches={}, staff=STAFF)
+        demo_accounts.create_demo_users(s, branches={}, staff=STAFF)

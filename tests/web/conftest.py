@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from finecrm.services.build import build
-from finecrm.services.demo import demo_logins
-from finecrm.services.ingest import ingest
-from finecrm.services.propensity import train_targets
+from finecrm.services.access.demo_accounts import demo_logins
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
+from finecrm.services.marketing.propensity import train_targets
 from finecrm.services.workspace import init_workspace, open_workspace
 from finecrm.synth import generate
 from tests.conftest import _free_port, in_ci

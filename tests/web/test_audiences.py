@@ -15,8 +15,8 @@ from sqlalchemy import select
 from finecrm.authz import make_principal
 from finecrm.authz.errors import Forbidden
 from finecrm.db.models import AuditEvent
-from finecrm.services import audiences
-from finecrm.services.serving import Serving
+from finecrm.services.marketing import audiences
+from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workspace import database_session, known_branches
 from tests.web.test_pages import _mart
 

@@ -43,7 +43,7 @@ def principals(web_bank) -> Callable[[str], Any]:
     from sqlalchemy import select
 
     from finecrm.db.models import User
-    from finecrm.services.auth import principal_for
+    from finecrm.services.access.auth import principal_for
 
     state = web_bank.app.state.finecrm
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from finecrm.db.models import AuditEvent, CampaignMember
 from finecrm.engine import snapshots
-from finecrm.services import model_registry
+from finecrm.services.marketing import model_registry
 from tests.web.test_pages import _mart
 
 TARGET = "credit_card"
@@ -127,8 +127,8 @@ def test_a_branch_head_sees_and_reassigns_within_the_branch(campaign, login, web
     doc = head.get(f"/api/campaigns/{campaign['id']}", params={"page_size": 100})
     members = _members(web_bank, campaign["id"])
     from finecrm.authz import customer_in_scope
-    from finecrm.services.auth import principal_for
-    from finecrm.services.users import get_user
+    from finecrm.services.access.auth import principal_for
+    from finecrm.services.access.users import get_user
 
     branches, grids = web_bank.app.state.finecrm.org()
     with web_bank.app.state.finecrm.sessions() as s:

@@ -230,7 +230,7 @@ def test_admin_page_adds_disables_and_resets(login, web_bank):
 
 
 def _users(web_bank):
-    from finecrm.services.users import describe_user, list_users
+    from finecrm.services.access.users import describe_user, list_users
 
     with web_bank.app.state.finecrm.sessions() as s:
         return [describe_user(u) for u in list_users(s)]
@@ -239,7 +239,7 @@ def _users(web_bank):
 def test_first_sign_in_must_change_the_password(web_bank):
     from fastapi.testclient import TestClient
 
-    from finecrm.services.users import add_user
+    from finecrm.services.access.users import add_user
     from tests.web.conftest import form_csrf, sign_in
 
     with web_bank.app.state.finecrm.sessions() as s, s.begin():

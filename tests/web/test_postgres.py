@@ -14,7 +14,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def pg_app(web_bank, postgres_url):
-    from finecrm.services.demo import demo_logins
+    from finecrm.services.access.demo_accounts import demo_logins
     from finecrm.web.main import create_app
 
     url = new_postgres_database(postgres_url)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from finecrm.authz import AUTHENTICATED, PUBLIC, ROLES, allowed, declared_action, undeclared
-from finecrm.services.auth import MAX_FAILED_LOGINS
+from finecrm.services.access.auth import MAX_FAILED_LOGINS
 from finecrm.web.main import iter_routes
 from tests.web.conftest import form_csrf, sign_in
 
@@ -76,8 +76,8 @@ def some_customer(login):
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_role_route_matrix(role, web_bank, login, some_customer):
     """Every GET route, for every role: 403 exactly where the role lacks the route's action."""
-    from finecrm.services.auth import principal_for
-    from finecrm.services.users import get_user
+    from finecrm.services.access.auth import principal_for
+    from finecrm.services.access.users import get_user
 
     client = login(role)
     branches, grids = web_bank.app.state.finecrm.org()
@@ -102,8 +102,8 @@ def test_role_route_matrix(role, web_bank, login, some_customer):
 def test_every_post_route_refuses_a_role_without_its_action(role, web_bank, login, some_customer):
     """Every state-changing route, for every role that lacks its action: 403 before anything happens
     (with a valid CSRF token, so the refusal is the role's)."""
-    from finecrm.services.auth import principal_for
-    from finecrm.services.users import get_user
+    from finecrm.services.access.auth import principal_for
+    from finecrm.services.access.users import get_user
 
     client = login(role)
     branches, grids = web_bank.app.state.finecrm.org()
@@ -219,7 +219,7 @@ def test_json_login_requires_json(web_bank):
 
 
 def test_lockout_after_repeated_failures(web_bank):
-    from finecrm.services.users import add_user
+    from finecrm.services.access.users import add_user
 
     state = web_bank.app.state.finecrm
     with state.sessions() as s, s.begin():
@@ -240,9 +240,9 @@ def test_lockout_after_repeated_failures(web_bank):
 
 
 def _audit(_client, web_bank, **filters):
-    from finecrm.services.audit_log import browse
-    from finecrm.services.auth import principal_for
-    from finecrm.services.users import get_user
+    from finecrm.services.access.audit_log import browse
+    from finecrm.services.access.auth import principal_for
+    from finecrm.services.access.users import get_user
 
     state = web_bank.app.state.finecrm
     branches, grids = state.org()

@@ -6,7 +6,7 @@ login attempts (later: campaigns, visits, cases). Schema changes go through Alem
 ``db/migrations``.
 
 Timestamps are timezone-aware and stored in UTC. SQLite gives them back without a time zone; callers that
-compare them in Python treat a naive value as UTC (``finecrm.services.auth`` does).
+compare them in Python treat a naive value as UTC (``finecrm.services.access.auth`` does).
 """
 
 from __future__ import annotations

@@ -42,8 +42,8 @@ from finecrm.authz import (
 )
 from finecrm.core.settings import Workspace
 from finecrm.db.models import User, UserSession
-from finecrm.services import auth
-from finecrm.services.serving import Serving
+from finecrm.services.access import auth
+from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workspace import known_branches, known_grids, org_stamp
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from finecrm.authz import Forbidden, NotFound
 from finecrm.core.errors import FinecrmError
 from finecrm.db.session import make_engine, migrate, session_factory
-from finecrm.services.serving import NoSnapshot, Serving
+from finecrm.services.snapshot.serving import NoSnapshot, Serving
 from finecrm.services.workspace import open_workspace
 from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator

@@ -16,10 +16,10 @@ import pytest
 
 from finecrm.authz import Principal, make_principal
 from finecrm.core.settings import Workspace
-from finecrm.services.build import build
-from finecrm.services.ingest import ingest
-from finecrm.services.propensity import train_target
-from finecrm.services.serving import Serving
+from finecrm.services.data.build import build
+from finecrm.services.data.ingest import ingest
+from finecrm.services.marketing.propensity import train_target
+from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workspace import init_workspace, known_branches, known_grids, open_workspace
 from finecrm.synth import generate
 

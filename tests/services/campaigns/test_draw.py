@@ -11,9 +11,9 @@ import pytest
 
 from finecrm.authz import Forbidden
 from finecrm.db import repositories
-from finecrm.services import campaigns
-from finecrm.services.campaign_draw import draw_control, sample_cap
-from finecrm.services.campaigns import CampaignError
+from finecrm.services.marketing import campaigns
+from finecrm.services.marketing.campaigns import CampaignError
+from finecrm.services.marketing.draw import draw_control, sample_cap
 from tests.services.campaigns.bank import EARLY, raw
 
 START, END = date(2026, 4, 1), date(2026, 4, 30)
@@ -170,7 +170,7 @@ def test_the_creator_scope_limits_the_list(campaign_bank, campaign_db):
 
 
 def test_an_audience_restricts_the_list(campaign_bank, campaign_db):
-    from finecrm.services import audiences
+    from finecrm.services.marketing import audiences
 
     serving = campaign_bank.serving("early")
     p = campaign_bank.analyst()
@@ -293,8 +293,8 @@ def test_an_older_snapshot_without_the_propensity_marts_uses_the_yaml_limits(cam
     target's age and KYC limits and "never held" to customer_360's current holdings; top N is refused."""
     import shutil
 
-    from finecrm.services.campaign_sources import CampaignDataError
-    from finecrm.services.serving import Serving
+    from finecrm.services.marketing.sources import CampaignDataError
+    from finecrm.services.snapshot.serving import Serving
     from finecrm.services.workspace import open_workspace
 
     old = tmp_path / "old"

@@ -19,9 +19,12 @@ import pytest
 from finecrm.authz import NotFound
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
-from finecrm.services import campaign_conversions, campaign_evaluation, campaign_tasks, campaigns
-from finecrm.services.campaign_sources import CampaignDataError
-from finecrm.services.serving import Serving
+from finecrm.services.marketing import campaigns
+from finecrm.services.marketing import conversions as campaign_conversions
+from finecrm.services.marketing import evaluation as campaign_evaluation
+from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.sources import CampaignDataError
+from finecrm.services.snapshot.serving import Serving
 from tests.services.campaigns.bank import LATE, CampaignBank, built_workspace, raw
 
 HORIZON = 90

@@ -9,9 +9,10 @@ import pytest
 from finecrm.authz import Forbidden, NotFound, branch_subtree, make_principal
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
-from finecrm.services import campaign_tasks, campaigns
-from finecrm.services.campaigns import CampaignError
-from finecrm.services.serving import Serving
+from finecrm.services.marketing import campaigns
+from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.campaigns import CampaignError
+from finecrm.services.snapshot.serving import Serving
 from tests.services.campaigns.bank import raw
 
 START, END = date(2026, 4, 1), date(2026, 4, 30)
@@ -244,7 +245,7 @@ def test_capacity_goes_to_the_highest_propensities_first(campaign_bank, sqlite_d
 
 
 def test_counts_in_sql_agree_with_the_members(campaign_bank, campaign_db):
-    from finecrm.services import campaign_conversions
+    from finecrm.services.marketing import conversions as campaign_conversions
 
     people = _staff(campaign_bank)
     analyst = campaign_bank.analyst()

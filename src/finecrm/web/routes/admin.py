@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from finecrm.authz import ROLES, declare
-from finecrm.services import users as user_service
-from finecrm.services.auth import generate_password
+from finecrm.services.access import users as user_service
+from finecrm.services.access.auth import generate_password
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

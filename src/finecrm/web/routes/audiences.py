@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services import audiences
+from finecrm.services.marketing import audiences
 from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from finecrm.authz import declare
-from finecrm.services import audit_log
+from finecrm.services.access import audit_log
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from finecrm.authz import AUTHENTICATED, PUBLIC, declare
-from finecrm.services import auth as auth_service
-from finecrm.services import users as user_service
+from finecrm.services.access import auth as auth_service
+from finecrm.services.access import users as user_service
 from finecrm.web.deps import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services import audiences, campaign_conversions, campaign_evaluation, campaign_tasks, campaigns
+from finecrm.services.marketing import audiences, campaigns
+from finecrm.services.marketing import conversions as campaign_conversions
+from finecrm.services.marketing import evaluation as campaign_evaluation
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()

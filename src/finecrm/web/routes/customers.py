@@ -9,13 +9,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from finecrm.authz import declare
-from finecrm.services import customers as customer_service
+from finecrm.services.common import MAX_PAGE_SIZE
+from finecrm.services.customers import profile as customer_service
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=customer_service.MAX_PAGE_SIZE)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 CustomerId = Annotated[str, Field(max_length=64)]
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finecrm.authz import declare
-from finecrm.services import dashboard as dashboard_service
+from finecrm.services.customers import dashboard as dashboard_service
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import NotFound, declare
-from finecrm.services import model_registry, propensity
+from finecrm.services.marketing import model_registry, propensity
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from finecrm.authz import declare
-from finecrm.services import explorer
+from finecrm.services.customers import segments as explorer
 from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finecrm.authz import declare
-from finecrm.services.data_status import data_status
+from finecrm.services.data.status import data_status
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

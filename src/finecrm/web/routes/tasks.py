@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services import campaign_tasks
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()

@@ -34,17 +34,8 @@ from finecrm.authz import NotFound, Principal, mask_table, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.ml import uplift
-from finecrm.services.campaign_import import conclusion
-from finecrm.services.campaign_sources import (
-    FEATURES_MART,
-    CampaignDataError,
-    arrow,
-    registered,
-    require_mart,
-    staff,
-)
-from finecrm.services.campaign_tasks import OUTCOMES
-from finecrm.services.campaigns import (
+from finecrm.services.exports import add_about, cell, to_bytes
+from finecrm.services.marketing.campaigns import (
     ARMS,
     CONTROL,
     MAX_MEMBERS,
@@ -56,8 +47,17 @@ from finecrm.services.campaigns import (
     scoped,
     sees_every_member,
 )
-from finecrm.services.exports import add_about, cell, to_bytes
-from finecrm.services.serving import Serving
+from finecrm.services.marketing.external_evaluation import conclusion
+from finecrm.services.marketing.sources import (
+    FEATURES_MART,
+    CampaignDataError,
+    arrow,
+    registered,
+    require_mart,
+    staff,
+)
+from finecrm.services.marketing.tasks import OUTCOMES
+from finecrm.services.snapshot.serving import Serving
 
 DESCRIPTIVE = {"zh": "描述性：前后变化不是活动效果，对照组的变化说明没有活动时会发生多少",
                "en": "descriptive: a change over time is not an effect; the control arm's change shows what "

@@ -14,9 +14,7 @@ then masking — so a page or an API endpoint cannot forget one of them:
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -33,15 +31,10 @@ from finecrm.authz import (
 )
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
-from finecrm.services.serving import Serving
+from finecrm.services.common import PAGE_SIZE, Page, clamp_page, hide_money
+from finecrm.services.snapshot.serving import Serving
 
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 200
 TRANSACTIONS_PAGE_SIZE = 20
-
-#: Columns of customer_360 that are money or reveal money; hidden without ``view_balances``.
-_MONEY_PREFIXES = ("aum_", "deposit", "time_deposit_", "wealth_", "fund_", "insurance_", "loan", "contribution",
-                   "out_", "consumption_", "fees_", "balance")
 
 SEARCH_COLUMNS = ("customer_id", "kind", "name", "phone", "id_number", "branch_id", "grid_id", "manager_id",
                   "tier", "value_tier", "lifecycle", "lifecycle_label", "segment_label", "aum_avg")
@@ -51,38 +44,6 @@ MIN_REASON_LENGTH = 4
 
 class RevealError(FinecrmError):
     """A reveal without a proper reason."""
-
-
-def is_money(column: str) -> bool:
-    return column.startswith(_MONEY_PREFIXES)
-
-
-def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:
-    """Drop money columns unless the principal may view balances."""
-    if allowed(principal, "view_balances"):
-        return record
-    return {k: v for k, v in record.items() if not is_money(k)}
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "page": self.page, "page_size": self.page_size, "total": self.total,
-                "pages": self.pages}
-
-
-def clamp_page(page: int | None, page_size: int | None, default: int = PAGE_SIZE) -> tuple[int, int]:
-    size = min(max(int(page_size or default), 1), MAX_PAGE_SIZE)
-    return max(int(page or 1), 1), size
 
 
 _DIGITS4 = re.compile(r"^\d{4}$")

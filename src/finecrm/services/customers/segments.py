@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from finecrm.authz import Principal, allowed, mask_table, require, scope_customers
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
-from finecrm.services.columns import customer_360_columns
-from finecrm.services.customers import Page, clamp_page, is_money
+from finecrm.services.common import Page, clamp_page, is_money
+from finecrm.services.customers.columns import customer_360_columns
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
-from finecrm.services.serving import Serving
+from finecrm.services.snapshot.serving import Serving
 
 #: The filters the explorer offers, in order: form field → customer_360 column.
 FILTERS = ("tier", "value_tier", "segment", "lifecycle", "branch_id", "grid_id", "custom_segment")

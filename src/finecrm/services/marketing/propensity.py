@@ -35,7 +35,7 @@ from finecrm.core.settings import PropensityTarget, Workspace
 from finecrm.engine import snapshots
 from finecrm.ml.propensity import ALGORITHMS, PropensityModel, evaluate, mart_spec
 from finecrm.ml.propensity.scoring import Scorer, score_table
-from finecrm.services import model_registry
+from finecrm.services.marketing import model_registry
 
 FEATURES_MART = "propensity_features"
 ADOPTION_MART = "product_adoption"

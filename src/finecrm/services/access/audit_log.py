@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, require
 from finecrm.db.models import AuditEvent
-from finecrm.services.customers import Page, clamp_page
+from finecrm.services.common import Page, clamp_page
 
 PAGE_SIZE = 50
 

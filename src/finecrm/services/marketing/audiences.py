@@ -26,10 +26,10 @@ from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.db.models import Audience, AudienceVersion
 from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
-from finecrm.services.columns import customer_360_columns, propensity_columns
-from finecrm.services.customers import Page, clamp_page, is_money
+from finecrm.services.common import Page, clamp_page, is_money
+from finecrm.services.customers.columns import customer_360_columns, propensity_columns
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
-from finecrm.services.serving import Serving
+from finecrm.services.snapshot.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
 #: Columns of the customer_propensity mart that customer_360 already has (kept from customer_360).

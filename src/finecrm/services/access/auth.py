@@ -24,16 +24,15 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from finecrm.authz import ROLES, Principal, make_principal
+from finecrm.authz import Principal, make_principal
 from finecrm.db import repositories
 from finecrm.db.models import User, UserSession
 
@@ -435,92 +434,3 @@ def principal_for(
         grids=grids,
         assigned_loans=assigned_loans,
     )
-
-
-# --- demo ---------------------------------------------------------------------------------------------
-
-DEMO_PREFIX = "demo_"
-
-
-def _is_active(value: Any) -> bool:
-    # Staff rows may come from Arrow/pandas (numpy booleans, NA): a missing value counts as active.
-    try:
-        return value is None or bool(value)
-    except (TypeError, ValueError):
-        return True
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    """A demo login to print once (``make demo``). The password exists nowhere else."""
-
-    username: str
-    password: str
-    role: str
-    branch_id: str | None
-    staff_id: str | None
-    display_name: str
-
-
-def create_demo_users(
-    session: Session,
-    *,
-    branches: Mapping[str, str | None],
-    staff: Iterable[Mapping[str, Any]],
-    actor: str = "demo",
-    now: datetime | None = None,
-) -> list[DemoAccount]:
-    """One demo user per role (``demo_<role>``), each with a fresh random password, returned once.
-
-    Each takes the home branch and staff id of the first active staff member (by staff_id) with the same
-    job role in ``staff`` (rows with staff_id, branch_id, role, optionally name and active), so a demo
-    customer manager sees real customers of the sample bank. Roles nobody in ``staff`` holds get no staff
-    id and, where a branch is required, the first outlet (a branch without children). Running it again
-    gives the demo users new passwords. Demo users sign in only in demo mode (``finecrm serve --demo``).
-    """
-    from finecrm.services import users as user_admin  # users imports this module (hashing)
-
-    if not branches:
-        raise user_admin.UserError("演示账户需要机构表 / demo users need the branch table (branches is empty)")
-    rows = sorted(
-        (r for r in staff if _is_active(r.get("active", True)) and r.get("branch_id") in branches),
-        key=lambda r: str(r.get("staff_id")),
-    )
-    parents = {p for p in branches.values() if p is not None}
-    outlets = sorted(b for b in branches if b not in parents) or sorted(branches)
-    accounts = []
-    for code, role in ROLES.items():
-        match = next((r for r in rows if r.get("role") == code), None)
-        if match is not None:
-            branch_id: str | None = str(match["branch_id"])
-            staff_id: str | None = str(match["staff_id"])
-            who = f"（{match['name']}）" if match.get("name") else ""
-        else:
-            branch_id = outlets[0] if user_admin.branch_required(code) else None
-            staff_id, who = None, ""
-        name = f"{DEMO_PREFIX}{code}"
-        display = f"演示·{role.zh}{who}"
-        password = generate_password(username=name)
-        existing = repositories.get_user(session, username=name)
-        if existing is None:
-            user_admin.add_user(
-                session, username=name, role=code, password=password, branch_id=branch_id, staff_id=staff_id,
-                display_name=display, actor=actor, demo=True, must_change_password=False, branches=branches,
-                now=now,
-            )
-        elif not existing.demo:
-            raise user_admin.UserError(
-                f"用户 {name} 已存在且不是演示账户 / user {name} exists and is not a demo user: rename it first"
-            )
-        else:
-            user_admin.update_user(
-                session, username=name, actor=actor, role=code, branch_id=branch_id, staff_id=staff_id,
-                display_name=display, extra_actions=[], denied_actions=[], given_branches=None,
-                branches=branches, now=now,
-            )
-            user_admin.enable_user(session, username=name, actor=actor, now=now)
-            user_admin.reset_password(
-                session, username=name, actor=actor, new_password=password, must_change_password=False, now=now
-            )
-        accounts.append(DemoAccount(name, password, code, branch_id, staff_id, display))
-    return accounts

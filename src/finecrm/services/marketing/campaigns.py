@@ -44,8 +44,9 @@ from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget, Settings
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
-from finecrm.services.campaign_draw import MAX_SEED, draw_control, sample_cap
-from finecrm.services.campaign_sources import (
+from finecrm.services.common import Page, clamp_page
+from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
+from finecrm.services.marketing.sources import (
     ADOPTION_MART,
     PROPENSITY_MART,
     arrow,
@@ -54,8 +55,7 @@ from finecrm.services.campaign_sources import (
     snapshot_as_of,
     target_of,
 )
-from finecrm.services.customers import Page, clamp_page
-from finecrm.services.serving import Serving
+from finecrm.services.snapshot.serving import Serving
 
 #: Channels a campaign may use: code → (中文, English).
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -339,7 +339,7 @@ def create_campaign(
     tgt = target_of(settings, target)
     offer = _offer(tgt, offer_product, products(serving.ws))
 
-    from finecrm.services import audiences
+    from finecrm.services.marketing import audiences
 
     audience: dict[str, Any] | None = None
     if audience_id is not None:

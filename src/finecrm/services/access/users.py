@@ -25,7 +25,7 @@ from finecrm.authz.roles import BRANCH_SCOPES
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.db.models import User
-from finecrm.services import auth
+from finecrm.services.access import auth
 
 #: 3–32 characters: lower-case letters, digits and . _ - , starting with a letter or digit (bank staff
 #: numbers such as 010203 are common usernames). Usernames are case-insensitive (stored lower-case).
@@ -255,7 +255,7 @@ def add_user(
     """Create a user. By default they must change the password at first sign-in (an administrator set it).
 
     ``branches`` (``{branch_id: parent_id}``), when given, checks that the home branch and given branches
-    exist. ``demo`` users sign in only in demo mode (see ``auth.create_demo_users``).
+    exist. ``demo`` users sign in only in demo mode (see ``demo_accounts.create_demo_users``).
     """
     name = check_username(username)
     check_role(role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from finecrm.core.settings import Workspace
-from finecrm.services.snapshot_queries import open_snapshot
+from finecrm.services.snapshot.console import open_snapshot
 
 
 def snapshot_summary(ws: Workspace, build_id: str | None = None) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from finecrm.authz import Principal, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign
-from finecrm.services.campaign_sources import ADOPTION_MART, arrow, registered, require_mart, snapshot_as_of
-from finecrm.services.campaigns import ARMS, day_of, load_campaign, utc_day
-from finecrm.services.serving import Serving
+from finecrm.services.marketing.campaigns import ARMS, day_of, load_campaign, utc_day
+from finecrm.services.marketing.sources import ADOPTION_MART, arrow, registered, require_mart, snapshot_as_of
+from finecrm.services.snapshot.serving import Serving
 
 
 def horizon_of(c: Campaign, default: int) -> int:

@@ -33,7 +33,7 @@ from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.ml.propensity import ALGORITHMS, FeatureSpec, PropensityModel, evaluate
 from finecrm.ml.propensity.features import Kind
-from finecrm.services.campaign_import import CONVERTED, NOT_CONVERTED, CampaignImportError, load_table
+from finecrm.services.tables import CONVERTED, NOT_CONVERTED, TableError, load_table
 
 HOLDOUT = 0.3
 SEED = 2026
@@ -147,7 +147,7 @@ def train_table(path: Path | str, target_column: str, *, time_column: str | None
     try:
         head = load_table(path, [target_column] + ([time_column] if time_column else []))
         data = load_table(path, list(dict.fromkeys(head.columns)))
-    except CampaignImportError as exc:
+    except TableError as exc:
         raise TableTrainingError(str(exc)) from None
     if len(data.rows) == 0:
         raise TableTrainingError(f"{name}: no data rows below the header")
@@ -210,7 +210,7 @@ def train_table(path: Path | str, target_column: str, *, time_column: str | None
 
 def record_table_training(ws: Workspace, doc: dict[str, Any], *, actor: str) -> None:
     """Audit event ``model_train`` for a table (file, columns, counts, AUC; no customer data)."""
-    from finecrm.services.model_registry import record
+    from finecrm.services.marketing.model_registry import record
 
     i = doc["inputs"]
     record(ws, actor=actor, action="model_train", target=f"table {Path(i['file']).name}",

@@ -21,8 +21,8 @@ from typing import Any
 import ibis
 
 from finecrm.authz import Principal, customer_filter, require, scope_customers
-from finecrm.services.customers import CHANNELS
-from finecrm.services.serving import Serving
+from finecrm.services.customers.profile import CHANNELS
+from finecrm.services.snapshot.serving import Serving
 
 #: Each metric's definition, one click away on the page (zh, en). Keys are the KPI codes.
 METRICS: Mapping[str, tuple[str, str]] = {

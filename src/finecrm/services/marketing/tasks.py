@@ -32,8 +32,8 @@ from finecrm.authz.errors import NotFound
 from finecrm.core.settings import Settings
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
-from finecrm.services.campaign_sources import grid_managers, staff
-from finecrm.services.campaigns import (
+from finecrm.services.common import Page, clamp_page
+from finecrm.services.marketing.campaigns import (
     CHANNELS,
     TREATMENT,
     CampaignError,
@@ -45,8 +45,8 @@ from finecrm.services.campaigns import (
     scoped,
     talking_points_of,
 )
-from finecrm.services.customers import Page, clamp_page
-from finecrm.services.serving import Serving
+from finecrm.services.marketing.sources import grid_managers, staff
+from finecrm.services.snapshot.serving import Serving
 
 #: What a manager may record: code → (中文, English).
 OUTCOMES: dict[str, tuple[str, str]] = {

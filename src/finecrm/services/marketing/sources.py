@@ -1,6 +1,6 @@
 """What campaigns read besides their own tables: the snapshot's marts and the bank's staff, grids and products.
 
-- The published snapshot (through :class:`~finecrm.services.serving.Serving`): ``customer_360``, and the
+- The published snapshot (through :class:`~finecrm.services.snapshot.serving.Serving`): ``customer_360``, and the
   marketing marts ``customer_propensity`` (scores, deciles, eligibility, the model's reasons),
   ``product_adoption`` (the date each product first appeared per customer) and ``propensity_features``
   (monthly activity and AUM, for before/after). A part of a campaign that needs a mart the snapshot lacks
@@ -24,7 +24,7 @@ import pyarrow as pa
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget, Settings, Workspace
 from finecrm.engine import snapshots
-from finecrm.services.serving import Serving
+from finecrm.services.snapshot.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
 ADOPTION_MART = "product_adoption"

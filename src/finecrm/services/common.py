@@ -1,0 +1,51 @@
+"""Helpers every area's use cases share: pages of rows, and which columns are money.
+
+Kept apart from any one area so that areas depend on this module, never on each other, for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from finecrm.authz import Principal, allowed
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 200
+
+#: Columns of customer_360 that are money or reveal money; hidden without ``view_balances``.
+_MONEY_PREFIXES = ("aum_", "deposit", "time_deposit_", "wealth_", "fund_", "insurance_", "loan", "contribution",
+                   "out_", "consumption_", "fees_", "balance")
+
+
+def is_money(column: str) -> bool:
+    return column.startswith(_MONEY_PREFIXES)
+
+
+def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:
+    """Drop money columns unless the principal may view balances."""
+    if allowed(principal, "view_balances"):
+        return record
+    return {k: v for k, v in record.items() if not is_money(k)}
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "page": self.page, "page_size": self.page_size, "total": self.total,
+                "pages": self.pages}
+
+
+def clamp_page(page: int | None, page_size: int | None, default: int = PAGE_SIZE) -> tuple[int, int]:
+    size = min(max(int(page_size or default), 1), MAX_PAGE_SIZE)
+    return max(int(page or 1), 1), size
