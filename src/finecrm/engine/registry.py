@@ -1,71 +1,92 @@
-"""Every model of the build, in one list: the table of contents of the analytics."""
+"""Every model of the build, in one list: the table of contents of the analytics.
+
+Each model lives in a file named after it: ``staging/<stg_…>.py``, ``intermediate/<int_…>.py``,
+``marts/<area>/<mart>.py`` (tests/engine/test_layout.py holds every model to it).
+"""
 
 from __future__ import annotations
 
 from finecrm.engine.intermediate import (
-    accounts_enriched,
-    activity_by_customer_month,
-    balances_by_customer_month,
-    customer_current,
-    customer_months,
-    holdings,
-    recent_activity,
+    int_accounts_enriched,
+    int_activity_by_customer_month,
+    int_balances_by_customer_month,
+    int_customer_current,
+    int_customer_months,
+    int_holdings,
+    int_recent_activity,
+    int_signups,
 )
-from finecrm.engine.marts import (
-    custom_segments,
+from finecrm.engine.marts.customers import (
+    branch_summary,
+    branch_tier_summary,
     customer_360,
-    customer_detail,
-    customer_propensity,
+    customer_accounts,
+    customer_custom_segments,
+    customer_recent_transactions,
     customer_segment,
     customer_tier_history,
     customer_value,
+    deposit_alerts,
     deposit_watch,
+    grid_summary,
     lifecycle_flow,
-    product_adoption,
-    propensity_features,
-    summaries,
+    portfolio_summary,
 )
+from finecrm.engine.marts.marketing import customer_propensity, product_adoption, propensity_features
 from finecrm.engine.model import Model
-from finecrm.engine.staging import accounts, balances, customers, others, products, transactions
+from finecrm.engine.staging import (
+    stg_account_day,
+    stg_account_month,
+    stg_accounts,
+    stg_branches,
+    stg_customers,
+    stg_grids,
+    stg_loans,
+    stg_products,
+    stg_signups,
+    stg_staff,
+    stg_transactions,
+)
 
 MODELS: tuple[Model, ...] = (
     # staging: one per source table
-    customers.MODEL,
-    products.MODEL,
-    accounts.MODEL,
-    balances.MONTH,
-    balances.DAY,
-    transactions.MODEL,
-    others.SIGNUPS,
-    others.LOANS,
-    others.BRANCHES,
-    others.GRIDS,
-    others.STAFF,
+    stg_customers.MODEL,
+    stg_products.MODEL,
+    stg_accounts.MODEL,
+    stg_account_month.MODEL,
+    stg_account_day.MODEL,
+    stg_transactions.MODEL,
+    stg_signups.MODEL,
+    stg_loans.MODEL,
+    stg_branches.MODEL,
+    stg_grids.MODEL,
+    stg_staff.MODEL,
     # intermediate
-    accounts_enriched.MODEL,
-    balances_by_customer_month.MODEL,
-    activity_by_customer_month.MODEL,
-    customer_months.MODEL,
-    customer_current.MODEL,
-    recent_activity.MODEL,
-    holdings.HOLDINGS,
-    holdings.SIGNUPS,
-    # marts
+    int_accounts_enriched.MODEL,
+    int_balances_by_customer_month.MODEL,
+    int_activity_by_customer_month.MODEL,
+    int_customer_months.MODEL,
+    int_customer_current.MODEL,
+    int_recent_activity.MODEL,
+    int_holdings.MODEL,
+    int_signups.MODEL,
+    # marts of the customers area
     customer_tier_history.MODEL,
     customer_value.MODEL,
     customer_segment.MODEL,
     customer_360.MODEL,
-    custom_segments.MODEL,
+    customer_custom_segments.MODEL,
     lifecycle_flow.MODEL,
-    summaries.BRANCH,
-    summaries.BRANCH_TIER,
-    summaries.GRID,
-    summaries.PORTFOLIO,
-    deposit_watch.WATCH,
-    deposit_watch.ALERTS,
-    customer_detail.ACCOUNTS,
-    customer_detail.RECENT_TRANSACTIONS,
-    # marketing: what customers took when, monthly features, and the scores of the active models
+    branch_summary.MODEL,
+    branch_tier_summary.MODEL,
+    grid_summary.MODEL,
+    portfolio_summary.MODEL,
+    deposit_watch.MODEL,
+    deposit_alerts.MODEL,
+    customer_accounts.MODEL,
+    customer_recent_transactions.MODEL,
+    # marts of the marketing area: what customers took when, monthly features, and the scores of the
+    # active models
     product_adoption.MODEL,
     propensity_features.MODEL,
     customer_propensity.MODEL,

@@ -24,7 +24,7 @@ import ibis
 
 from finecrm.contract.tables import SERVICES
 from finecrm.core.settings import PropensityTarget
-from finecrm.engine.intermediate.activity_by_customer_month import CHANNELS
+from finecrm.engine.intermediate.int_activity_by_customer_month import CHANNELS
 from finecrm.engine.model import BuildContext, Invariant, Model, add_months, months_between
 
 #: Categories with a held-at-month-end flag (demand deposits: everybody has one; services: signups).

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget
-from finecrm.engine.marts.propensity_features import holds_column
+from finecrm.engine.marts.marketing.propensity_features import holds_column
 from finecrm.engine.model import BuildContext, Invariant, Model
 
 TOLERANCES = (1, 2, 3, 4, 5)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from finecrm.engine.intermediate.activity_by_customer_month import CHANNELS
+from finecrm.engine.intermediate.int_activity_by_customer_month import CHANNELS
 from finecrm.engine.model import BuildContext, Model, int_sum
 
 COUNTS = ("txn_ci_30d", "txn_ci_90d", "txn_off_counter_90d", *[f"txn_{ch}_90d" for ch in CHANNELS])

@@ -1,0 +1,7 @@
+"""stg_branches: the branches table as delivered."""
+
+from __future__ import annotations
+
+from finecrm.engine.staging._passthrough import passthrough
+
+MODEL = passthrough("branches")
