@@ -23,6 +23,7 @@ from finecrm.services.marketing.propensity import (
     published,
     scoring_hook,
 )
+from finecrm.services.snapshot.console import open_snapshot
 from tests.services import propensity_bank as bank_fixture
 from tests.services.propensity_bank import CUTOFF, PropensityBank
 
@@ -98,10 +99,9 @@ def _independent_population(b: PropensityBank, cut: date) -> dict[str, int]:
 
 def test_population_and_labels_match_the_raw_signups(propensity_bank: PropensityBank):
     b = propensity_bank
-    snap = published(b.ws)
-    con = duckdb.connect()
+    con, _ = open_snapshot(b.ws, published(b.ws).build_id)  # the locked read path training uses
     for cut in (date(2026, 3, 31), date(2026, 6, 30)):
-        mine = population(con, snap, "mobile_banking", cut, HORIZON)
+        mine = population(con, "mobile_banking", cut, HORIZON)
         expected = _independent_population(b, cut)
         got = dict(zip(mine["customer_id"], mine["label"].astype(int), strict=True))
         assert got == expected

@@ -49,7 +49,6 @@ from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
 from finecrm.services.marketing.sources import (
     ADOPTION_MART,
     PROPENSITY_MART,
-    arrow,
     products,
     require_mart,
     snapshot_as_of,
@@ -372,7 +371,7 @@ def create_campaign(
         "decile": t[d_col].cast("int64") if d_col in t.columns else ibis.null("int64"),
         "model_reason": t[r_col].cast("string") if r_col in t.columns else ibis.null("string"),
     }
-    rows = arrow(serving, t.select(**cols)).to_pylist()
+    rows = serving.arrow(t.select(**cols)).to_pylist()
     if top_n is not None and size_cap is not None and len(rows) > size_cap:
         rows.sort(key=lambda r: (-(r["score"] or 0.0), r["customer_id"]))
         rows = rows[:size_cap]

@@ -31,7 +31,7 @@ from finecrm.authz import Principal, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign
 from finecrm.services.marketing.campaigns import ARMS, day_of, load_campaign, utc_day
-from finecrm.services.marketing.sources import ADOPTION_MART, arrow, registered, require_mart, snapshot_as_of
+from finecrm.services.marketing.sources import ADOPTION_MART, require_mart, snapshot_as_of
 from finecrm.services.snapshot.serving import Serving
 
 
@@ -53,9 +53,9 @@ def first_appearances(serving: Serving, target: str, customer_ids: list[str]) ->
     a = require_mart(serving, ADOPTION_MART, zh="识别转化", en="conversion detection", columns=(col,))
     if not customer_ids:
         return {}
-    with registered(serving, pa.table({"customer_id": pa.array(customer_ids, pa.string())})) as ids:
+    with serving.registered(pa.table({"customer_id": pa.array(customer_ids, pa.string())})) as ids:
         expr = ids.join(a, "customer_id").filter(a[col].notnull()).select(ids.customer_id, first=a[col].cast("date"))
-        rows = arrow(serving, expr).to_pylist()
+        rows = serving.arrow(expr).to_pylist()
     return {r["customer_id"]: r["first"] for r in rows}
 
 

@@ -51,8 +51,6 @@ from finecrm.services.marketing.external_evaluation import conclusion
 from finecrm.services.marketing.sources import (
     FEATURES_MART,
     CampaignDataError,
-    arrow,
-    registered,
     require_mart,
     staff,
 )
@@ -197,7 +195,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
     arm_size = {a: sum(m.arm == a for m in members) for a in ARMS}
     rows_in = pa.table({"customer_id": pa.array([m.customer_id for m in members], pa.string()),
                         "arm": pa.array([m.arm for m in members], pa.string())})
-    with registered(serving, rows_in) as mt:
+    with serving.registered(rows_in) as mt:
         j = mt.join(f, "customer_id")
         expr = j.group_by([j.month, j.arm]).aggregate(
             customers=j.customer_id.nunique(),
@@ -206,7 +204,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
             active=(j.txn_ci > 0).cast("float64").sum(),  # float: DuckDB sums BIGINT into HUGEINT (Decimal)
             aum_avg=j.aum_avg.cast("float64").sum(),
         )
-        rows = arrow(serving, expr).to_pylist()
+        rows = serving.arrow(expr).to_pylist()
     by: dict[tuple[str, str], dict[str, Any]] = {(_month(r["month"]), r["arm"]): r for r in rows}
     all_months = sorted({m for m, _ in by})
     start_i = start.year * 12 + start.month - 1
@@ -339,10 +337,10 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
 def _member_sheet_rows(serving: Serving, principal: Principal, members: list[CampaignMember]) -> list[list[Any]]:
     """Every member in scope with a masked name: the names are masked inside the query (``mask_table``)."""
     ids = pa.table({"customer_id": pa.array([m.customer_id for m in members], pa.string())})
-    with registered(serving, ids) as t:
+    with serving.registered(ids) as t:
         c360 = serving.table("customer_360")
         joined = t.join(c360, "customer_id").select(t.customer_id, c360.kind, c360.name)
-        names = {r["customer_id"]: r["name"] for r in arrow(serving, mask_table(principal, joined)).to_pylist()}
+        names = {r["customer_id"]: r["name"] for r in serving.arrow(mask_table(principal, joined)).to_pylist()}
     return [[m.customer_id, names.get(m.customer_id), ARMS[m.arm][0], m.stratum, m.branch_id, m.manager_id,
              m.decile, m.assigned_to, OUTCOMES.get(m.outcome or "", (None,))[0], day_of(m.converted_on)]
             for m in members]

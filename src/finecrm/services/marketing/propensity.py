@@ -23,7 +23,6 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -36,6 +35,7 @@ from finecrm.engine import snapshots
 from finecrm.ml.propensity import ALGORITHMS, PropensityModel, evaluate, mart_spec
 from finecrm.ml.propensity.scoring import Scorer, score_table
 from finecrm.services.marketing import model_registry
+from finecrm.services.snapshot.console import as_of, mart_tables, open_snapshot
 
 FEATURES_MART = "propensity_features"
 ADOPTION_MART = "product_adoption"
@@ -54,12 +54,10 @@ class PropensityError(FinecrmError):
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The published snapshot training reads: which build, as of which day."""
+
     build_id: str
     as_of: date
-    marts: Path
-
-    def glob(self, mart: str) -> str:
-        return str(self.marts / mart / "**" / "*.parquet").replace("'", "''")
 
 
 def published(ws: Workspace) -> Snapshot:
@@ -67,13 +65,12 @@ def published(ws: Workspace) -> Snapshot:
     build_id = snapshots.published(ws.snapshots)
     if not build_id:
         raise PropensityError("还没有发布的快照 / no snapshot is published yet: run 'finecrm build' first")
-    manifest = snapshots.manifest(ws.snapshots, build_id)
-    marts = ws.snapshots / build_id / "marts"
+    marts = mart_tables(ws, build_id)
     for mart in (FEATURES_MART, ADOPTION_MART):
-        if not (marts / mart).is_dir():
+        if mart not in marts:
             raise PropensityError(f"快照 {build_id} 没有 {mart} / snapshot {build_id} has no {mart} mart (built by an "
                                   "older finecrm): run 'finecrm build' again")
-    return Snapshot(build_id, date.fromisoformat(str(manifest["as_of"])[:10]), marts)
+    return Snapshot(build_id, as_of(ws, build_id))
 
 
 def month_end(month: date) -> date:
@@ -114,36 +111,27 @@ def target_of(ws: Workspace, code: str) -> PropensityTarget:
                           f"(marketing.targets in {ws.config_path})")
 
 
-def _connect() -> Any:
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
-def population_sql(snap: Snapshot, code: str, *, sample: float = 1.0) -> str:
+def population_sql(code: str, *, sample: float = 1.0) -> str:
     """Feature rows at a cut-off with the label (parameters: cut-off month, cut-off day, window end)."""
     first = f'a."first_{code}_on"'
     keep = "" if sample >= 1.0 else f" AND hash(f.customer_id, f.month) % 1000000 < {int(sample * 1_000_000)}"
     return (
         f"SELECT f.*, coalesce({first} > $cut AND {first} <= $stop, false) AS label "
-        f"FROM read_parquet('{snap.glob(FEATURES_MART)}') f "
-        f"JOIN read_parquet('{snap.glob(ADOPTION_MART)}') a USING (customer_id) "
+        f"FROM {FEATURES_MART} f JOIN {ADOPTION_MART} a USING (customer_id) "
         f"WHERE f.month = $month AND f.lifecycle <> 'lost' AND ({first} IS NULL OR {first} > $cut){keep} "
         "ORDER BY f.customer_id"
     )
 
 
-def population(con: Any, snap: Snapshot, code: str, cutoff: date, horizon_days: int, *,
+def population(con: Any, code: str, cutoff: date, horizon_days: int, *,
                sample: float = 1.0) -> pd.DataFrame:
     params = {"cut": cutoff, "stop": cutoff + timedelta(days=horizon_days), "month": cutoff.replace(day=1)}
-    return con.sql(population_sql(snap, code, sample=sample), params=params).to_arrow_table().to_pandas()
+    return con.sql(population_sql(code, sample=sample), params=params).to_arrow_table().to_pandas()
 
 
-def _count(con: Any, snap: Snapshot, code: str, cutoff: date, horizon_days: int) -> int:
+def _count(con: Any, code: str, cutoff: date, horizon_days: int) -> int:
     params = {"cut": cutoff, "stop": cutoff + timedelta(days=horizon_days), "month": cutoff.replace(day=1)}
-    return int(con.sql(f"SELECT count(*) FROM ({population_sql(snap, code)})", params=params).fetchall()[0][0])
+    return int(con.sql(f"SELECT count(*) FROM ({population_sql(code)})", params=params).fetchall()[0][0])
 
 
 def train_target(
@@ -162,20 +150,20 @@ def train_target(
     target = target_of(ws, code)
     horizon = ws.settings.marketing.horizon_days
     snap = published(ws)
-    con = _connect()
+    con, _ = open_snapshot(ws, snap.build_id)
     try:
         months = [r[0] for r in con.sql(
-            f"SELECT DISTINCT month FROM read_parquet('{snap.glob(FEATURES_MART)}') ORDER BY 1").fetchall()]
+            f"SELECT DISTINCT month FROM {FEATURES_MART} ORDER BY 1").fetchall()]
         train_cuts, valid_cut = plan_cutoffs(snap.as_of, horizon, months)
         with progress.task(f"训练 training {code}", total=len(train_cuts) + 3) as task:
-            total = sum(_count(con, snap, code, c, horizon) for c in train_cuts)
+            total = sum(_count(con, code, c, horizon) for c in train_cuts)
             fraction = min(1.0, max_train_rows / total) if total else 1.0
             parts = []
             for cut in train_cuts:
-                parts.append(population(con, snap, code, cut, horizon, sample=fraction))
+                parts.append(population(con, code, cut, horizon, sample=fraction))
                 task.advance()
             train = pd.concat(parts, ignore_index=True)
-            valid = population(con, snap, code, valid_cut, horizon)
+            valid = population(con, code, valid_cut, horizon)
             task.advance()
             y_train = train["label"].to_numpy(dtype=int)
             y_valid = valid["label"].to_numpy(dtype=int)

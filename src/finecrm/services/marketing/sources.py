@@ -11,19 +11,14 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget, Settings, Workspace
-from finecrm.engine import snapshots
+from finecrm.services.snapshot.console import as_of
 from finecrm.services.snapshot.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
@@ -70,7 +65,7 @@ def target_of(settings: Settings, code: str) -> PropensityTarget:
 
 def snapshot_as_of(serving: Serving) -> date:
     """The business date the published snapshot was built as of."""
-    return date.fromisoformat(str(snapshots.manifest(serving.ws.snapshots, serving.build_id)["as_of"]))
+    return as_of(serving.ws, serving.build_id)
 
 
 def _raw(ws: Workspace, table: str) -> list[dict[str, Any]] | None:
@@ -101,42 +96,3 @@ def grid_managers(ws: Workspace) -> dict[str, str | None]:
     from finecrm.services.workspace import known_grids
 
     return known_grids(ws) or {}
-
-
-# --- running a query that joins a Python list to the snapshot -----------------------------------------
-
-
-@contextmanager
-def registered(serving: Serving, rows: pa.Table) -> Iterator[ir.Table]:
-    """``rows`` as a table the snapshot's queries can join, for the calling thread's cursor only.
-
-    Campaign lists can hold tens of thousands of customers: joining them beats an ``IN (…)`` of that many
-    literals. The name is random and dropped afterwards, so concurrent requests never see each other's lists.
-    """
-    name = f"_campaign_rows_{uuid.uuid4().hex}"
-    cur = serving.cursor()
-    cur.register(name, rows)
-    try:
-        yield ibis.table(ibis.schema({f.name: _ibis_type(f.type) for f in rows.schema}), name=name)
-    finally:
-        cur.unregister(name)
-
-
-def _ibis_type(t: pa.DataType) -> str:
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return "string"
-    if pa.types.is_integer(t):
-        return "int64"
-    if pa.types.is_floating(t):
-        return "float64"
-    if pa.types.is_boolean(t):
-        return "boolean"
-    if pa.types.is_date(t):
-        return "date"
-    raise TypeError(f"no ibis type for {t}")
-
-
-def arrow(serving: Serving, expr: ir.Table) -> pa.Table:
-    """Run ``expr`` on the calling thread's cursor (the one :func:`registered` used) as an Arrow table."""
-    sql = str(ibis.to_sql(expr, dialect="duckdb"))
-    return serving.cursor().sql(sql).to_arrow_table()

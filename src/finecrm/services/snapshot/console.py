@@ -1,14 +1,14 @@
-"""Reading the published snapshot: marts as tables in a locked, read-only DuckDB connection.
+"""The locked face of the snapshot: its marts as views in a read-only DuckDB connection, for whole-table SQL.
 
-Used by ``finecrm sql`` (the analyst's console) and by the services that read marts. The
-connection can read the snapshot's marts and nothing else: views are created first, then external
-access is switched off except for the snapshot folder, the configuration is locked, and every
-user query must parse as a single SELECT.
+Used by ``finecrm sql`` (the analyst's console), the build summary and model training: every reader that
+scans marts rather than looking rows up (look-ups go through :mod:`.serving`). The connection can read the
+snapshot's marts and nothing else: views are created first, then external access is switched off except for
+the snapshot folder, the configuration is locked, and every console query must parse as a single SELECT.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -31,6 +31,11 @@ def snapshot_id(ws: Workspace, build_id: str | None = None) -> str:
     return chosen
 
 
+def as_of(ws: Workspace, build_id: str) -> date:
+    """The business date snapshot ``build_id`` was built as of."""
+    return date.fromisoformat(str(snapshots.manifest(ws.snapshots, build_id)["as_of"])[:10])
+
+
 def open_snapshot(
     ws: Workspace, build_id: str | None = None, *, hide_pii: bool = False
 ) -> tuple[duckdb.DuckDBPyConnection, str]:
@@ -41,7 +46,8 @@ def open_snapshot(
     chosen = snapshot_id(ws, build_id)
     marts_dir = ws.snapshots / chosen / "marts"
     pii = {c for cols in PII_FIELDS.values() for c in cols}
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"memory_limit": ws.settings.build.memory_limit})
+    con.execute("SET enable_progress_bar = false")  # stdout belongs to the command's own output
     for folder in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
         files = sorted(folder.rglob("*.parquet"))
         if files:
@@ -86,7 +92,3 @@ def run_sql(
 def mart_tables(ws: Workspace, build_id: str | None = None) -> list[str]:
     chosen = snapshot_id(ws, build_id)
     return sorted(p.name for p in (ws.snapshots / chosen / "marts").iterdir() if p.is_dir())
-
-
-def mart_path(ws: Workspace, mart: str, build_id: str | None = None) -> Path:
-    return ws.snapshots / snapshot_id(ws, build_id) / "marts" / mart

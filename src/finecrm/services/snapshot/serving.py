@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
@@ -183,6 +185,26 @@ class Serving:
         rows = self.query(expr)
         return next(iter(rows[0].values())) if rows else None
 
+    def arrow(self, expr: ir.Table) -> pa.Table:
+        """Run ``expr`` on the calling thread's cursor (the one :meth:`registered` used) as an Arrow table."""
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        return self.cursor().sql(sql).to_arrow_table()
+
+    @contextmanager
+    def registered(self, rows: pa.Table) -> Iterator[ir.Table]:
+        """``rows`` as a table the snapshot's queries can join, for the calling thread's cursor only.
+
+        Campaign lists can hold tens of thousands of customers: joining them beats an ``IN (…)`` of that many
+        literals. The name is random and dropped afterwards, so concurrent requests never see each other's lists.
+        """
+        name = f"_rows_{uuid.uuid4().hex}"
+        cur = self.cursor()
+        cur.register(name, rows)
+        try:
+            yield ibis.table(ibis.schema({f.name: _arrow_type(f.type) for f in rows.schema}), name=name)
+        finally:
+            cur.unregister(name)
+
 
 def _ibis_type(duck: str) -> str:
     """DuckDB type names as Ibis understands them (``DECIMAL(18,2)`` and the like pass through)."""
@@ -200,6 +222,21 @@ def _ibis_type(duck: str) -> str:
     if t.endswith("[]"):
         return f"array<{_ibis_type(duck[:-2])}>"
     return "string" if t.startswith("VARCHAR") else t.lower()
+
+
+def _arrow_type(t: pa.DataType) -> str:
+    """Arrow types of a registered list as Ibis names them."""
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_integer(t):
+        return "int64"
+    if pa.types.is_floating(t):
+        return "float64"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_date(t):
+        return "date"
+    raise TypeError(f"no ibis type for {t}")
 
 
 @contextmanager
