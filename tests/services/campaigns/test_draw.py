@@ -14,6 +14,7 @@ from finecrm.db import repositories
 from finecrm.services.marketing import campaigns
 from finecrm.services.marketing.campaigns import CampaignError
 from finecrm.services.marketing.draw import draw_control, sample_cap
+from finecrm.services.marketing.inputs import CampaignSpec
 from tests.services.campaigns.bank import EARLY, raw
 
 START, END = date(2026, 4, 1), date(2026, 4, 30)
@@ -21,7 +22,8 @@ START, END = date(2026, 4, 1), date(2026, 4, 30)
 
 def _create(s, serving, principal, name, **kw):
     args = {"target": "mobile_banking", "channel": "phone", "start_date": START, "end_date": END} | kw
-    return campaigns.create_campaign(s, serving, principal, name=name, **args)
+    # Unvalidated on purpose: the use case's own checks are under test, with their bilingual messages.
+    return campaigns.create_campaign(s, serving, principal, CampaignSpec.model_construct(name=name, **args))
 
 
 def _arms(s, campaign_id):

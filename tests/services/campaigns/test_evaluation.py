@@ -23,6 +23,7 @@ from finecrm.services.marketing import campaigns
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.inputs import CampaignSpec
 from finecrm.services.marketing.sources import CampaignDataError
 from finecrm.services.snapshot.serving import Serving
 from tests.services.campaigns.bank import LATE, CampaignBank, built_workspace, raw
@@ -56,8 +57,8 @@ def test_detection_matches_the_raw_exports_and_is_idempotent(campaign_bank, camp
     start, end = date(2026, 5, 1), date(2026, 5, 31)  # drawn on 03-31: April signups come before the start
     analyst = campaign_bank.analyst()
     with campaign_db() as s, s.begin():
-        c = campaigns.create_campaign(s, campaign_bank.serving("early"), analyst, name="may mobile",
-                                      target="mobile_banking", channel="sms", start_date=start, end_date=end)
+        c = campaigns.create_campaign(s, campaign_bank.serving("early"), analyst, CampaignSpec(name="may mobile",
+                                      target="mobile_banking", channel="sms", start_date=start, end_date=end))
         with pytest.raises(NotFound):
             campaign_conversions.detect_conversions(s, campaign_bank.serving("late"), analyst, 999)
         first_run = campaign_conversions.detect_conversions(s, campaign_bank.serving("late"), analyst, c["id"])
@@ -88,8 +89,8 @@ def test_detection_on_a_snapshot_before_the_window_ends_says_so(campaign_bank, c
     analyst = campaign_bank.analyst()
     serving = campaign_bank.serving("early")
     with campaign_db() as s, s.begin():
-        c = campaigns.create_campaign(s, serving, analyst, name="open window", target="mobile_banking",
-                                      channel="phone", start_date=date(2026, 3, 1), end_date=date(2026, 3, 31))
+        c = campaigns.create_campaign(s, serving, analyst, CampaignSpec(name="open window", target="mobile_banking",
+                                      channel="phone", start_date=date(2026, 3, 1), end_date=date(2026, 3, 31)))
         r = campaign_conversions.detect_conversions(s, serving, analyst, c["id"])
         doc = campaign_evaluation.evaluate_campaign(s, serving, analyst, c["id"])
     assert r["complete"] is False and r["converted"] == {"treatment": 0, "control": 0}
@@ -130,9 +131,9 @@ def planted(campaign_bank: CampaignBank, tmp_path_factory) -> Planted:
     db = session_factory(engine)
     start, end = date(2026, 4, 1), date(2026, 4, 30)
     with db() as s, s.begin():
-        c = campaigns.create_campaign(s, campaign_bank.serving("early"), campaign_bank.analyst(), name="planted",
+        c = campaigns.create_campaign(s, campaign_bank.serving("early"), campaign_bank.analyst(), CampaignSpec(name="planted",
                                       target="mobile_banking", channel="phone", start_date=start, end_date=end,
-                                      control_share=0.3, seed=17, cost_per_contact=5.0)
+                                      control_share=0.3, seed=17, cost_per_contact=5.0))
         members = repositories.list_campaign_members(s, campaign_id=c["id"])
     ids = sorted(m.customer_id for m in members)
     arms = {m.customer_id: m.arm for m in members}
@@ -343,9 +344,9 @@ def test_detection_without_the_adoption_mart_fails_clearly(campaign_bank, campai
     serving = Serving(open_workspace(old))
     analyst = campaign_bank.analyst()
     with campaign_db() as s, s.begin():
-        c = campaigns.create_campaign(s, campaign_bank.serving("early"), analyst, name="old snapshot",
+        c = campaigns.create_campaign(s, campaign_bank.serving("early"), analyst, CampaignSpec(name="old snapshot",
                                       target="mobile_banking", channel="phone", start_date=date(2026, 4, 1),
-                                      end_date=date(2026, 4, 30))
+                                      end_date=date(2026, 4, 30)))
         with pytest.raises(CampaignDataError, match=r"product_adoption.*finecrm build") as err:
             campaign_conversions.detect_conversions(s, serving, analyst, c["id"])
     assert "识别转化" in str(err.value) and "conversion detection" in str(err.value)

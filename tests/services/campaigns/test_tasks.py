@@ -12,6 +12,7 @@ from finecrm.db import repositories
 from finecrm.services.marketing import campaigns
 from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.marketing.campaigns import CampaignError
+from finecrm.services.marketing.inputs import CampaignSpec
 from finecrm.services.snapshot.serving import Serving
 from tests.services.campaigns.bank import raw
 
@@ -31,7 +32,7 @@ def _staff(bank):
 
 def _draw(s, bank, name="cards", **kw):
     args = {"target": "credit_card", "channel": "phone", "start_date": START, "end_date": END} | kw
-    return campaigns.create_campaign(s, bank.serving("early"), bank.analyst(), name=name, **args)
+    return campaigns.create_campaign(s, bank.serving("early"), bank.analyst(), CampaignSpec(name=name, **args))
 
 
 def _members(s, c):

@@ -1,0 +1,1 @@
+"""Access: sign-in and sessions, user administration, demo accounts and the audit log."""

@@ -1,0 +1,1 @@
+"""Data: ingest, build, the published snapshot's status and summary."""

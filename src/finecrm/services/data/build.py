@@ -45,7 +45,7 @@ def build(
     custom = custom_segment_predicates(ws)
     # The active propensity models are loaded now, so a missing or refused model file stops the build
     # before any work; with none active the propensity mart is built without scores.
-    from finecrm.services.marketing.propensity import scoring_hook
+    from finecrm.services.marketing import scoring_hook
 
     score = scoring_hook(ws)
 
@@ -74,7 +74,7 @@ def custom_segment_predicates(ws: Workspace) -> list[tuple[str, Any]]:
         return []
     from finecrm.core.errors import ConfigError
     from finecrm.rules import RuleError, parse_rule
-    from finecrm.services.customers.columns import customer_360_columns
+    from finecrm.services.customers import customer_360_columns
 
     cols = customer_360_columns()
     out = []

@@ -27,7 +27,7 @@ from finecrm.db import repositories
 from finecrm.db.models import Audience, AudienceVersion
 from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
 from finecrm.services.common import Page, clamp_page, is_money
-from finecrm.services.customers.columns import customer_360_columns, propensity_columns
+from finecrm.services.customers import customer_360_columns, propensity_columns
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
 from finecrm.services.snapshot.serving import Serving
 

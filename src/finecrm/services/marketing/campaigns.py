@@ -46,6 +46,7 @@ from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
+from finecrm.services.marketing.inputs import CampaignSpec
 from finecrm.services.marketing.sources import (
     ADOPTION_MART,
     PROPENSITY_MART,
@@ -300,31 +301,20 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def create_campaign(
-    session: Session,
-    serving: Serving,
-    principal: Principal,
-    *,
-    name: str,
-    target: str,
-    channel: str,
-    start_date: date,
-    end_date: date,
-    offer_product: str | None = None,
-    audience_id: int | None = None,
-    audience_version: int | None = None,
-    top_n: int | None = None,
-    size_cap: int | None = None,
-    control_share: float | None = None,
-    seed: int | None = None,
-    cost_per_contact: float = 0.0,
-) -> dict[str, Any]:
+def create_campaign(session: Session, serving: Serving, principal: Principal, spec: CampaignSpec | None = None,
+                    **fields: Any) -> dict[str, Any]:  # TEMPORARY-SHIM: fields until cli/web pass a spec
     """Draw a campaign's list and control group from the published snapshot and save it (audited).
 
     Returns :func:`campaign_dict` of the new campaign. Raises :class:`CampaignError` for bad input or an
     empty list, ``CampaignDataError`` when ``top_n`` needs the propensity mart and the snapshot lacks it.
     """
     require(principal, "manage_campaigns")
+    if spec is None:
+        spec = CampaignSpec.model_construct(**fields)
+    name, target, channel, start_date, end_date = spec.name, spec.target, spec.channel, spec.start_date, spec.end_date
+    audience_id, audience_version, offer_product = spec.audience_id, spec.audience_version, spec.offer_product
+    top_n, size_cap, control_share, seed = spec.top_n, spec.size_cap, spec.control_share, spec.seed
+    cost_per_contact = spec.cost_per_contact
     settings = serving.ws.settings
     share = settings.marketing.control_share if control_share is None else float(control_share)
     seed = settings.marketing.seed if seed is None else seed
