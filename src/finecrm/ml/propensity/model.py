@@ -32,6 +32,9 @@ MISSING = "(missing)"
 #: Categories seen in less than this share of training rows are pooled into one "other" column.
 MIN_CATEGORY_SHARE = 0.005
 MAX_CATEGORIES = 30
+#: Features a what-if reason looks at (gradient boosting), and the rows used to rank them.
+WHAT_IF_FEATURES = 8
+IMPORTANCE_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,6 @@ class PropensityModel:
         self.columns_ = expanded_columns(self.pipeline_)
         self.explain_: dict[str, Any] = {}
         if self.algorithm == "gbm":
-            from finecrm.ml.propensity.reasons import fit_what_if
-
             self.explain_ = fit_what_if(self, xf, y)
         return self
 
@@ -209,3 +210,27 @@ class PropensityModel:
         return [{"feature": f, "column": "value", "value": None, "zh": self.spec.label(f)[0],
                  "en": self.spec.label(f)[1], "weight": round(float(v), 4), "effect": "",
                  "measure": "permutation importance (AUC drop)"} for f, v in ranked]
+
+
+def fit_what_if(model: PropensityModel, xf: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+    """Permutation importance on a sample, and the reference values of the features reasons look at."""
+    from sklearn.inspection import permutation_importance
+
+    rng = np.random.default_rng(model.seed)
+    take = rng.choice(len(xf), size=min(len(xf), IMPORTANCE_ROWS), replace=False)
+    xs, ys = xf.iloc[np.sort(take)], y[np.sort(take)]
+    importance: dict[str, float] = {c: 0.0 for c in model.spec.columns}
+    if len(np.unique(ys)) == 2:
+        r = permutation_importance(model.pipeline_, xs, ys, scoring="roc_auc", n_repeats=3,
+                                   random_state=model.seed)
+        importance = {c: float(v) for c, v in zip(xs.columns, r.importances_mean, strict=True)}
+    candidates = [c for c, _ in sorted(importance.items(), key=lambda kv: -kv[1])
+                  if model.spec.kinds[c] != "category" and importance[c] > 0][:WHAT_IF_FEATURES]
+    reference = {}
+    for c in candidates:
+        col = xf[c].dropna()
+        if model.spec.kinds[c] == "flag":
+            reference[c] = float(col.mode().iloc[0]) if len(col) else 0.0
+        else:
+            reference[c] = float(col.median()) if len(col) else 0.0
+    return {"importance": importance, "features": candidates, "reference": reference}

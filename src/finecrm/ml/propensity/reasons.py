@@ -15,21 +15,14 @@ Texts are built once per distinct combination of reasons (there are few), not on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 import pandas as pd
 
 from finecrm.ml.propensity.features import phrases
-
-if TYPE_CHECKING:
-    from finecrm.ml.propensity.model import PropensityModel
+from finecrm.ml.propensity.model import PropensityModel
 
 TOP = 3
 NOTHING = "无突出因素 / nothing stands out"
-#: Features a what-if reason looks at (gradient boosting), and the rows used to rank them.
-WHAT_IF_FEATURES = 8
-IMPORTANCE_ROWS = 20_000
 
 
 def _text(parts: list[tuple[str, str]]) -> str:
@@ -102,30 +95,6 @@ def linear_reasons_of(model: PropensityModel, prepared: np.ndarray, z: np.ndarra
     table, hi, lo = _phrase_table(model)
     phrase_id = np.where(z > 0, hi[None, :], lo[None, :])
     return _top(contrib, phrase_id, table, top)
-
-
-def fit_what_if(model: PropensityModel, xf: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
-    """Permutation importance on a sample, and the reference values of the features reasons look at."""
-    from sklearn.inspection import permutation_importance
-
-    rng = np.random.default_rng(model.seed)
-    take = rng.choice(len(xf), size=min(len(xf), IMPORTANCE_ROWS), replace=False)
-    xs, ys = xf.iloc[np.sort(take)], y[np.sort(take)]
-    importance: dict[str, float] = {c: 0.0 for c in model.spec.columns}
-    if len(np.unique(ys)) == 2:
-        r = permutation_importance(model.pipeline_, xs, ys, scoring="roc_auc", n_repeats=3,
-                                   random_state=model.seed)
-        importance = {c: float(v) for c, v in zip(xs.columns, r.importances_mean, strict=True)}
-    candidates = [c for c, _ in sorted(importance.items(), key=lambda kv: -kv[1])
-                  if model.spec.kinds[c] != "category" and importance[c] > 0][:WHAT_IF_FEATURES]
-    reference = {}
-    for c in candidates:
-        col = xf[c].dropna()
-        if model.spec.kinds[c] == "flag":
-            reference[c] = float(col.mode().iloc[0]) if len(col) else 0.0
-        else:
-            reference[c] = float(col.median()) if len(col) else 0.0
-    return {"importance": importance, "features": candidates, "reference": reference}
 
 
 def what_if_reasons(model: PropensityModel, xf: pd.DataFrame, top: int = TOP) -> np.ndarray:
