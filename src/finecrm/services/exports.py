@@ -1,7 +1,9 @@
 """Excel files of customer lists: the shared parts of every export (segments, audiences, campaigns).
 
-Each export masks inside its query and writes its audit row before calling these; what is shared is how a
-value becomes a cell, the "about" sheet every file carries (snapshot, who, when, masked) and the bytes.
+Every export masks inside its query (clear personal data never reaches this process for a masked file) and
+writes its audit row before the file is made. :func:`export_customers` is that whole sequence for a list of
+customers; the pieces below it are how a value becomes a cell, the "about" sheet every file carries
+(snapshot, who, when, masked) and the bytes.
 """
 
 from __future__ import annotations
@@ -9,10 +11,47 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from finecrm.authz import Principal, allowed, mask_table
+from finecrm.core.errors import FinecrmError
+from finecrm.db import repositories
+from finecrm.services.common import is_money
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from finecrm.services.snapshot import Serving
 
 #: The most customers one export may hold: a list for a campaign, not a copy of the customer base.
 MAX_EXPORT_ROWS = 50_000
+
+
+def export_customers(session: Session, serving: Serving, principal: Principal, t: ir.Table, *,
+                     columns: Sequence[str], sheet: str, target: str, details: dict[str, Any],
+                     about: Iterable[Sequence[Any]], too_many: tuple[type[FinecrmError], str],
+                     ip: str | None = None) -> tuple[bytes, int]:
+    """The customers of ``t`` as a workbook: at most :data:`MAX_EXPORT_ROWS`, money columns only for those
+    who may see balances, masked in the query, audited (``export_list`` on ``target``) before it is made.
+
+    ``too_many`` is the error to raise above the limit and its bilingual message, a format string of ``n``
+    (the list's size) and ``limit``. Returns the file and its row count.
+    """
+    n = int(serving.scalar(t.count()) or 0)
+    if n > MAX_EXPORT_ROWS:
+        error, message = too_many
+        raise error(message.format(n=n, limit=MAX_EXPORT_ROWS))
+    money = allowed(principal, "view_balances")
+    cols = [c for c in columns if (money or not is_money(c)) and c in t.columns]
+    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id"))
+    repositories.record_audit(session, actor=principal.username, action="export_list", target=target,
+                              details={**details, "rows": n, "columns": cols, "masked": True, "ip": ip,
+                                       "snapshot": serving.build_id})
+    content = list_workbook(sheet, cols, rows, build_id=serving.build_id, exported_by=principal.username,
+                            about=about)
+    return content, n
 
 
 def cell(value: Any) -> Any:

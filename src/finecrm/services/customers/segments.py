@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, mask_table, require, scope_customers
 from finecrm.core.errors import FinecrmError
-from finecrm.db import repositories
 from finecrm.services.common import Page, clamp_page, is_money
 from finecrm.services.customers.columns import customer_360_columns
-from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
+from finecrm.services.exports import export_customers
 from finecrm.services.snapshot.serving import Serving
 
 #: The filters the explorer offers, in order: form field → customer_360 column.
@@ -125,19 +124,9 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, q: Que
     """
     require(principal, "export_list")
     require(principal, "view_segments")
-    t = _selected(serving, principal, q)
-    n = int(serving.scalar(t.count()) or 0)
-    if n > MAX_EXPORT_ROWS:
-        raise ExplorerError(f"一次最多导出 {MAX_EXPORT_ROWS:,} 名客户，当前筛选出 {n:,} 名，请缩小范围 / at most "
-                            f"{MAX_EXPORT_ROWS:,} customers per export; this selection has {n:,}: narrow it")
-    money = allowed(principal, "view_balances")
-    cols = [c for c in EXPORT_COLUMNS if (money or not is_money(c)) and c in t.columns]
-    # Masked inside the query: clear personal data never reaches this process for a masked export.
-    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id"))
-    repositories.record_audit(session, actor=principal.username, action="export_list", target="customer_360",
-                              details={**q.describe(), "rows": n, "columns": cols, "masked": True, "ip": ip,
-                                       "snapshot": serving.build_id})
-    content = list_workbook("客户名单 customers", cols, rows, build_id=serving.build_id,
-                            exported_by=principal.username,
-                            about=[["筛选 filters", str(q.filters)], ["规则 rule", q.rule or ""]])
-    return content, n
+    return export_customers(
+        session, serving, principal, _selected(serving, principal, q), columns=EXPORT_COLUMNS,
+        sheet="客户名单 customers", target="customer_360", details=q.describe(),
+        about=[["筛选 filters", str(q.filters)], ["规则 rule", q.rule or ""]],
+        too_many=(ExplorerError, "一次最多导出 {limit:,} 名客户，当前筛选出 {n:,} 名，请缩小范围 / at most {limit:,} "
+                  "customers per export; this selection has {n:,}: narrow it"), ip=ip)

@@ -28,7 +28,7 @@ from finecrm.db.models import Audience, AudienceVersion
 from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
 from finecrm.services.common import Page, clamp_page, is_money
 from finecrm.services.customers import customer_360_columns, propensity_columns
-from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
+from finecrm.services.exports import export_customers
 from finecrm.services.snapshot.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
@@ -224,19 +224,9 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, *, aud
     require(principal, "export_list")
     require(principal, "manage_campaigns")
     aud = get_audience(session, audience_id, version)
-    t = audience_table(serving, principal, aud["rule"])
-    n = int(serving.scalar(t.count()) or 0)
-    if n > MAX_EXPORT_ROWS:
-        raise AudienceError(f"一次最多导出 {MAX_EXPORT_ROWS:,} 名客户，此客群有 {n:,} 名 / at most "
-                            f"{MAX_EXPORT_ROWS:,} customers per export; this audience has {n:,}")
-    money = allowed(principal, "view_balances")
-    cols = [c for c in EXPORT_COLUMNS if (money or not is_money(c)) and c in t.columns]
-    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id"))
-    repositories.record_audit(session, actor=principal.username, action="export_list",
-                              target=f"audience:{audience_id}:v{aud['version']}",
-                              details={"rule": aud["rule"], "rows": n, "columns": cols, "masked": True, "ip": ip,
-                                       "snapshot": serving.build_id})
-    content = list_workbook("目标客群 audience", cols, rows, build_id=serving.build_id,
-                            exported_by=principal.username,
-                            about=[["客群 audience", f"{aud['name']} (v{aud['version']})"], ["规则 rule", aud["rule"]]])
-    return content, n
+    return export_customers(
+        session, serving, principal, audience_table(serving, principal, aud["rule"]), columns=EXPORT_COLUMNS,
+        sheet="目标客群 audience", target=f"audience:{audience_id}:v{aud['version']}", details={"rule": aud["rule"]},
+        about=[["客群 audience", f"{aud['name']} (v{aud['version']})"], ["规则 rule", aud["rule"]]],
+        too_many=(AudienceError, "一次最多导出 {limit:,} 名客户，此客群有 {n:,} 名 / at most {limit:,} customers per "
+                  "export; this audience has {n:,}"), ip=ip)
