@@ -3,10 +3,9 @@
 Every month from the first month with balances to the build month, for every customer from the
 month they were opened. Balances and activity missing in a month count as zero.
 
-Tier with hysteresis (升级即时、降级观察): the effective tier is the highest raw tier of the last
-``downgrade_after_months`` months. That is exactly "upgrade at once, downgrade only after N
-consecutive months below": a customer drops below tier T only once none of the last N months
-reached T.
+Tier with hysteresis (升级即时、降级观察): the AUM tier rule of ``finecrm.engine.tiers``
+(``tier_with_hysteresis``: upgrade at once, downgrade only after ``downgrade_after_months``
+consecutive months below).
 
 Lifecycle, first rule that applies: 流失 all accounts closed; 潜在 no account yet; 新客户 first account
 within ``new_within_months``; 沉睡 no customer-initiated transaction for ``dormant_months``; 衰退
@@ -20,26 +19,14 @@ from datetime import date
 
 import ibis
 
-from finecrm.core.settings import TierBand
 from finecrm.engine.model import BuildContext, Model, months_between
+from finecrm.engine.tiers import tier_with_hysteresis
 
 VALUE_COLS = ("deposit_avg", "time_deposit_avg", "wealth_avg", "fund_avg", "insurance_avg", "loan_avg", "aum_avg",
               "aum_end", "deposits_end", "loans_end", "contribution_deposits", "contribution_loans",
               "contribution_intermediary")
 COUNT_COLS = ("txn_all", "txn_ci", "txn_off_counter")
 AMOUNT_COLS = ("amount_in", "amount_out", "consumption_out", "fees")
-
-
-def tier_rank(value: ibis.Value, bands: list[TierBand]) -> ibis.Value:
-    """1 for the lowest band … n for the highest."""
-    n = len(bands)
-    # BIGINT explicitly: small literals would give TINYINT on DuckDB and INT on Spark.
-    return ibis.cases(*[(value >= b.min, n - i) for i, b in enumerate(bands[:-1])], else_=1).cast("int64")
-
-
-def tier_name(rank: ibis.Value, bands: list[TierBand]) -> ibis.Value:
-    n = len(bands)
-    return ibis.cases(*[(rank == n - i, b.name) for i, b in enumerate(bands)], else_=bands[-1].name)
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -80,33 +67,12 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     )
 
     by_customer = ibis.window(group_by="customer_id", order_by="month")
-    hold = s.tiers.downgrade_after_months
-    recent = ibis.window(group_by="customer_id", order_by="month", preceding=hold - 1, following=0)
     to_date = ibis.window(group_by="customer_id", order_by="month", preceding=None, following=0)
-
-    corporate = g.kind == "corporate"
-    deposits = g.deposit_avg + g.time_deposit_avg
-    raw = ibis.ifelse(corporate, tier_rank(deposits, s.tiers.corporate), tier_rank(g.aum_avg, s.tiers.retail))
-    g = g.mutate(raw_tier_rank=raw)
-    g = g.mutate(
-        tier_rank=g.raw_tier_rank.max().over(recent),
-        aum_avg_before=g.aum_avg.lag(s.lifecycle.trend_months).over(by_customer),
-        last_active=ibis.ifelse(g.txn_ci > 0, g.month, ibis.null("date")).max().over(to_date),
-    )
-    g = g.mutate(
-        raw_tier=ibis.ifelse(corporate, tier_name(g.raw_tier_rank, s.tiers.corporate),
-                             tier_name(g.raw_tier_rank, s.tiers.retail)),
-        tier=ibis.ifelse(corporate, tier_name(g.tier_rank, s.tiers.corporate),
-                         tier_name(g.tier_rank, s.tiers.retail)),
-        tier_watch=g.raw_tier_rank < g.tier_rank,
-    )
-    # Months below the effective tier, counted back from this month while the raw tier stays below.
-    below = [g.raw_tier_rank.lag(i).over(by_customer) < g.tier_rank if i else g.raw_tier_rank < g.tier_rank
-             for i in range(hold)]
-    run = ibis.literal(0)
-    for flag in reversed(below):
-        run = ibis.ifelse(flag.fill_null(False), run + 1, 0)
-    g = g.mutate(months_below=run.cast("int64"))
+    g = tier_with_hysteresis(g, s.tiers, alongside={
+        # the lifecycle's inputs, in the same pass over the months as the tier
+        "aum_avg_before": lambda t: t.aum_avg.lag(s.lifecycle.trend_months).over(by_customer),
+        "last_active": lambda t: ibis.ifelse(t.txn_ci > 0, t.month, ibis.null("date")).max().over(to_date),
+    })
 
     observed_from = ibis.greatest(g.first_open.truncate("M"), window_start)
     inactive = ibis.ifelse(g.last_active.isnull(), months_between(g.month, observed_from) + 1,

@@ -15,10 +15,7 @@ import ibis
 from finecrm.contract.tables import PRODUCT_CATEGORIES, SERVICES
 from finecrm.engine.labels import LIFECYCLE
 from finecrm.engine.model import BuildContext, Invariant, Model
-
-
-def _money(x: ibis.Value) -> ibis.Value:
-    return x.round(0).cast("int64").cast("string")
+from finecrm.engine.tiers import tier_potential, tier_reason
 
 
 def _pct(x: ibis.Value) -> ibis.Value:
@@ -56,12 +53,10 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
                  **{col: j[col].fill_null(False) for col in flags})
 
     # 潜力: lowest retail tier, AUM under the threshold, but active.
-    lowest = s.tiers.retail[-1].name
-    potential = ((j.kind == "individual") & (j.tier == lowest) & (j.aum_avg < s.tiers.potential_below)
-                 & (j.txn_ci_90d >= s.tiers.potential_min_txn_90d))
+    potential = tier_potential(j.kind, j.tier, j.aum_avg, j.txn_ci_90d, s.tiers)
     j = j.mutate(
-        tier=j.tier.fill_null(lowest),
-        tier_potential=potential.fill_null(False),
+        tier=j.tier.fill_null(s.tiers.retail[-1].name),
+        tier_potential=potential,
         lifecycle=j.lifecycle.fill_null("potential"),
         deposits_avg=j.deposit_avg + j.time_deposit_avg,
         aum_change_3m=ibis.ifelse(j.aum_avg_3m_ago > 0, j.aum_avg / j.aum_avg_3m_ago - 1, ibis.null("float64")),
@@ -70,22 +65,8 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         off_counter_rate_90d=ibis.ifelse(j.txn_ci_90d > 0, j.txn_off_counter_90d / j.txn_ci_90d,
                                          ibis.null("float64")),
     )
-    bands = s.tiers.retail
-    corp = s.tiers.corporate
-    measure = ibis.ifelse(j.kind == "corporate", "存款日均 deposits avg ", "月日均AUM AUM avg ")
-    value = ibis.ifelse(j.kind == "corporate", j.deposits_avg, j.aum_avg)
-    threshold = ibis.ifelse(
-        j.kind == "corporate",
-        ibis.cases(*[(j.tier == b.name, b.min) for b in corp], else_=0.0),
-        ibis.cases(*[(j.tier == b.name, b.min) for b in bands], else_=0.0),
-    )
-    tier_reason = ibis.ifelse(
-        j.tier_watch.fill_null(False),
-        measure + _money(value) + " < " + _money(threshold) + " (" + j.tier + "), 已连续 "
-        + j.months_below.cast("string") + " 个月 months below; 连续 " + str(s.tiers.downgrade_after_months)
-        + " 个月降级 downgrade after " + str(s.tiers.downgrade_after_months),
-        measure + _money(value) + " ≥ " + _money(threshold) + " (" + j.tier + ")",
-    )
+    # Why this tier, under the hysteresis rule (finecrm.engine.tiers).
+    why_tier = tier_reason(j.kind, j.aum_avg, j.deposits_avg, j.tier, j.tier_watch, j.months_below, s.tiers)
     lc = s.lifecycle
     change = j.aum_change_3m
     life_reason = ibis.cases(
@@ -102,7 +83,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         else_="月日均AUM 变化平稳 AUM steady (" + _pct(change.fill_null(0)) + ")",
     )
     j = j.mutate(
-        tier_reason=tier_reason,
+        tier_reason=why_tier,
         lifecycle_label=ibis.cases(*[(j.lifecycle == k, v) for k, v in LIFECYCLE.items()], else_=j.lifecycle),
         lifecycle_reason=life_reason,
     )

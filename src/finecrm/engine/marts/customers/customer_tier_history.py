@@ -1,4 +1,9 @@
-"""customer_tier_history — one row per customer per month: AUM tier under the hysteresis rule."""
+"""customer_tier_history — one row per customer per month: AUM tier under the hysteresis rule.
+
+The rule (upgrade at once, downgrade only after ``tiers.downgrade_after_months`` consecutive months
+below) is ``finecrm.engine.tiers.tier_with_hysteresis``; int_customer_months applies it to every
+customer month and this mart shows its columns: raw tier, effective tier, watch flag, months below.
+"""
 
 from __future__ import annotations
 
