@@ -2,8 +2,8 @@
 
 It walks the tree with an allow-list: each construct the language allows has a handler below that
 checks its arguments and types and builds the matching node; any other construct is refused with
-a message saying what it is and what to write instead (``_refusal``). A handler only ever builds
-nodes from children it has itself checked, so nothing unchecked can slip into the result.
+a message saying what it is and what to write instead (the table in ``refusals``). A handler only
+ever builds nodes from children it has itself checked, so nothing unchecked can slip into the result.
 """
 
 from __future__ import annotations
@@ -23,14 +23,10 @@ from .grammar import (
     COLUMN_TYPES,
     DATE_DIFF_UNITS,
     FAMILY_NAMES,
-    FUNCTIONS_ALLOWED,
     MAX_ABS_INTEGER,
     MAX_DECIMAL_DIGITS,
     MAX_DEPTH,
-    OPERATORS_ALLOWED,
     ROUND_MAX_DIGITS,
-    TABLE_FUNCTION_PREFIXES,
-    TABLE_FUNCTIONS,
     Family,
 )
 from .nodes import (
@@ -53,6 +49,7 @@ from .nodes import (
     Not,
 )
 from .parse import TOO_DEEP, TOO_DEEP_HINT
+from .refusals import CAST, STAR, SUBQUERY, Refusal, refusal
 from .render import render
 
 _COMPARE_OPS: dict[type[exp.Expression], CompareOp] = {
@@ -64,39 +61,6 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 _DATE_TYPES = {exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMP: "timestamp",
                exp.DataType.Type.TIMESTAMPNTZ: "timestamp"}
-
-# Looked up by name: not every sqlglot release has every class, and a missing one must not break import.
-_STATEMENT_CLASSES: tuple[type[exp.Expression], ...] = (
-    exp.DDL,
-    exp.DML,
-    exp.Command,
-    *(
-        getattr(exp, name)
-        for name in (
-            "Alter", "Analyze", "Attach", "Cache", "Commit", "Copy", "Create", "Describe", "Detach", "Drop",
-            "Export", "Grant", "Install", "Kill", "LoadData", "Merge", "Pragma", "Refresh", "Revoke", "Rollback",
-            "Set", "Show", "Summarize", "Transaction", "TruncateTable", "Uncache", "Use",
-        )
-        if hasattr(exp, name)
-    ),
-)
-_LIST_CLASSES: tuple[type[exp.Expression], ...] = tuple(
-    getattr(exp, name)
-    for name in ("Array", "Struct", "Map", "ToMap", "VarMap", "MapFromEntries", "Tuple", "Bracket", "PropertyEQ", "Slice")
-    if hasattr(exp, name)
-)
-_ODD_STRINGS: tuple[type[exp.Expression], ...] = tuple(
-    getattr(exp, name)
-    for name in ("ByteString", "RawString", "HexString", "National", "BitString", "HeredocString", "UnicodeString")
-    if hasattr(exp, name)
-)
-_PLACEHOLDERS: tuple[type[exp.Expression], ...] = tuple(
-    getattr(exp, name) for name in ("Placeholder", "Parameter", "SessionParameter", "Kwarg") if hasattr(exp, name)
-)
-
-_SUBQUERY = "不允许子查询 / subqueries are not allowed (SELECT, EXISTS, IN (SELECT …))"
-_SUBQUERY_HINT = "compare with fixed values, e.g. aum_avg_m > 500000 or tier IN ('财富', '私行')"
-
 
 def check_tree(tree: exp.Expression, text: str, columns: Mapping[str, str]) -> Node:
     """Check a parsed rule and return its checked tree; the whole rule must be a condition."""
@@ -195,7 +159,7 @@ class _Checker:
 
     def _column(self, e: exp.Expression, depth: int) -> Node:
         if isinstance(e.this, exp.Star):
-            raise self._star(e)
+            raise self._refuse(STAR, e)
         if any(e.args.get(part) for part in ("table", "db", "catalog")):
             raise self._error(
                 "只能直接写列名 / only bare column names are allowed, not table-qualified ones",
@@ -275,7 +239,7 @@ class _Checker:
             or not value.is_string
             or any(e.args.get(k) for k in ("format", "safe", "action", "default"))
         ):
-            raise self._cast_refusal(e)
+            raise self._refuse(CAST, e)
         return self._temporal_literal(value.this, cast(Family, family), e)
 
     def _temporal_literal(self, written: str, family: Family, e: exp.Expression) -> Lit:
@@ -392,7 +356,7 @@ class _Checker:
 
     def _in(self, e: exp.Expression, depth: int) -> Node:
         if e.args.get("query") is not None:
-            raise self._error(_SUBQUERY, e, _SUBQUERY_HINT)
+            raise self._refuse(SUBQUERY, e)
         self._expect_args(e, {"this", "expressions"}, "IN")
         values = e.expressions
         if not values:
@@ -583,107 +547,9 @@ class _Checker:
 
     # -- refusals ----------------------------------------------------------------------------
 
-    def _star(self, e: exp.Expression) -> RuleError:
-        return self._error("不允许 * / '*' is not allowed", e, hint="name the columns the rule needs")
-
-    def _cast_refusal(self, e: exp.Expression) -> RuleError:
-        return self._error(
-            "不允许类型转换 / casts (CAST, TRY_CAST, ::) are not allowed",
-            e, hint="for a date write DATE '2026-01-01'; for a timestamp TIMESTAMP '2026-01-01 09:30:00'",
-        )
+    def _refuse(self, what: Refusal, e: exp.Expression) -> RuleError:
+        return self._error(what.message, e, what.hint)
 
     def _refusal(self, e: exp.Expression) -> RuleError:
-        """The message for a construct the language does not have, by what it is."""
-        if isinstance(e, exp.Subquery | exp.Exists | exp.Query):
-            return self._error(_SUBQUERY, e, _SUBQUERY_HINT)
-        if isinstance(e, _STATEMENT_CLASSES):
-            return self._error(
-                "规则只能是条件，不能是 SQL 语句 / a rule is a condition, not a SQL statement", e,
-                hint="write only the condition, e.g. age >= 40 AND tier = '财富'",
-            )
-        if isinstance(e, exp.Star):
-            return self._star(e)
-        if isinstance(e, exp.Dot | exp.Table):
-            return self._error(
-                "只能直接写列名 / only bare column names are allowed, not tables or qualified names",
-                e, hint="e.g. age, not t.age or main.customers.age",
-            )
-        if isinstance(e, _PLACEHOLDERS):
-            return self._error(
-                "不允许参数占位符 / placeholders and parameters ($1, ?, :name, @name) are not allowed",
-                e, hint="write the value itself, e.g. age >= 40",
-            )
-        if isinstance(e, exp.Window):
-            return self._error(
-                "不允许窗口函数 / window functions (… OVER (…)) are not allowed", e,
-                hint="a rule looks at one row (one customer) at a time; rankings come from prepared columns",
-            )
-        if isinstance(e, exp.AggFunc):
-            name = self._function_name(e)
-            hint = "a rule looks at one row (one customer) at a time; use a prepared column such as txn_30d"
-            if name.lower() in ("max", "min"):
-                hint += f"; for the {'larger' if name.lower() == 'max' else 'smaller'} of several values use " \
-                        f"{'greatest' if name.lower() == 'max' else 'least'}(a, b)"
-            return self._error(
-                f"不允许聚合函数 / aggregate functions such as sum, count, avg, max are not allowed: {name}",
-                e, hint=hint,
-            )
-        if isinstance(e, exp.Lambda):
-            return self._error("不允许 lambda 表达式 / lambdas (x -> …) are not allowed", e)
-        if type(e).__name__.startswith(("JSON", "JSONB")):
-            # DuckDB's lambda arrow x -> x + 1 parses as the JSON arrow, so the message names both.
-            return self._error(
-                "不允许 JSON 运算或 lambda / JSON operators (->, ->>, json_…) and lambdas (x -> …) are not allowed", e
-            )
-        if isinstance(e, exp.Collate):
-            return self._error("不允许 COLLATE / COLLATE is not allowed", e,
-                               hint="for case-insensitive matching use ILIKE or lower(x)")
-        if isinstance(e, exp.Cast | exp.TryCast):
-            return self._cast_refusal(e)
-        if isinstance(e, exp.Interval):
-            return self._error(
-                "不允许 INTERVAL / INTERVAL is not allowed", e,
-                hint="to compare dates use date_diff('day', open_date, current_date) > 30",
-            )
-        if isinstance(e, _LIST_CLASSES):
-            return self._error(
-                "不允许列表、结构或映射 / lists, structs and maps are not allowed; only IN (…) takes a list of values",
-                e, hint="e.g. tier IN ('财富', '私行')",
-            )
-        if isinstance(e, exp.Alias):
-            return self._error("不允许别名 (AS) / aliases (AS) are not allowed", e)
-        if isinstance(e, _ODD_STRINGS):
-            return self._error(
-                "只允许普通文本 '…' / only plain text in single quotes is allowed", e,
-                hint="write 'text'; to put a quote inside, double it: 'O''Brien'",
-            )
-        if isinstance(e, exp.If) or (isinstance(e, exp.Anonymous) and str(e.name).lower() in ("if", "iff", "iif")):
-            return self._error("不允许 if() 函数 / if() is not allowed", e,
-                               hint="use CASE WHEN … THEN … ELSE … END")
-        if isinstance(e, exp.Func) and (isinstance(e, exp.Anonymous) or "start" in e.meta):
-            return self._function_refusal(e)
-        # Function nodes without a position of their own come from operator syntax (a ^ b, a ~ b).
-        if isinstance(e, exp.Func):
-            return self._error(
-                "不允许的运算符 / this operator is not allowed", e, hint=f"operators allowed: {OPERATORS_ALLOWED}"
-            )
-        if isinstance(e, exp.Binary | exp.Unary | exp.Predicate | exp.Escape):
-            return self._error(
-                "不允许的运算符 / this operator is not allowed", e, hint=f"operators allowed: {OPERATORS_ALLOWED}"
-            )
-        return self._error(
-            "规则中不允许这种写法 / this is not allowed in a rule", e,
-            hint=f"rules may use columns, values, {OPERATORS_ALLOWED} and the functions {FUNCTIONS_ALLOWED}",
-        )
-
-    def _function_refusal(self, e: exp.Expression) -> RuleError:
-        name = self._function_name(e)
-        lowered = name.lower()
-        if lowered.startswith(TABLE_FUNCTION_PREFIXES) or lowered in TABLE_FUNCTIONS or type(e).__name__.startswith("Read"):
-            return self._error(
-                "不允许读取文件或表 / reading files or tables is not allowed",
-                e, hint="a rule can only use the columns listed for it",
-            )
-        return self._error(
-            f"不允许的函数 / function '{name}' is not allowed", e, hint=f"functions allowed: {FUNCTIONS_ALLOWED}"
-        )
+        """The message for a construct the language does not have, by what it is (see ``refusals``)."""
+        return self._refuse(refusal(e, self._function_name), e)
