@@ -1,7 +1,7 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against the app under uvicorn.
 
 Every expectation is derived from the same bank, never typed in: the menu from ``authz.allowed`` over
-``deps.NAV``, lists and counts from the JSON API or the serving snapshot, labels from the message
+``nav.NAV``, lists and counts from the JSON API or the serving snapshot, labels from the message
 catalogs, audit rows from ``/api/audit``. One browser for the session; a fresh context (cookies) per
 role. Screenshots of the main pages go to ``$FINECRM_ARTIFACTS`` (default ``test-artifacts/screenshots``).
 """
@@ -15,8 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from finecrm.web.deps import NAV, fmt_money, fmt_number, fmt_pct, home_path, may_any
+from finecrm.core.formats import money as fmt_money
+from finecrm.core.formats import number as fmt_number
+from finecrm.core.formats import pct as fmt_pct
 from finecrm.web.i18n import catalog
+from finecrm.web.nav import NAV, home_path, may_any
 from tests.web.browser import (
     MASKED_PHONE,
     PHONE,

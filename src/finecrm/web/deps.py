@@ -11,17 +11,16 @@
    must equal the session's, for every route but the two sign-in endpoints, which have their own guard.
 
 Routes then ask ``finecrm.services`` with ``ctx.principal``; the services ask ``authz`` again for rows
-and masking. Nothing here imports the engine.
+and masking. Nothing here imports the engine. The menu is ``web.nav``; the templates' environment and
+filters are ``web.templating``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, Request
@@ -46,12 +45,12 @@ from finecrm.services.access import auth
 from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workspace import known_branches, known_grids, org_stamp
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
+from finecrm.web.nav import navigation
 
 SESSION_COOKIE = "finecrm_session"
 LANG_COOKIE = "finecrm_lang"
 LOGIN_CSRF_COOKIE = "finecrm_login_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_HERE = Path(__file__).resolve().parent
 
 
 class LoginRequired(Exception):
@@ -134,42 +133,9 @@ class Ctx:
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         return self.state.templates.TemplateResponse(
             self.request, template, {"ctx": self, "t": self.t, "lang": self.lang, "may": self.may,
-                                     "nav": navigation(self), **values},
+                                     "nav": navigation(self.principal, self.request.url.path, self.t), **values},
             status_code=status_code,
         )
-
-
-#: The menu: (path, message key, action or actions). Shown only where the user holds one of them.
-NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
-    ("/dashboard", "nav.dashboard", "view_dashboard"),
-    ("/customers", "nav.customers", "search_customers"),
-    ("/segments", "nav.segments", "view_segments"),
-    ("/tasks", "nav.tasks", "view_own_tasks"),
-    ("/audiences", "nav.audiences", "manage_campaigns"),
-    ("/models", "nav.models", "manage_models"),
-    ("/campaigns", "nav.campaigns", "view_campaigns"),
-    ("/status", "nav.status", "view_data_status"),
-    ("/audit", "nav.audit", "view_audit"),
-    ("/admin/users", "nav.users", "manage_users"),
-)
-
-
-def may_any(principal: Principal | None, actions: str | tuple[str, ...]) -> bool:
-    return any(allowed(principal, a) for a in ((actions,) if isinstance(actions, str) else actions))
-
-
-def navigation(ctx: Ctx) -> list[dict[str, Any]]:
-    path = ctx.request.url.path
-    return [{"href": href, "label": ctx.t(key), "active": path.startswith(href)}
-            for href, key, actions in NAV if ctx.principal is not None and may_any(ctx.principal, actions)]
-
-
-def home_path(principal: Principal) -> str | None:
-    """The first page the user may see; None when the role has no page yet (the start page says so)."""
-    for href, _, actions in NAV:
-        if may_any(principal, actions):
-            return href
-    return None
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -250,63 +216,3 @@ def xlsx_download(ctx: Ctx, content: bytes, stem: str) -> Response:
     ctx.db.commit()
     name = f"finecrm-{stem}-{datetime.now(UTC):%Y%m%d-%H%M%S}.xlsx"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-# --- formatting for templates ------------------------------------------------------------------------
-
-
-def fmt_money(value: Any, lang: str = "zh") -> str:
-    """Yuan with thousands separators; 万/亿 in Chinese for large amounts, as bank reports write them."""
-    if value is None:
-        return "—"
-    v = float(value)
-    if lang == "zh":
-        if abs(v) >= 1e8:
-            return f"{v / 1e8:,.2f} 亿"
-        if abs(v) >= 1e4:
-            return f"{v / 1e4:,.1f} 万"
-        return f"{v:,.2f}"
-    if abs(v) >= 1e9:
-        return f"{v / 1e9:,.2f} bn"
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.2f} m"
-    return f"{v:,.2f}"
-
-
-def fmt_number(value: Any) -> str:
-    return "—" if value is None else f"{int(value):,}"
-
-
-def fmt_pct(value: Any, digits: int = 1) -> str:
-    return "—" if value is None else f"{float(value) * 100:.{digits}f}%"
-
-
-def fmt_date(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if hasattr(value, "__float__"):
-        return float(value)
-    return str(value)
-
-
-def make_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(_HERE / "templates"))
-    env = templates.env
-    env.filters["money"] = fmt_money
-    env.filters["number"] = fmt_number
-    env.filters["pct"] = fmt_pct
-    env.filters["day"] = fmt_date
-    env.globals["asset_version"] = os.environ.get("FINECRM_ASSET_VERSION", "1")
-    # Dates, decimals and the like in embedded chart data: as ISO text / numbers.
-    env.policies["json.dumps_kwargs"] = {"default": _json_default, "sort_keys": False}
-    return templates

@@ -20,10 +20,10 @@ from finecrm.web.deps import (
     Ctx,
     clear_session_cookie,
     context,
-    home_path,
     set_session_cookie,
 )
 from finecrm.web.i18n import LANGUAGES
+from finecrm.web.nav import home_path
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]

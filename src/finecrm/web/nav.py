@@ -1,0 +1,41 @@
+"""The menu of the workbench: one entry per page, shown only to a user who holds one of its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from finecrm.authz import Principal, allowed
+
+#: The menu: (path, message key, action or actions), grouped by area. The first entry a user may see is
+#: where sign-in lands (``home_path``).
+NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
+    ("/dashboard", "nav.dashboard", "view_dashboard"),
+    ("/customers", "nav.customers", "search_customers"),
+    ("/segments", "nav.segments", "view_segments"),
+    ("/tasks", "nav.tasks", "view_own_tasks"),
+    ("/audiences", "nav.audiences", "manage_campaigns"),
+    ("/models", "nav.models", "manage_models"),
+    ("/campaigns", "nav.campaigns", "view_campaigns"),
+    ("/status", "nav.status", "view_data_status"),
+    ("/audit", "nav.audit", "view_audit"),
+    ("/admin/users", "nav.users", "manage_users"),
+)
+
+
+def may_any(principal: Principal | None, actions: str | tuple[str, ...]) -> bool:
+    return any(allowed(principal, a) for a in ((actions,) if isinstance(actions, str) else actions))
+
+
+def navigation(principal: Principal | None, path: str, t: Callable[..., str]) -> list[dict[str, Any]]:
+    """The menu entries ``principal`` may see, labelled by ``t``; the one ``path`` is under is active."""
+    return [{"href": href, "label": t(key), "active": path.startswith(href)}
+            for href, key, actions in NAV if principal is not None and may_any(principal, actions)]
+
+
+def home_path(principal: Principal) -> str | None:
+    """The first page the user may see; None when the role has no page yet (the start page says so)."""
+    for href, _, actions in NAV:
+        if may_any(principal, actions):
+            return href
+    return None
