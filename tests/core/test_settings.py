@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
 import yaml
 
 from finecrm.core.errors import ConfigError, WorkspaceError
-from finecrm.core.settings import DEFAULT_YAML, Settings, load_workspace, parse_settings
+from finecrm.core.settings import DEFAULT_YAML, DEFAULT_YAML_FILE, Settings, load_workspace, parse_settings
 
 
 def _leaf_keys(model: type, prefix: str = "") -> list[str]:
@@ -22,6 +23,15 @@ def _leaf_keys(model: type, prefix: str = "") -> list[str]:
 
 def test_default_yaml_is_the_defaults():
     assert parse_settings(yaml.safe_load(DEFAULT_YAML), "finecrm.yaml") == Settings()
+
+
+def test_default_yaml_is_the_packaged_file_as_it_is():
+    """DEFAULT_YAML is the packaged finecrm.default.yaml byte for byte (UTF-8, LF line ends)."""
+    packaged = resources.files("finecrm.core").joinpath(DEFAULT_YAML_FILE)
+    assert packaged.is_file()
+    raw = packaged.read_bytes()
+    assert raw.decode("utf-8") == DEFAULT_YAML
+    assert b"\r" not in raw and raw.endswith(b"\n") and raw.startswith(b"# finecrm workspace configuration")
 
 
 def test_every_setting_is_documented_in_the_default_file():
