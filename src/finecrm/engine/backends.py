@@ -1,4 +1,8 @@
-"""Connecting Ibis to a backend. Models never import this: they are functions Table -> Table.
+"""Connecting Ibis to a backend, and everything the build does that differs between backends.
+
+Models never import this: they are functions Table -> Table. The runner and the source loader ask
+the ``Backend`` object for what depends on the engine — reading the warehouse's Parquet, writing a
+mart, keeping an intermediate in scratch, closing — so this module is the only one that knows one.
 
 DuckDB is the embedded default. Spark (local mode here; a bank would point it at its cluster)
 runs the very same expressions; it needs the ``spark`` extra (pyspark) and Java 17.
@@ -6,6 +10,7 @@ runs the very same expressions; it needs the ``spark`` extra (pyspark) and Java 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -15,12 +20,74 @@ import ibis
 from finecrm.core.errors import FinecrmError
 
 ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = ENGINES[0]
+
+
+class Backend:
+    """A connected Ibis backend (``con``) and the engine-specific steps of a build."""
+
+    engine: str = ""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def read_source(self, folder: Path, files: list[Path], table_name: str) -> ibis.Table:
+        """A warehouse table stored as ``files`` under ``folder``."""
+        raise NotImplementedError
+
+    def write(self, expr: ibis.Table, folder: Path) -> ibis.Table:
+        """Write a mart as Parquet into ``folder`` and read it back (keeps later query plans small)."""
+        raise NotImplementedError
+
+    def scratch(self, expr: ibis.Table, name: str, folder: Path) -> ibis.Table:
+        """Materialise an intermediate for the rest of the build (``folder``: scratch space it may use)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a backend that is already closed or has no disconnect
+            self.con.disconnect()
+
+
+class DuckDBBackend(Backend):
+    engine = "duckdb"
+
+    def read_source(self, folder: Path, files: list[Path], table_name: str) -> ibis.Table:
+        # DuckDB gets the exact file list.
+        return self.con.read_parquet([str(p) for p in files], table_name=table_name)
+
+    def write(self, expr: ibis.Table, folder: Path) -> ibis.Table:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "part-0.parquet"
+        self.con.to_parquet(expr, str(target))
+        return self.con.read_parquet(str(target), table_name=f"m_{folder.name}")
+
+    def scratch(self, expr: ibis.Table, name: str, folder: Path) -> ibis.Table:
+        # A table in the build's scratch database: no Parquet encoding round trip.
+        return self.con.create_table(f"tmp_{name}", expr, overwrite=True)
+
+
+class SparkBackend(Backend):
+    engine = "spark"
+
+    def read_source(self, folder: Path, files: list[Path], table_name: str) -> ibis.Table:
+        # Spark reads the folder (period=… sub-folders become a column, which load_sources drops).
+        return self.con.read_parquet(str(folder), table_name=table_name)
+
+    def write(self, expr: ibis.Table, folder: Path) -> ibis.Table:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "data"
+        self.con.to_parquet(expr, str(target), mode="overwrite")
+        return self.con.read_parquet(str(target))
+
+    def scratch(self, expr: ibis.Table, name: str, folder: Path) -> ibis.Table:
+        # Parquet under the scratch folder: cuts the plan like a written mart.
+        return self.write(expr, folder)
 
 
 def connect(
     engine: str, work: Path, *, memory_limit: str = "", threads: int | None = None, data_bytes: int = 0
-) -> Any:
-    """An Ibis backend for ``engine`` whose scratch files go under ``work``.
+) -> Backend:
+    """A backend for ``engine`` whose scratch files go under ``work``.
 
     ``data_bytes`` (the size of the warehouse's Parquet) decides where DuckDB keeps intermediate
     tables: in memory when they surely fit — fastest, no database file to write — or in a scratch
@@ -39,9 +106,9 @@ def connect(
         )
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{_size(memory_limit)}'")
-        return con
+        return DuckDBBackend(con)
     if engine == "spark":
-        return _spark(work, memory_limit)
+        return SparkBackend(_spark(work, memory_limit))
     raise FinecrmError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import ibis
@@ -86,6 +86,11 @@ def add_months(day: date, months: int) -> date:
     """The first day of the month ``months`` after (or before, if negative) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: date) -> date:
+    """The last day of ``month``'s month."""
+    return add_months(month, 1) - timedelta(days=1)
 
 
 def months_between(later: Any, earlier: Any) -> Any:

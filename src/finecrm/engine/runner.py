@@ -1,19 +1,20 @@
 """Running a build: every model in dependency order, marts written and checked, then published.
 
-Staging models stay lazy (views over the raw Parquet); intermediates marked ``materialize`` and all
-marts are written to Parquet and read back, which keeps each query plan small on any backend.
+Staging models stay lazy (views over the raw Parquet); intermediates marked ``materialize`` are kept
+in scratch and all marts are written to Parquet and read back, which keeps each query plan small on
+any backend. How each of those is done on DuckDB or Spark is the backend object's business
+(``backends.py``); the runner names no engine.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from finecrm.contract.tables import TABLES
 from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
 from finecrm.engine import snapshots
-from finecrm.engine.backends import connect
+from finecrm.engine.backends import DEFAULT_ENGINE, connect
 from finecrm.engine.checks import run_checks
-from finecrm.engine.model import BuildContext, Model
+from finecrm.engine.model import BuildContext, Model, month_end
 from finecrm.engine.registry import MODELS
 from finecrm.engine.sources import load_sources
 
@@ -89,37 +90,13 @@ def balance_months(sources: dict[str, ibis.Table]) -> tuple[date, date]:
     return first, last
 
 
-def month_end(month: date) -> date:
-    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
-
-
-def _scratch(con: Any, engine: str, expr: ibis.Table, name: str, folder: Path) -> ibis.Table:
-    """Materialise an intermediate: a DuckDB table in the build's scratch database (no Parquet
-    encoding round trip), or Parquet under the scratch folder on Spark."""
-    if engine == "spark":
-        return _write(con, engine, expr, folder)
-    return con.create_table(f"tmp_{name}", expr, overwrite=True)
-
-
-def _write(con: Any, engine: str, expr: ibis.Table, folder: Path) -> ibis.Table:
-    folder.mkdir(parents=True, exist_ok=True)
-    if engine == "spark":
-        target = folder / "data"
-        con.to_parquet(expr, str(target), mode="overwrite")
-        return con.read_parquet(str(target))
-    target = folder / "part-0.parquet"
-    con.to_parquet(expr, str(target))
-    return con.read_parquet(str(target), table_name=f"m_{folder.name}")
-
-
 def run_build(
     *,
     raw: Path,
     root: Path,
     work_root: Path,
     ctx_factory: Any,
-    engine: str = "duckdb",
+    engine: str = DEFAULT_ENGINE,
     as_of: date | None = None,
     keep: int = 5,
     memory_limit: str = "",
@@ -137,15 +114,15 @@ def run_build(
         build_id = snapshots.new_build_id()
         building = snapshots.start(root, build_id)
         work = work_root / f"build-{build_id}"
-        con = None
+        backend = None
         try:
             data_bytes = sum(f.stat().st_size for f in raw.rglob("*.parquet")) if raw.is_dir() else 0
-            con = connect(engine, work, memory_limit=memory_limit, data_bytes=data_bytes)
+            backend = connect(engine, work, memory_limit=memory_limit, data_bytes=data_bytes)
             contract = {t.name for t in TABLES}
             plan = order(models, contract)
             # Register only the source tables the plan reads (and account_month, for the date).
             needed = {d for m in plan for d in m.deps if d in contract} | {"account_month"}
-            sources, files = load_sources(con, raw, needed)
+            sources, files = load_sources(backend, raw, needed)
             first_month, last_month = balance_months(sources)
             day = as_of or month_end(last_month)
             ctx: BuildContext = ctx_factory(day)
@@ -160,7 +137,7 @@ def run_build(
                     t0 = time.perf_counter()
                     expr = m.build({d: tables[d] for d in m.deps}, ctx)
                     if m.layer == "mart":
-                        tables[m.name] = _write(con, engine, expr, building / "marts" / m.name)
+                        tables[m.name] = backend.write(expr, building / "marts" / m.name)
                         rows, checks = run_checks(tables[m.name], m)
                         marts[m.name] = {
                             "rows": rows,
@@ -169,7 +146,7 @@ def run_build(
                             "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
                         }
                     elif m.materialize and readers[m.name] > 1:
-                        tables[m.name] = _scratch(con, engine, expr, m.name, work / "intermediate" / m.name)
+                        tables[m.name] = backend.scratch(expr, m.name, work / "intermediate" / m.name)
                     else:
                         tables[m.name] = expr
                     task.advance()
@@ -184,8 +161,8 @@ def run_build(
             shutil.rmtree(building, ignore_errors=True)
             raise
         finally:
-            if con is not None:
-                _disconnect(con)
+            if backend is not None:
+                backend.close()
             shutil.rmtree(work, ignore_errors=True)
         if not passed:
             # Keep it for inspection, never publish it.
@@ -200,7 +177,3 @@ def run_build(
         manifest["pruned"] = snapshots.prune(root, keep)
         return manifest
 
-
-def _disconnect(con: Any) -> None:
-    with contextlib.suppress(Exception):  # a backend that is already closed or has no disconnect
-        con.disconnect()

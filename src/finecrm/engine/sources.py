@@ -7,17 +7,17 @@ model runs on partial data (the Berka export has no staff, grids or signups, for
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import ibis
 import pyarrow as pa
 
 from finecrm.contract.store import stored_files
 from finecrm.contract.tables import TABLES
+from finecrm.engine.backends import Backend
 
 
 def load_sources(
-    con: Any, raw: Path, names: set[str] | None = None
+    backend: Backend, raw: Path, names: set[str] | None = None
 ) -> tuple[dict[str, ibis.Table], dict[str, int]]:
     """The contract tables by name (those in ``names``, or all), and the number of files behind each
     (0 = not provided: an empty table with the contract's schema stands in)."""
@@ -29,14 +29,11 @@ def load_sources(
         paths = stored_files(raw, t)
         files[t.name] = len(paths)
         if paths:
-            # Spark reads a folder (and takes period=… sub-folders as a column, dropped below);
-            # DuckDB gets the exact file list.
-            where = str(raw / t.name) if con.name == "pyspark" else [str(p) for p in paths]
-            tbl = con.read_parquet(where, table_name=f"src_{t.name}")
+            tbl = backend.read_source(raw / t.name, paths, f"src_{t.name}")
             # Hive-style folder names must not add columns: keep exactly the contract's.
             tables[t.name] = tbl.select(*t.column_names)
         else:
             empty = pa.Table.from_batches([], schema=t.arrow_schema())
-            tables[t.name] = con.create_table(f"src_{t.name}", empty, overwrite=True)
+            tables[t.name] = backend.con.create_table(f"src_{t.name}", empty, overwrite=True)
     return tables, files
 

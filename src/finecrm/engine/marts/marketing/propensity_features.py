@@ -18,14 +18,14 @@ flags and two short codes; money is rounded to the fen.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
 import ibis
 
 from finecrm.contract.tables import SERVICES
 from finecrm.core.settings import PropensityTarget
 from finecrm.engine.intermediate.int_activity_by_customer_month import CHANNELS
-from finecrm.engine.model import BuildContext, Invariant, Model, add_months, months_between
+from finecrm.engine.model import BuildContext, Invariant, Model, add_months, month_end, months_between
 
 #: Categories with a held-at-month-end flag (demand deposits: everybody has one; services: signups).
 HELD_CATEGORIES = ("time_deposit", "wealth", "fund", "insurance", "loan", "credit_card", "debit_card")
@@ -47,10 +47,9 @@ def month_ends(first: date, last: date, as_of: date) -> dict[str, list[date]]:
     months, ends = [], []
     m = first
     while m <= last:
-        nxt = add_months(m, 1)
         months.append(m)
-        ends.append(min(nxt - timedelta(days=1), as_of))
-        m = nxt
+        ends.append(min(month_end(m), as_of))
+        m = add_months(m, 1)
     return {"month": months, "month_end": ends}
 
 
