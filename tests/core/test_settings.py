@@ -6,8 +6,15 @@ from importlib import resources
 import pytest
 import yaml
 
-from finecrm.core.errors import ConfigError, WorkspaceError
-from finecrm.core.settings import DEFAULT_YAML, DEFAULT_YAML_FILE, Settings, load_workspace, parse_settings
+from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
+from finecrm.core.settings import (
+    DEFAULT_YAML,
+    DEFAULT_YAML_FILE,
+    Settings,
+    UnknownTargetError,
+    load_workspace,
+    parse_settings,
+)
 
 
 def _leaf_keys(model: type, prefix: str = "") -> list[str]:
@@ -81,3 +88,29 @@ def test_broken_yaml_names_the_line(tmp_path):
 def test_not_a_workspace_says_what_to_do(tmp_path):
     with pytest.raises(WorkspaceError, match="finecrm init"):
         load_workspace(tmp_path)
+
+
+def test_marketing_target_by_code():
+    marketing = Settings().marketing
+    for t in marketing.targets:
+        assert marketing.target(t.code) is t
+    assert marketing.target("wealth").offer_product == "WM05"
+    own = parse_settings({"marketing": {"targets": [
+        {"code": "gold", "zh": "黄金", "en": "gold", "kind": "product", "match": "AU01", "value": 300}]}}, "x.yaml")
+    assert own.marketing.target("gold").match == "AU01"
+
+
+def test_an_unknown_marketing_target_is_refused_naming_the_configured_ones():
+    marketing = Settings().marketing
+    with pytest.raises(UnknownTargetError) as info:
+        marketing.target("mortgage")
+    err = info.value
+    assert isinstance(err, FinecrmError) and err.exit_code == 2
+    assert err.code == "mortgage" and err.codes == ["mobile_banking", "wealth", "credit_card", "consumer_loan"]
+    assert str(err) == ("没有营销产品 'mortgage'，可选：mobile_banking, wealth, credit_card, consumer_loan / "
+                        "no target 'mortgage' in marketing.targets; the targets are: mobile_banking, wealth, "
+                        "credit_card, consumer_loan")
+    with pytest.raises(UnknownTargetError, match="the targets are: none"):
+        parse_settings({"marketing": {"targets": []}}, "x.yaml").marketing.target("wealth")
+    with pytest.raises(UnknownTargetError):
+        marketing.target("Wealth")  # codes are matched exactly

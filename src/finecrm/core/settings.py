@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from finecrm.core.errors import ConfigError, WorkspaceError
+from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
 
 CONFIG_NAME = "finecrm.yaml"
 HOME_ENV = "FINECRM_HOME"
@@ -176,6 +176,17 @@ class PropensityTarget(_Strict):
     kyc_excluded: list[Literal["low", "medium", "high"]] = []
 
 
+class UnknownTargetError(FinecrmError):
+    """A marketing target code that is not among ``marketing.targets``; the message lists those that are."""
+
+    def __init__(self, code: str, codes: list[str]) -> None:
+        self.code = code
+        self.codes = codes
+        listed = ", ".join(codes) or "none"
+        super().__init__(f"没有营销产品 {code!r}，可选：{listed} / no target {code!r} in marketing.targets; "
+                         f"the targets are: {listed}")
+
+
 class MarketingSettings(_Strict):
     #: Label window: a customer "acquires" a product when it appears within this many days after the cut-off.
     horizon_days: int = Field(90, ge=7, le=365)
@@ -204,6 +215,13 @@ class MarketingSettings(_Strict):
         if len(set(codes)) != len(codes):
             raise ValueError(f"target codes must be unique, got {codes}")
         return v
+
+    def target(self, code: str) -> PropensityTarget:
+        """The configured target ``code``, or :class:`UnknownTargetError` naming the configured ones."""
+        for t in self.targets:
+            if t.code == code:
+                return t
+        raise UnknownTargetError(code, [t.code for t in self.targets])
 
 
 class Settings(_Strict):
