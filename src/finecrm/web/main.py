@@ -1,4 +1,4 @@
-"""The workbench app. ``ROUTERS`` is the table of contents: every page and endpoint lives in one of them.
+"""The workbench app. ``ROUTERS`` is the table of contents, by area: every page and endpoint lives in one of them.
 
 ``create_app`` wires the workspace, the operational database, the serving copy of the published
 snapshot and the one dependency every route passes (``deps.context``: sign-in, declared action, CSRF).
@@ -25,34 +25,30 @@ from finecrm.services.snapshot.serving import NoSnapshot, Serving
 from finecrm.services.workspace import open_workspace
 from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
-from finecrm.web.routes import (
-    admin,
-    api_docs,
-    audiences,
-    audit,
-    auth,
-    campaigns,
-    customers,
-    dashboard,
-    models,
-    segments,
-    status,
-    tasks,
-)
+from finecrm.web.routes import api_docs
+from finecrm.web.routes.access import audit, auth, users
+from finecrm.web.routes.customers import dashboard, profile, segments
+from finecrm.web.routes.data import status
+from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
+    # access 登录与权限 / sign-in and access
     auth.router,  # sign-in, sign-out, language, own password, health
+    audit.router,  # 审计日志 / audit log
+    users.router,  # 用户管理 / users
+    # customers 客户 / customers
     dashboard.router,  # 首页总览 / dashboard
-    customers.router,  # 客户查询与客户全貌 / customer search and 360
+    profile.router,  # 客户查询与客户全貌 / customer search and 360
     segments.router,  # 分层分群 / segment explorer and export
+    # marketing 营销 / marketing
     audiences.router,  # 目标客群 / audiences: saved, versioned rule lists
     models.router,  # 倾向模型 / propensity models: registry, reports, training, activation
     campaigns.router,  # 营销活动 / campaigns: draw, assign, detect, evaluate
     tasks.router,  # 我的任务 / a manager's campaign tasks and outcomes
+    # data 数据 / data
     status.router,  # 数据状态 / data status
-    audit.router,  # 审计日志 / audit log
-    admin.router,  # 用户管理 / users
+    # the app's own
     api_docs.router,  # OpenAPI behind sign-in
 )
 

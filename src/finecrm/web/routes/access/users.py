@@ -25,7 +25,7 @@ Field100 = Annotated[str, Form(max_length=100)]
 def _page(ctx: Ctx, *, message: str | None = None, error: str | None = None, password: str | None = None,
           password_for: str | None = None, status: int = 200) -> Response:
     users = [user_service.describe_user(u) for u in user_service.list_users(ctx.db)]
-    return ctx.render("admin/users.html", status_code=status, users=users, roles=ROLES, message=message,
+    return ctx.render("access/users/index.html", status_code=status, users=users, roles=ROLES, message=message,
                       error=error, password=password, password_for=password_for)
 
 

@@ -57,7 +57,7 @@ def root(ctx: C) -> Response:
 def _login_page(ctx: C, *, error: str | None = None, next_path: str | None = None, status: int = 200) -> Response:
     token = ctx.login_csrf or secrets.token_urlsafe(32)
     ctx.login_csrf = token
-    response = ctx.render("auth/login.html", status_code=status, error=error, next_path=next_path or "",
+    response = ctx.render("access/auth/login.html", status_code=status, error=error, next_path=next_path or "",
                           demo=ctx.state.demo)
     # Double-submit token for the sign-in form (there is no session yet to hold one).
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, secure=ctx.state.secure_cookies, samesite="strict",
@@ -133,7 +133,7 @@ def switch_language(ctx: C, code: str, next: str | None = None) -> Response:
 @router.get("/account/password", include_in_schema=False)
 @declare(AUTHENTICATED)
 def password_form(ctx: C) -> Response:
-    return ctx.render("auth/password.html", error=None, done=False)
+    return ctx.render("access/auth/password.html", error=None, done=False)
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -147,15 +147,15 @@ def password_submit(
     user = ctx.user
     assert user is not None
     if new != repeat:
-        return ctx.render("auth/password.html", status_code=400, error=ctx.t("password.mismatch"), done=False)
+        return ctx.render("access/auth/password.html", status_code=400, error=ctx.t("password.mismatch"), done=False)
     try:
         user_service.change_password(ctx.db, username=user.username, current_password=current, new_password=new,
                                      keep_token=ctx.request.cookies.get(SESSION_COOKIE))
     except user_service.UserError as exc:
         ctx.db.rollback()
-        return ctx.render("auth/password.html", status_code=400, error=str(exc), done=False)
+        return ctx.render("access/auth/password.html", status_code=400, error=str(exc), done=False)
     ctx.db.commit()
-    return ctx.render("auth/password.html", error=None, done=True)
+    return ctx.render("access/auth/password.html", error=None, done=True)
 
 
 # --- JSON -------------------------------------------------------------------------------------------

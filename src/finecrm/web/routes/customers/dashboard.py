@@ -19,7 +19,7 @@ C = Annotated[Ctx, Depends(context)]
 @declare("view_dashboard")
 def dashboard_page(ctx: C) -> Response:
     data = dashboard_service.dashboard(ctx.serving, ctx.me())
-    return ctx.render("dashboard/index.html", data=data)
+    return ctx.render("customers/dashboard/index.html", data=data)
 
 
 @router.get("/api/dashboard", tags=["dashboard"])

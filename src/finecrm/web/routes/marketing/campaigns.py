@@ -80,7 +80,7 @@ async def _form(ctx: Ctx) -> dict[str, Any]:
 @router.get("/campaigns", include_in_schema=False)
 @declare("view_campaigns")
 def campaigns_page(ctx: C) -> Response:
-    return ctx.render("campaigns/index.html", items=campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me()))
+    return ctx.render("marketing/campaigns/index.html", items=campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me()))
 
 
 def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Response:
@@ -88,7 +88,7 @@ def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Respo
     saved = audiences.list_audiences(ctx.db, ctx.me())
     defaults = {"control_share": settings.control_share, "seed": settings.seed, "channel": "phone",
                 "cost_per_contact": "0"}
-    return ctx.render("campaigns/new.html", form={**defaults, **form}, error=error, audiences=saved,
+    return ctx.render("marketing/campaigns/new.html", form={**defaults, **form}, error=error, audiences=saved,
                       targets=settings.targets, channels=campaigns.CHANNELS, status_code=400 if error else 200)
 
 
@@ -118,7 +118,7 @@ def campaign_page(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = No
     members = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None, page=page)
     staff = (campaign_tasks.assignable_staff(ctx.serving, ctx.me(), campaign_id=campaign_id, session=ctx.db)
              if ctx.may("assign_customers") else [])
-    template = "campaigns/_members.html" if ctx.request.headers.get("hx-request") else "campaigns/detail.html"
+    template = "marketing/campaigns/_members.html" if ctx.request.headers.get("hx-request") else "marketing/campaigns/detail.html"
     return ctx.render(template, c=doc, members=members, staff=staff, arm=arm or "",
                       notice=ctx.request.query_params.get("notice"))
 
@@ -157,7 +157,7 @@ def detect_page(ctx: C, campaign_id: int) -> Response:
 @declare("view_campaigns")
 def evaluation_page(ctx: C, campaign_id: int) -> Response:
     doc = campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
-    return ctx.render("campaigns/evaluation.html", e=doc, c=doc["campaign"])
+    return ctx.render("marketing/campaigns/evaluation.html", e=doc, c=doc["campaign"])
 
 
 @router.post("/campaigns/{campaign_id}/export", include_in_schema=False)

@@ -29,7 +29,7 @@ def audit_page(ctx: C, actor: Text = None, action: Text = None, target: Text = N
                until: date | None = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
     f = _filters(actor, action, target, since, until)
     result = audit_log.browse(ctx.db, ctx.me(), page=page, **f)
-    return ctx.render("audit/index.html", result=result, filters=f, actions=audit_log.actions_seen(ctx.db))
+    return ctx.render("access/audit/index.html", result=result, filters=f, actions=audit_log.actions_seen(ctx.db))
 
 
 @router.get("/api/audit", tags=["audit"])

@@ -32,7 +32,7 @@ def explorer_page(ctx: C, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> 
         q = explorer.Query.from_params({k: v for k, v in params.items() if k != "rule"} | {"breakdown": "tier"})
         data = explorer.explore(ctx.serving, ctx.me(), q, page=1)
         error = str(exc)
-    template = "segments/_results.html" if ctx.request.headers.get("hx-request") else "segments/index.html"
+    template = "customers/segments/_results.html" if ctx.request.headers.get("hx-request") else "customers/segments/index.html"
     return ctx.render(template, data=data, params=params, error=error, status_code=400 if error else 200)
 
 

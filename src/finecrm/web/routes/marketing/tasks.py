@@ -21,7 +21,7 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 def tasks_page(ctx: C, page: Page = 1, status: str = "open", campaign_id: int | None = None) -> Response:
     tasks = campaign_tasks.list_tasks(ctx.db, ctx.serving, ctx.me(), campaign_id=campaign_id,
                                       status=status or None, page=page)
-    return ctx.render("tasks/index.html", tasks=tasks, status=status, campaign_id=campaign_id,
+    return ctx.render("marketing/tasks/index.html", tasks=tasks, status=status, campaign_id=campaign_id,
                       outcomes=campaign_tasks.OUTCOMES, notice=ctx.request.query_params.get("notice"))
 
 

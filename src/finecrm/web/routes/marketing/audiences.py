@@ -30,7 +30,7 @@ def audiences_page(ctx: C, rule: str = "") -> Response:
             preview = audiences.preview(ctx.serving, ctx.me(), rule)
         except audiences.AudienceError as exc:
             error = str(exc)
-    return ctx.render("audiences/index.html", items=items, rule=rule, preview=preview, error=error,
+    return ctx.render("marketing/audiences/index.html", items=items, rule=rule, preview=preview, error=error,
                       columns=audiences.rule_columns(ctx.serving), status_code=400 if error else 200)
 
 
@@ -43,7 +43,7 @@ async def create_page(ctx: C) -> Response:
                                         rule=form.get("rule", ""), description=form.get("description", ""))
     except audiences.AudienceError as exc:
         items = audiences.list_audiences(ctx.db, ctx.me())
-        return ctx.render("audiences/index.html", items=items, rule=form.get("rule", ""), preview=None,
+        return ctx.render("marketing/audiences/index.html", items=items, rule=form.get("rule", ""), preview=None,
                           error=str(exc), form=form, columns=audiences.rule_columns(ctx.serving), status_code=400)
     ctx.db.commit()
     return RedirectResponse(f"/audiences/{doc['id']}", status_code=303)
@@ -56,7 +56,7 @@ def audience_page(ctx: C, audience_id: int, version: Annotated[int | None, Query
     doc = audiences.get_audience(ctx.db, audience_id, version)
     live = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
     members = audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page)
-    template = "audiences/_members.html" if ctx.request.headers.get("hx-request") else "audiences/detail.html"
+    template = "marketing/audiences/_members.html" if ctx.request.headers.get("hx-request") else "marketing/audiences/detail.html"
     return ctx.render(template, a=doc, live=live, members=members, error=None,
                       columns=audiences.rule_columns(ctx.serving))
 
@@ -72,7 +72,7 @@ async def version_page(ctx: C, audience_id: int) -> Response:
         doc = audiences.get_audience(ctx.db, audience_id)
         live = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
         members = audiences.members(ctx.serving, ctx.me(), doc["rule"])
-        return ctx.render("audiences/detail.html", a=doc, live=live, members=members, error=str(exc),
+        return ctx.render("marketing/audiences/detail.html", a=doc, live=live, members=members, error=str(exc),
                           form=form, columns=audiences.rule_columns(ctx.serving), status_code=400)
     ctx.db.commit()
     return RedirectResponse(f"/audiences/{audience_id}", status_code=303)

@@ -36,7 +36,7 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
 @router.get("/models", include_in_schema=False)
 @declare("manage_models")
 def models_page(ctx: C) -> Response:
-    return ctx.render("models/index.html", targets=_targets(ctx),
+    return ctx.render("marketing/models/index.html", targets=_targets(ctx),
                       horizon=ctx.state.ws.settings.marketing.horizon_days)
 
 
@@ -44,7 +44,7 @@ def models_page(ctx: C) -> Response:
 @declare("manage_models")
 def version_page(ctx: C, target: str, version: str) -> Response:
     meta = _show(ctx, target, version)
-    return ctx.render("models/detail.html", m=meta)
+    return ctx.render("marketing/models/detail.html", m=meta)
 
 
 @router.post("/models/{target}/train", include_in_schema=False)

@@ -18,7 +18,7 @@ C = Annotated[Ctx, Depends(context)]
 @router.get("/status", include_in_schema=False)
 @declare("view_data_status")
 def status_page(ctx: C) -> Response:
-    return ctx.render("status/index.html", data=data_status(ctx.db, ctx.state.ws, ctx.me()))
+    return ctx.render("data/status/index.html", data=data_status(ctx.db, ctx.state.ws, ctx.me()))
 
 
 @router.get("/api/status", tags=["data"])

@@ -24,7 +24,7 @@ CustomerId = Annotated[str, Field(max_length=64)]
 @declare("search_customers")
 def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1) -> Response:
     result = customer_service.search(ctx.serving, ctx.me(), q, page=page)
-    template = "customers/_results.html" if ctx.request.headers.get("hx-request") else "customers/search.html"
+    template = "customers/profile/_results.html" if ctx.request.headers.get("hx-request") else "customers/profile/search.html"
     return ctx.render(template, q=q, result=result)
 
 
@@ -32,7 +32,7 @@ def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: Page
 @declare("view_customer")
 def customer_page(ctx: C, customer_id: str) -> Response:
     data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
-    return ctx.render("customers/detail.html", data=data, reveal_error=None)
+    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None)
 
 
 @router.post("/customers/{customer_id}/reveal", include_in_schema=False)
@@ -43,16 +43,16 @@ def reveal_page(ctx: C, customer_id: str, reason: Annotated[str, Form(max_length
     except customer_service.RevealError as exc:
         ctx.db.rollback()
         data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
-        return ctx.render("customers/detail.html", status_code=400, data=data, reveal_error=str(exc))
+        return ctx.render("customers/profile/detail.html", status_code=400, data=data, reveal_error=str(exc))
     ctx.db.commit()  # the audit row is written before the clear values are sent
-    return ctx.render("customers/detail.html", data=data, reveal_error=None)
+    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None)
 
 
 @router.get("/customers/{customer_id}/transactions", include_in_schema=False)
 @declare("view_balances")
 def transactions_fragment(ctx: C, customer_id: str, page: PageNo = 1) -> Response:
     result = customer_service.transactions(ctx.serving, ctx.me(), customer_id[:64], page=page)
-    return ctx.render("customers/_transactions.html", customer_id=customer_id, result=result)
+    return ctx.render("customers/profile/_transactions.html", customer_id=customer_id, result=result)
 
 
 # --- JSON -------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Data: the status of the published snapshot (``status``)."""
