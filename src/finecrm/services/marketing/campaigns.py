@@ -53,7 +53,6 @@ from finecrm.services.marketing.sources import (
     products,
     require_mart,
     snapshot_as_of,
-    target_of,
 )
 from finecrm.services.snapshot.serving import Serving
 
@@ -325,7 +324,7 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
         raise CampaignError("指定客群版本时须同时指定客群 / a version needs an audience id")
     if repositories.get_campaign_by_name(session, name=name) is not None:
         raise CampaignError(f"已有同名营销活动 “{name}” / a campaign named '{name}' exists")
-    tgt = target_of(settings, target)
+    tgt = settings.marketing.target(target)
     offer = _offer(tgt, offer_product, products(serving.ws))
 
     from finecrm.services.marketing import audiences

@@ -102,15 +102,6 @@ def _span(ends: list[date]) -> str:
     return f"{ends[0]} … {ends[-1]}" if ends else "no months"
 
 
-def target_of(ws: Workspace, code: str) -> PropensityTarget:
-    for t in ws.settings.marketing.targets:
-        if t.code == code:
-            return t
-    codes = ", ".join(t.code for t in ws.settings.marketing.targets) or "none"
-    raise PropensityError(f"{code!r} 不是已配置的营销目标 / is not a configured marketing target: {codes} "
-                          f"(marketing.targets in {ws.config_path})")
-
-
 def population_sql(code: str, *, sample: float = 1.0) -> str:
     """Feature rows at a cut-off with the label (parameters: cut-off month, cut-off day, window end)."""
     first = f'a."first_{code}_on"'
@@ -147,7 +138,7 @@ def train_target(
     """Train, validate and store a new version for target ``code``; returns its metadata (with report)."""
     if algorithm not in ALGORITHMS:
         raise PropensityError(f"--algorithm: expected one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
-    target = target_of(ws, code)
+    target = ws.settings.marketing.target(code)
     horizon = ws.settings.marketing.horizon_days
     snap = published(ws)
     con, _ = open_snapshot(ws, snap.build_id)
@@ -242,7 +233,7 @@ def train_targets(ws: Workspace, codes: list[str], *, actor: str, algorithm: str
                   activate: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
     """Train several targets; one that cannot be trained is skipped with its reason, the others go on."""
     for c in codes:
-        target_of(ws, c)
+        ws.settings.marketing.target(c)
     trained, skipped = [], []
     for c in codes:
         try:

@@ -17,7 +17,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from finecrm.core.errors import FinecrmError
-from finecrm.core.settings import PropensityTarget, Settings, Workspace
+from finecrm.core.settings import Workspace
 from finecrm.services.snapshot.console import as_of
 from finecrm.services.snapshot.serving import Serving
 
@@ -52,15 +52,6 @@ def require_mart(serving: Serving, mart: str, *, zh: str, en: str, columns: tupl
             f"marketing.targets 中？）/ {en} needs column(s) {', '.join(missing)} of {mart}, which snapshot "
             f"{serving.build_id} lacks (is the product in marketing.targets of finecrm.yaml?)")
     return t
-
-
-def target_of(settings: Settings, code: str) -> PropensityTarget:
-    for t in settings.marketing.targets:
-        if t.code == code:
-            return t
-    codes = ", ".join(t.code for t in settings.marketing.targets)
-    raise CampaignDataError(f"没有营销产品 {code!r}，可选：{codes} / no target {code!r} in marketing.targets; "
-                            f"the targets are: {codes}")
 
 
 def snapshot_as_of(serving: Serving) -> date:
