@@ -32,6 +32,7 @@ from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
 from finecrm.core.settings import PropensityTarget, Workspace
 from finecrm.engine import snapshots
+from finecrm.engine.model import month_end
 from finecrm.ml.propensity import ALGORITHMS, PropensityModel, evaluate, mart_spec
 from finecrm.ml.propensity.scoring import Scorer, score_table
 from finecrm.services.marketing import model_registry
@@ -71,11 +72,6 @@ def published(ws: Workspace) -> Snapshot:
             raise PropensityError(f"快照 {build_id} 没有 {mart} / snapshot {build_id} has no {mart} mart (built by an "
                                   "older finecrm): run 'finecrm build' again")
     return Snapshot(build_id, as_of(ws, build_id))
-
-
-def month_end(month: date) -> date:
-    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def plan_cutoffs(as_of: date, horizon_days: int, months: list[date],
