@@ -12,11 +12,17 @@ from datetime import date
 from typing import Any
 
 import duckdb
+from sqlalchemy.orm import Session
 
+from finecrm.authz import Principal, allowed, require
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
-from finecrm.core.sqlguard import check_single_select
+from finecrm.core.sqlguard import check_reads_only, check_single_select
+from finecrm.db import repositories
 from finecrm.engine import snapshots
+
+#: The longest SQL text kept in one audit row (longer text is cut there, its length recorded).
+MAX_AUDITED_SQL = 20_000
 
 
 class QueryError(FinecrmError):
@@ -76,6 +82,12 @@ def run_sql(
     except ValueError as exc:
         raise QueryError(f"{exc}. The console is read-only: one SELECT over the marts (list them with: "
                          "SELECT table_name FROM information_schema.tables)") from None
+    # The connection's sandbox still allows the snapshot's own folder (its views read from there): the
+    # query itself may name nothing but those views, never a file, a path or a table function.
+    try:
+        check_reads_only(sql, frozenset(mart_tables(ws, build_id)))
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
     con, chosen = open_snapshot(ws, build_id, hide_pii=hide_pii)
     try:
         cur = con.execute(sql)
@@ -92,3 +104,25 @@ def run_sql(
 def mart_tables(ws: Workspace, build_id: str | None = None) -> list[str]:
     chosen = snapshot_id(ws, build_id)
     return sorted(p.name for p in (ws.snapshots / chosen / "marts").iterdir() if p.is_dir())
+
+
+def console_query(session: Session, ws: Workspace, principal: Principal, sql: str, *, limit: int = 1000,
+                  build_id: str | None = None) -> dict[str, Any]:
+    """The analyst's console: :func:`run_sql` for ``principal``, audited.
+
+    Personal data is left out unless the principal may reveal it (decided here, from ``authz``). Every query
+    is written to the audit log (``console_query``: the SQL text, the snapshot, the rows returned), a refused
+    or failed one too, with the reason — the caller commits the audit row before reporting the error.
+    """
+    require(principal, "view_segments")
+    details: dict[str, Any] = {"sql": sql[:MAX_AUDITED_SQL], "sql_length": len(sql)}
+    try:
+        res = run_sql(ws, sql, limit=limit, build_id=build_id, hide_pii=not allowed(principal, "reveal_pii"))
+    except (QueryError, FinecrmError) as exc:
+        repositories.record_audit(session, actor=principal.username, action="console_query",
+                                  target=build_id or "published", details={**details, "refused": str(exc)[:500]})
+        raise
+    repositories.record_audit(session, actor=principal.username, action="console_query", target=res["snapshot"],
+                              details={**details, "rows": len(res["rows"]), "truncated": res["truncated"],
+                                       "columns": res["columns"]})
+    return res
