@@ -10,7 +10,7 @@ from sqlalchemy import select
 from finecrm.db.models import AuditEvent, User
 from finecrm.db.session import make_engine, session_factory
 from finecrm.services.workspace import open_workspace
-from tests.test_cli import FINECRM, run
+from tests.cli.shell import FINECRM, run
 
 STRONG = "Qingshui-2026!river"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli.shell import ANALYST, run
 from tests.services import propensity_bank as bank_fixture
 from tests.services.propensity_bank import PropensityBank
-from tests.test_cli import ANALYST, run
 
 propensity_bank = bank_fixture.propensity_bank
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.shell import ANALYST, run
 from tests.services.campaigns.bank import campaign_bank  # noqa: F401
-from tests.test_cli import ANALYST, run
 
 
 @pytest.fixture

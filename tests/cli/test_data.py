@@ -1,22 +1,12 @@
-"""The command line as a script uses it: --json gives one document, exit codes mean something."""
+"""The data commands as a script uses them: --json gives one document, exit codes mean something."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.shell import ANALYST, run
 from tests.contract.bank import clean_bank, write_bank
-
-FINECRM = [sys.executable, "-m", "finecrm.cli"]
-ANALYST = {"FINECRM_CLI_ROLE": "analyst"}
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*FINECRM, *args], capture_output=True, text=True, env=full_env, timeout=300)
 
 
 def test_init_and_ingest_with_json(tmp_path: Path):
@@ -67,17 +57,6 @@ def test_config_error_names_file_and_key(tmp_path: Path):
     assert res.returncode == 2 and "finecrm.yaml" in res.stderr and "warehouse.keep_snapshots" in res.stderr
 
 
-def test_every_command_has_help():
-    for args in (["--help"], ["init", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
-                 ["sql", "--help"], ["snapshots", "--help"], ["snapshots", "list", "--help"],
-                 ["snapshots", "show", "--help"], ["snapshots", "rollback", "--help"], ["user", "--help"],
-                 ["user", "add", "--help"], ["user", "list", "--help"], ["user", "disable", "--help"],
-                 ["user", "reset-password", "--help"],
-                 ["contract", "--help"], ["contract", "docs", "--help"], ["contract", "show", "--help"]):
-        res = run(*args)
-        assert res.returncode == 0 and "Usage" in res.stdout, args
-
-
 def test_contract_show_json():
     res = run("contract", "show", "customers", "--json")
     doc = json.loads(res.stdout)
@@ -113,38 +92,3 @@ def test_build_snapshots_and_sql_from_the_command_line(tmp_path: Path):
     assert "customer_id" in cols and not {"name", "phone", "id_number"} & set(cols)
     named = run("sql", "SELECT name FROM customer_360", "--home", home, env=ANALYST)
     assert named.returncode == 2 and "name" in named.stderr
-
-
-def _commands(group, prefix=()):
-    """Every command of the CLI, with its path, from the click group typer builds."""
-    for name, cmd in group.commands.items():
-        if hasattr(cmd, "commands"):  # a sub-group (typer bundles its own click)
-            yield from _commands(cmd, (*prefix, name))
-        else:
-            yield (*prefix, name), cmd
-
-
-def test_every_command_declares_its_action():
-    import typer
-
-    from finecrm.authz import declared_action
-    from finecrm.cli import app
-
-    commands = dict(_commands(typer.main.get_command(app)))
-    assert len(commands) >= 14
-    missing = [" ".join(path) for path, cmd in commands.items() if declared_action(cmd.callback) is None]
-    assert missing == [], f"commands without a declared authz action: {missing}"
-
-
-def test_a_role_without_the_action_is_refused(tmp_path: Path):
-    home = str(tmp_path / "ws")
-    assert run("init", "--home", home).returncode == 0
-    lobby = {"FINECRM_CLI_ROLE": "lobby_manager"}
-    for args in (["build"], ["ingest", str(tmp_path)], ["snapshots", "list"], ["user", "list"],
-                 ["sql", "SELECT 1"], ["audience", "list"], ["model", "list"], ["campaign", "list"],
-                 ["campaign", "evaluate", "1"]):
-        res = run(*args, "--home", home, env=lobby)
-        assert res.returncode == 77, (args, res.stderr)  # EX_NOPERM
-        assert "Traceback" not in res.stderr
-    # the default shell role (admin) may not use the analysts' console either
-    assert run("sql", "SELECT 1", "--home", home).returncode == 77
