@@ -22,17 +22,6 @@ model_app = typer.Typer(help="倾向模型 / propensity models: train, list, sho
                         no_args_is_help=True)
 
 
-def audience_ref(value: str | None) -> tuple[int | None, int | None]:
-    """``--audience ID`` or ``ID:VERSION`` as (audience id, version); (None, None) for every customer."""
-    if not value:
-        return None, None
-    head, _, version = value.partition(":")
-    try:
-        return int(head), (int(version) if version else None)
-    except ValueError:
-        raise FinecrmError(f"--audience: 须为 ID 或 ID:版本 / expected ID or ID:VERSION, got {value!r}") from None
-
-
 def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -106,13 +95,16 @@ def campaign_create(
 ) -> None:
     """新建营销活动 / Draw a campaign list with a random control group (stratified by tier) and save it."""
     from finecrm.services.marketing.campaigns import create_campaign
+    from finecrm.services.marketing.inputs import AudienceRef, CampaignSpec
 
-    audience_id, version = audience_ref(audience)
+    ref = AudienceRef.parse(audience, field="--audience")
+    spec = CampaignSpec.checked(
+        name=name, target=target, channel=channel, start_date=_day(start, "--start"), end_date=_day(end, "--end"),
+        audience_id=ref.id if ref else None, audience_version=ref.version if ref else None, top_n=top,
+        size_cap=cap, control_share=control_share, seed=seed, cost_per_contact=cost_per_contact,
+        offer_product=offer_product)
     with command_context(home) as c:
-        doc = create_campaign(c.session, c.serving, c.principal, name=name, target=target, channel=channel,
-                              start_date=_day(start, "--start"), end_date=_day(end, "--end"), audience_id=audience_id,
-                              audience_version=version, top_n=top, size_cap=cap, control_share=control_share,
-                              seed=seed, cost_per_contact=cost_per_contact, offer_product=offer_product)
+        doc = create_campaign(c.session, c.serving, c.principal, spec)
     if as_json:
         emit(True, doc)
         return

@@ -99,22 +99,27 @@ class CampaignSpec(BaseModel):
                                                                                    version=self.audience_version)
 
     @classmethod
+    def checked(cls, **fields: Any) -> CampaignSpec:
+        """The spec from typed values (the CLI's options), with a bilingual message for a wrong one."""
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            raise InputError(problems(exc)) from None
+
+    @classmethod
     def from_form(cls, form: Mapping[str, Any]) -> CampaignSpec:
         """The spec from a form's text fields, with a bilingual message naming the first field that is wrong."""
         text = {k: str(v) for k, v in form.items() if k in cls.FORM_FIELDS and v is not None}
         ref = AudienceRef.parse(text.get("audience"))
-        try:
-            return cls(
-                name=text.get("name", ""), target=text.get("target", ""), channel=text.get("channel", ""),
-                start_date=_form_date(text, "start_date"), end_date=_form_date(text, "end_date"),
-                audience_id=ref.id if ref else None, audience_version=ref.version if ref else None,
-                top_n=_form_int(text, "top_n"), size_cap=_form_int(text, "size_cap"),
-                control_share=_form_float(text, "control_share"), seed=_form_int(text, "seed"),
-                cost_per_contact=_form_float(text, "cost_per_contact") or 0.0,
-                offer_product=text.get("offer_product") or None,
-            )
-        except ValidationError as exc:
-            raise InputError(problems(exc)) from None
+        return cls.checked(
+            name=text.get("name", ""), target=text.get("target", ""), channel=text.get("channel", ""),
+            start_date=_form_date(text, "start_date"), end_date=_form_date(text, "end_date"),
+            audience_id=ref.id if ref else None, audience_version=ref.version if ref else None,
+            top_n=_form_int(text, "top_n"), size_cap=_form_int(text, "size_cap"),
+            control_share=_form_float(text, "control_share"), seed=_form_int(text, "seed"),
+            cost_per_contact=_form_float(text, "cost_per_contact") or 0.0,
+            offer_product=text.get("offer_product") or None,
+        )
 
 
 def problems(exc: ValidationError) -> str:
