@@ -142,11 +142,15 @@ def sql(
     as_json: Json = False,
 ) -> None:
     """只读SQL查询 / Read-only SQL over the published snapshot (marts as tables)."""
-    from finecrm.authz import allowed
-    from finecrm.services.snapshot.console import run_sql
+    from finecrm.core.errors import FinecrmError
+    from finecrm.services.snapshot.console import console_query
 
     with command_context(home) as c:
-        res = run_sql(c.ws, query, limit=limit, build_id=snapshot, hide_pii=not allowed(c.principal, "reveal_pii"))
+        try:
+            res = console_query(c.session, c.ws, c.principal, query, limit=limit, build_id=snapshot)
+        except FinecrmError:
+            c.session.commit()  # the audit row of a refused or failed query is kept; the error is reported
+            raise
     if as_json:
         emit(True, res)
         return
