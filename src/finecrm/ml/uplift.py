@@ -62,9 +62,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from typing_extensions import TypedDict
 
 #: The default confidence level of every interval (and 1 − the significance level of the test).
 CONFIDENCE = 0.95
@@ -187,6 +188,75 @@ def _num(v: float | None) -> float | None:
 # ---- results ---------------------------------------------------------------------------------
 
 
+class ArmDict(TypedDict):
+    """One arm as plain data: 客户数、转化数、转化率及其 Wilson 区间 / customers, conversions, rate and its Wilson
+    interval."""
+
+    arm: str
+    role: str
+    customers: int
+    conversions: int
+    rate: float | None
+    rate_ci: list[float | None]
+
+
+class ComparisonDict(TypedDict):
+    """One treatment arm against the control as plain data (see :class:`Comparison`). ``uplift`` is the
+    difference of rates (提升，百分点差), ``incremental_conversions`` the conversions it caused (增量转化),
+    ``cost_per_incremental`` the cost of each (单位增量成本; None when nothing extra was bought)."""
+
+    arm: str
+    control: str
+    n_treated: int
+    n_control: int
+    conversions_treated: int
+    conversions_control: int
+    rate_treated: float | None
+    rate_control: float | None
+    uplift: float | None
+    uplift_ci: list[float | None]
+    relative_uplift: float | None
+    z: float | None
+    p_value: float | None
+    p_value_holm: float | None
+    significant: bool
+    incremental_conversions: float | None
+    incremental_ci: list[float | None]
+    cost_per_contact: float | None
+    total_cost: float | None
+    cost_per_incremental: float | None
+    cost_per_incremental_range: list[float | None]
+    notes: list[str]
+
+
+class EvaluationDict(TypedDict):
+    """A whole experiment as plain data; ``methods`` names the interval, test and adjustment used."""
+
+    control: str
+    confidence: float
+    methods: dict[str, str]
+    arms: list[ArmDict]
+    comparisons: list[ComparisonDict]
+
+
+class GroupRowDict(TypedDict):
+    """One group of a breakdown as plain data; ``too_small`` flags groups too small to judge (样本太少)."""
+
+    group: str
+    arm: str
+    n_treated: int
+    n_control: int
+    conversions_treated: int
+    conversions_control: int
+    rate_treated: float | None
+    rate_control: float | None
+    uplift: float | None
+    uplift_ci: list[float | None]
+    p_value: float | None
+    too_small: bool
+    note: str | None
+
+
 @dataclass(frozen=True)
 class ArmResult:
     """One arm: customers, conversions, rate and its Wilson interval."""
@@ -198,10 +268,9 @@ class ArmResult:
     rate: float | None
     rate_ci: tuple[float | None, float | None]
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["rate_ci"] = list(self.rate_ci)
-        return d
+    def to_dict(self) -> ArmDict:
+        return {"arm": self.arm, "role": self.role, "customers": self.customers, "conversions": self.conversions,
+                "rate": self.rate, "rate_ci": list(self.rate_ci)}
 
 
 @dataclass(frozen=True)
@@ -233,11 +302,11 @@ class Comparison:
     cost_per_incremental_range: tuple[float | None, float | None] = (None, None)
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ComparisonDict:
         d = asdict(self)
         for k in ("uplift_ci", "incremental_ci", "cost_per_incremental_range"):
             d[k] = list(getattr(self, k))
-        return d
+        return cast(ComparisonDict, d)  # asdict of these fields, the intervals as lists
 
 
 @dataclass(frozen=True)
@@ -253,7 +322,7 @@ class Evaluation:
         "test": TEST_METHOD, "multiple_arms": ADJUSTMENT_METHOD,
     })
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EvaluationDict:
         return {"control": self.control, "confidence": self.confidence, "methods": dict(self.methods),
                 "arms": [a.to_dict() for a in self.arms],
                 "comparisons": [c.to_dict() for c in self.comparisons]}
@@ -277,10 +346,10 @@ class GroupRow:
     too_small: bool
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> GroupRowDict:
         d = asdict(self)
         d["uplift_ci"] = list(self.uplift_ci)
-        return d
+        return cast(GroupRowDict, d)  # asdict of these fields, the interval as a list
 
 
 # ---- the computations ------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from typing_extensions import TypedDict
 
 from finecrm.authz import Principal, allowed
 
@@ -30,9 +32,30 @@ def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not is_money(k)}
 
 
+#: The type of a page's rows (each area's outputs name its row type).
+R = TypeVar("R")
+
+
+class PageInfo(TypedDict):
+    """Where a page is in its list: 第几页、每页几行、共几行、共几页 / page number, page size, total rows, pages."""
+
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+class PageDoc(PageInfo, Generic[R]):
+    """A page of rows as plain data (``Page.to_dict``). Each area's outputs declare its own page type with the
+    row type spelled out (``class CustomerPage(PageInfo): rows: list[SearchRow]``), which is what the API
+    documents; this generic form is what they are checked against."""
+
+    rows: list[R]
+
+
 @dataclass(frozen=True)
-class Page:
-    rows: list[dict[str, Any]]
+class Page(Generic[R]):
+    rows: list[R]
     page: int
     page_size: int
     total: int
@@ -41,7 +64,7 @@ class Page:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PageDoc[R]:
         return {"rows": self.rows, "page": self.page, "page_size": self.page_size, "total": self.total,
                 "pages": self.pages}
 

@@ -9,7 +9,7 @@ customers; the pieces below it are how a value becomes a cell, the "about" sheet
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ MAX_EXPORT_ROWS = 50_000
 
 
 def export_customers(session: Session, serving: Serving, principal: Principal, t: ir.Table, *,
-                     columns: Sequence[str], sheet: str, target: str, details: dict[str, Any],
+                     columns: Sequence[str], sheet: str, target: str, details: Mapping[str, Any],
                      about: Iterable[Sequence[Any]], too_many: tuple[type[FinecrmError], str],
                      ip: str | None = None) -> tuple[bytes, int]:
     """The customers of ``t`` as a workbook: at most :data:`MAX_EXPORT_ROWS`, money columns only for those

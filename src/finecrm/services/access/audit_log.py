@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, require
 from finecrm.db.models import AuditEvent
+from finecrm.services.access.outputs import AuditEventRow
 from finecrm.services.common import Page, clamp_page
 
 PAGE_SIZE = 50
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 def browse(session: Session, principal: Principal, *, actor: str | None = None, action: str | None = None,
            target: str | None = None, since: date | None = None, until: date | None = None,
-           page: int = 1, page_size: int = PAGE_SIZE) -> Page:
+           page: int = 1, page_size: int = PAGE_SIZE) -> Page[AuditEventRow]:
     """Audit events, newest first. ``until`` is inclusive (the whole day)."""
     require(principal, "view_audit")
     page, page_size = clamp_page(page, page_size, PAGE_SIZE)
@@ -41,7 +41,7 @@ def actions_seen(session: Session) -> list[str]:
     return [a for (a,) in session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))]
 
 
-def _event(e: AuditEvent) -> dict[str, Any]:
+def _event(e: AuditEvent) -> AuditEventRow:
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
     return {"id": e.id, "at": at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
             "target": e.target, "reason": e.reason, "details": e.details}

@@ -16,11 +16,20 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import ibis
 
 from finecrm.authz import Principal, customer_filter, require, scope_customers
+from finecrm.services.customers.outputs import (
+    ComparisonRow,
+    Dashboard,
+    Kpi,
+    LifecycleFlow,
+    ParetoPoint,
+    TierCell,
+    TrendMonth,
+)
 from finecrm.services.customers.profile import CHANNELS
 from finecrm.services.snapshot.serving import Serving
 
@@ -59,11 +68,11 @@ _CACHE_SIZE = 256
 class _Cache:
     def __init__(self, size: int) -> None:
         self.size = size
-        self._data: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._data: OrderedDict[tuple[Any, ...], Dashboard] = OrderedDict()
         self._lock = threading.Lock()
         self.enabled = True
 
-    def get_or_make(self, key: tuple[Any, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def get_or_make(self, key: tuple[Any, ...], make: Callable[[], Dashboard]) -> Dashboard:
         if not self.enabled:
             return make()
         with self._lock:
@@ -90,7 +99,7 @@ def scope_key(principal: Principal) -> tuple[Any, ...]:
             tuple(sorted(principal.grid_ids)), tuple(sorted(principal.borrower_ids)))
 
 
-def dashboard(serving: Serving, principal: Principal) -> dict[str, Any]:
+def dashboard(serving: Serving, principal: Principal) -> Dashboard:
     require(principal, "view_dashboard")
     build_id = serving.build_id
     return CACHE.get_or_make((build_id, *scope_key(principal)), lambda: _compute(serving, principal, build_id))
@@ -106,7 +115,7 @@ def _change(now: float | None, before: float | None) -> float | None:
     return round((now - before) / abs(before), 4)
 
 
-def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str, Any]:
+def _compute(serving: Serving, principal: Principal, build_id: str) -> Dashboard:
     p = scope_customers(principal, serving.table("portfolio_summary"))
     monthly = p.group_by("month").agg(
         customers=p.customers.sum(), aum=p.aum_avg.sum(), deposits=p.deposits_avg.sum(), loans=p.loans_avg.sum(),
@@ -123,7 +132,7 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str,
             r[k] = round(_f(r[k]), 2)
     last = trend[-1] if trend else {}
     prev = trend[-2] if len(trend) > 1 else {}
-    kpis = []
+    kpis: list[Kpi] = []
     for code in ("customers", "aum", "deposits", "loans", "off_counter_rate", "new_customers", "lost_customers"):
         now, before = last.get(code), prev.get(code)
         kpis.append({"code": code, "value": now, "previous": before, "change": _change(now, before)})
@@ -159,17 +168,19 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> dict[str,
     channel_row = serving.query(c.aggregate(**{ch: c[f"txn_{ch}_90d"].sum() for ch in CHANNELS}))
     channels = {ch: int((channel_row[0] if channel_row else {}).get(ch) or 0) for ch in CHANNELS}
 
+    # The rows above were converted column by column from the queries they come from.
     return {
         "snapshot": build_id,
         "month": month,
         "scope": principal.scope.value,
         "kpis": kpis,
-        "trend": trend,
-        "tier_pyramid": pyramid,
+        "trend": cast(list[TrendMonth], trend),
+        "tier_pyramid": cast(list[TierCell], pyramid),
         "pareto": _pareto(serving, principal),
         "channel_mix": channels,
         "lifecycle_flow": _flows(serving, principal, month),
-        "comparison": {"by": "grid" if comparison_by == "grid_id" else "branch", "rows": comparison},
+        "comparison": {"by": "grid" if comparison_by == "grid_id" else "branch",
+                       "rows": cast(list[ComparisonRow], comparison)},
         "definitions": {k: {"zh": v[0], "en": v[1]} for k, v in METRICS.items()},
     }
 
@@ -182,7 +193,7 @@ def _names(serving: Serving, by: str) -> dict[str, str]:
     return {r["id"]: r["name"] for r in serving.sql(f"SELECT DISTINCT {by} AS id, {name} AS name FROM {table}")}
 
 
-def _pareto(serving: Serving, principal: Principal) -> list[dict[str, float]]:
+def _pareto(serving: Serving, principal: Principal) -> list[ParetoPoint]:
     """Share of AUM held by the top x% of customers, at PARETO_POINTS evenly spaced x."""
     c = scope_customers(principal, serving.table("customer_360"))
     c = c.filter((c.lifecycle != "lost") & (c.aum_avg > 0))
@@ -193,7 +204,7 @@ def _pareto(serving: Serving, principal: Principal) -> list[dict[str, float]]:
     bucket = (ranked["rank"] * PARETO_POINTS / ranked.n).ceil().cast("int64")
     pts = ranked.mutate(bucket=bucket).group_by("bucket").agg(cum=ranked.cum.max(), total=ranked.total.max())
     rows = serving.query(pts.order_by("bucket"))
-    out = [{"customer_share": 0.0, "aum_share": 0.0}]
+    out: list[ParetoPoint] = [{"customer_share": 0.0, "aum_share": 0.0}]
     for r in rows:
         if r["total"]:
             out.append({"customer_share": round(int(r["bucket"]) / PARETO_POINTS, 4),
@@ -201,7 +212,7 @@ def _pareto(serving: Serving, principal: Principal) -> list[dict[str, float]]:
     return out
 
 
-def _flows(serving: Serving, principal: Principal, month: str | None) -> list[dict[str, Any]]:
+def _flows(serving: Serving, principal: Principal, month: str | None) -> list[LifecycleFlow]:
     """Customers from last month's lifecycle stage to this month's, in the user's scope."""
     if not month or not serving.has_table("customer_tier_history"):
         return []

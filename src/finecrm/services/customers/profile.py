@@ -15,7 +15,7 @@ then masking — so a page or an API endpoint cannot forget one of them:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import ibis
 from sqlalchemy.orm import Session
@@ -32,6 +32,18 @@ from finecrm.authz import (
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.services.common import PAGE_SIZE, Page, clamp_page, hide_money
+from finecrm.services.customers.outputs import (
+    AccountRow,
+    Channels,
+    Customer360,
+    DepositAlertRow,
+    NextBest,
+    ProductScore,
+    Propensity,
+    SearchRow,
+    TierMonth,
+    TransactionRow,
+)
 from finecrm.services.snapshot.serving import Serving
 
 TRANSACTIONS_PAGE_SIZE = 20
@@ -50,7 +62,7 @@ _DIGITS4 = re.compile(r"^\d{4}$")
 
 
 def search(serving: Serving, principal: Principal, q: str | None, *, page: int = 1,
-           page_size: int = PAGE_SIZE) -> Page:
+           page_size: int = PAGE_SIZE) -> Page[SearchRow]:
     """Customers in scope matching ``q``: a customer id (exact), the last 4 digits of a phone or ID number,
     or part of a name. An empty ``q`` lists every customer in scope. Masked per role."""
     require(principal, "search_customers")
@@ -66,7 +78,7 @@ def search(serving: Serving, principal: Principal, q: str | None, *, page: int =
     cols = [c for c in SEARCH_COLUMNS if c in t.columns]
     rows_expr = mask_table(principal, t.select(*cols)).order_by("customer_id").limit(
         page_size, offset=(page - 1) * page_size)
-    rows = [hide_money(principal, r) for r in serving.query(rows_expr)]
+    rows = [cast(SearchRow, hide_money(principal, r)) for r in serving.query(rows_expr)]  # SEARCH_COLUMNS
     return Page(rows, page, page_size, total)
 
 
@@ -76,7 +88,7 @@ def _one(serving: Serving, principal: Principal, customer_id: str) -> dict[str, 
 
 
 def customer_360(serving: Serving, principal: Principal, customer_id: str, *, revealed: bool = False
-                 ) -> dict[str, Any]:
+                 ) -> Customer360:
     """Everything the 360 page shows about one customer, scoped and masked.
 
     ``revealed=True`` only after :func:`reveal` has written its audit row (the web layer does both in
@@ -86,19 +98,19 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
     row = _one(serving, principal, customer_id)
     profile = hide_money(principal, mask_record(principal, row, revealed))
     money = "aum_avg" in profile
-    history = serving.sql(
+    history = cast(list[TierMonth], serving.sql(
         "SELECT month, tier, raw_tier, tier_watch, lifecycle" + (", aum_avg, aum_end, deposits_avg" if money else "")
-        + " FROM customer_tier_history WHERE customer_id = ? ORDER BY month", [customer_id])
-    accounts = serving.sql(
+        + " FROM customer_tier_history WHERE customer_id = ? ORDER BY month", [customer_id]))
+    accounts = cast(list[AccountRow], serving.sql(
         "SELECT account_id, product_code, product_name, category, risk_level, status, is_open, open_date, "
         "close_date, branch_id, currency" + (", balance_end, balance_avg" if money else "")
         + " FROM customer_accounts WHERE customer_id = ? ORDER BY is_open DESC, open_date DESC, account_id",
-        [customer_id]) if serving.has_table("customer_accounts") else []
-    alerts = []
+        [customer_id]) if serving.has_table("customer_accounts") else [])
+    alerts: list[DepositAlertRow] = []
     if serving.has_table("deposit_alerts") and allowed(principal, "view_deposit_watch") and money:
-        alerts = serving.sql(
+        alerts = cast(list[DepositAlertRow], serving.sql(
             "SELECT alert_date, rule, balance, baseline, drop_share, outflow_within, largest_outflow, evidence "
-            "FROM deposit_alerts WHERE customer_id = ? ORDER BY alert_date DESC", [customer_id])
+            "FROM deposit_alerts WHERE customer_id = ? ORDER BY alert_date DESC", [customer_id]))
     custom = serving.sql("SELECT segment FROM customer_custom_segments WHERE customer_id = ? ORDER BY segment",
                          [customer_id]) if serving.has_table("customer_custom_segments") else []
     return {
@@ -115,7 +127,7 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
     }
 
 
-def _propensity(serving: Serving, customer_id: str) -> dict[str, Any] | None:
+def _propensity(serving: Serving, customer_id: str) -> Propensity | None:
     """Scores per product and the next best product with its reasons (None before the mart exists).
 
     Only products configured as targets are listed; a product the customer holds has no score, one they are
@@ -127,7 +139,7 @@ def _propensity(serving: Serving, customer_id: str) -> dict[str, Any] | None:
     if not rows:
         return None  # corporates and lost customers are not scored
     r = rows[0]
-    products = []
+    products: list[ProductScore] = []
     for t in serving.ws.settings.marketing.targets:
         if f"p_{t.code}" not in r:
             continue
@@ -135,17 +147,17 @@ def _propensity(serving: Serving, customer_id: str) -> dict[str, Any] | None:
                          "decile": r.get(f"decile_{t.code}"), "eligible": r.get(f"eligible_{t.code}"),
                          "reason": r.get(f"reason_{t.code}"), "model": r.get(f"model_{t.code}")})
     best = next((p for p in products if p["code"] == r.get("nbp_target")), None)
-    return {"products": products,
-            "next_best": None if best is None else {
-                "code": best["code"], "zh": best["zh"], "en": best["en"], "offer": r.get("nbp_offer"),
-                "score": r.get("nbp_score"), "value": r.get("nbp_value"), "reason": r.get("nbp_reason")}}
+    next_best: NextBest | None = None if best is None else {
+        "code": best["code"], "zh": best["zh"], "en": best["en"], "offer": r.get("nbp_offer"),
+        "score": r.get("nbp_score"), "value": r.get("nbp_value"), "reason": r.get("nbp_reason")}
+    return {"products": products, "next_best": next_best}
 
 
 CHANNELS = ("counter", "atm", "pos", "online", "mobile", "wechat", "phone")
 SIGNUPS = ("online", "mobile", "phone", "sms", "wechat", "payroll", "utility")
 
 
-def _channels(profile: dict[str, Any]) -> dict[str, Any]:
+def _channels(profile: dict[str, Any]) -> Channels:
     return {
         "transactions_90d": {ch: profile.get(f"txn_{ch}_90d") for ch in CHANNELS if f"txn_{ch}_90d" in profile},
         "signed": {s: bool(profile.get(f"signed_{s}")) for s in SIGNUPS if f"signed_{s}" in profile},
@@ -153,7 +165,7 @@ def _channels(profile: dict[str, Any]) -> dict[str, Any]:
 
 
 def transactions(serving: Serving, principal: Principal, customer_id: str, *, page: int = 1,
-                 page_size: int = TRANSACTIONS_PAGE_SIZE, revealed: bool = False) -> Page:
+                 page_size: int = TRANSACTIONS_PAGE_SIZE, revealed: bool = False) -> Page[TransactionRow]:
     """The customer's recent transactions, newest first, paged; counterparties masked per role."""
     require(principal, "view_customer")
     require(principal, "view_balances")
@@ -166,11 +178,11 @@ def transactions(serving: Serving, principal: Principal, customer_id: str, *, pa
             "counterparty_name", "counterparty_account", "counterparty_bank", "customer_initiated"]
     expr = mask_table(principal, t.select(*cols), revealed).order_by(ibis.desc("ts"), "txn_id").limit(
         page_size, offset=(page - 1) * page_size)
-    return Page(serving.query(expr), page, page_size, total)
+    return Page(cast(list[TransactionRow], serving.query(expr)), page, page_size, total)
 
 
 def reveal(session: Session, serving: Serving, principal: Principal, customer_id: str, *, reason: str,
-           fields: tuple[str, ...] = ("name", "id_number", "phone"), ip: str | None = None) -> dict[str, Any]:
+           fields: tuple[str, ...] = ("name", "id_number", "phone"), ip: str | None = None) -> Customer360:
     """Show a customer's personal data in clear: needs ``reveal_pii``, the customer in scope and a reason.
     Writes the audit row (who, which customer, which fields, why) in the caller's transaction first."""
     require(principal, "reveal_pii")

@@ -8,7 +8,7 @@ compiled to an Ibis predicate: user text never becomes SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import ibis
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from finecrm.authz import Principal, allowed, mask_table, require, scope_custome
 from finecrm.core.errors import FinecrmError
 from finecrm.services.common import Page, clamp_page, is_money
 from finecrm.services.customers.columns import customer_360_columns
+from finecrm.services.customers.outputs import ExplorerQueryDoc, SegmentExplore, SegmentRow
 from finecrm.services.exports import export_customers
 from finecrm.services.snapshot.serving import Serving
 
@@ -48,7 +49,7 @@ class Query:
                                 f"{', '.join(BREAKDOWNS)}")
         return cls(filters, str(params.get("rule") or "").strip()[:2000], breakdown)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> ExplorerQueryDoc:
         return {"filters": self.filters, "rule": self.rule or None, "breakdown": self.breakdown}
 
 
@@ -73,7 +74,7 @@ def _selected(serving: Serving, principal: Principal, q: Query) -> ibis.Table:
 
 
 def explore(serving: Serving, principal: Principal, q: Query, *, page: int = 1, page_size: int = 20
-            ) -> dict[str, Any]:
+            ) -> SegmentExplore:
     require(principal, "view_segments")
     money = allowed(principal, "view_balances")
     t = _selected(serving, principal, q)
@@ -85,8 +86,8 @@ def explore(serving: Serving, principal: Principal, q: Query, *, page: int = 1, 
     breakdown = serving.query(b.limit(50))
     page, page_size = clamp_page(page, page_size)
     cols = [c for c in LIST_COLUMNS if money or not is_money(c)]
-    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id")
-                         .limit(page_size, offset=(page - 1) * page_size))
+    rows = cast(list[SegmentRow], serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id")
+                                                .limit(page_size, offset=(page - 1) * page_size)))  # LIST_COLUMNS
     return {
         "snapshot": serving.build_id,
         "query": q.describe(),

@@ -15,7 +15,7 @@ refused with the parser's message.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import ibis
 from sqlalchemy import select
@@ -29,6 +29,13 @@ from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
 from finecrm.services.common import Page, clamp_page, is_money
 from finecrm.services.customers import customer_360_columns, propensity_columns
 from finecrm.services.exports import export_customers
+from finecrm.services.marketing.outputs import (
+    AudienceDoc,
+    AudienceMemberRow,
+    AudiencePreview,
+    AudienceVersionDoc,
+    TierShare,
+)
 from finecrm.services.snapshot.serving import Serving
 
 PROPENSITY_MART = "customer_propensity"
@@ -99,7 +106,7 @@ def audience_table(serving: Serving, principal: Principal, rule: str) -> ibis.Ta
     return _selected(serving, principal, rule)[1]
 
 
-def preview(serving: Serving, principal: Principal, rule: str) -> dict[str, Any]:
+def preview(serving: Serving, principal: Principal, rule: str) -> AudiencePreview:
     """Live count, AUM and tier mix of the rule's customers in scope (AUM only with view_balances)."""
     require(principal, "manage_campaigns")
     checked, t = _selected(serving, principal, rule)
@@ -110,18 +117,20 @@ def preview(serving: Serving, principal: Principal, rule: str) -> dict[str, Any]
     totals = serving.query(t.aggregate(**agg))[0]
     mix = serving.query(t.group_by("tier").agg(**agg).order_by(ibis.desc("customers")))
     n = int(totals["customers"] or 0)
+    tier_mix: list[TierShare] = [{"tier": r["tier"], "customers": int(r["customers"]),
+                                  "share": round(int(r["customers"]) / n, 4) if n else 0.0,
+                                  "aum": round(float(r.get("aum") or 0), 2) if money else None} for r in mix]
     return {
         "snapshot": serving.build_id,
         "rule": checked.normalized,
         "customers": n,
         "aum": round(float(totals.get("aum") or 0), 2) if money else None,
-        "tier_mix": [{"tier": r["tier"], "customers": int(r["customers"]),
-                      "share": round(int(r["customers"]) / n, 4) if n else 0.0,
-                      "aum": round(float(r.get("aum") or 0), 2) if money else None} for r in mix],
+        "tier_mix": tier_mix,
     }
 
 
-def members(serving: Serving, principal: Principal, rule: str, *, page: int = 1, page_size: int = 20) -> Page:
+def members(serving: Serving, principal: Principal, rule: str, *, page: int = 1, page_size: int = 20
+            ) -> Page[AudienceMemberRow]:
     """The rule's customers as a page of a masked list."""
     require(principal, "manage_campaigns")
     t = audience_table(serving, principal, rule)
@@ -129,26 +138,27 @@ def members(serving: Serving, principal: Principal, rule: str, *, page: int = 1,
     cols = [c for c in LIST_COLUMNS if money or not is_money(c)]
     page, page_size = clamp_page(page, page_size)
     total = int(serving.scalar(t.count()) or 0)
-    rows = serving.query(mask_table(principal, t.select(*cols)).order_by("customer_id")
-                         .limit(page_size, offset=(page - 1) * page_size))
+    rows = cast(list[AudienceMemberRow], serving.query(  # LIST_COLUMNS
+        mask_table(principal, t.select(*cols)).order_by("customer_id").limit(page_size, offset=(page - 1) * page_size)))
     return Page(rows, page, page_size, total)
 
 
 # --- saved audiences -------------------------------------------------------------------------------------
 
-def _version_dict(v: AudienceVersion) -> dict[str, Any]:
+def _version_dict(v: AudienceVersion) -> AudienceVersionDoc:
     return {"version": v.version, "rule": v.rule, "note": v.note, "created_by": v.created_by,
             "created_at": v.created_at, "build_id": v.build_id, "customers": v.customers,
             "aum": v.aum}
 
 
-def _audience_dict(a: Audience, versions: list[AudienceVersion], version: int | None) -> dict[str, Any]:
+def _audience_dict(a: Audience, versions: list[AudienceVersion], version: int | None) -> AudienceDoc:
+    """The audience with the chosen version's fields at the top level (its ``created_by``/``created_at`` are the
+    version's: who wrote this rule, when)."""
     chosen = next((v for v in versions if v.version == (version or a.latest_version)), None)
     if chosen is None:
         raise NotFound("客群版本", "audience version", f"{a.id} v{version}")
-    return {"id": a.id, "name": a.name, "description": a.description, "created_by": a.created_by,
-            "created_at": a.created_at, "latest_version": a.latest_version, "archived": a.archived,
-            **_version_dict(chosen), "versions": [_version_dict(v) for v in versions]}
+    return {"id": a.id, "name": a.name, "description": a.description, "latest_version": a.latest_version,
+            "archived": a.archived, **_version_dict(chosen), "versions": [_version_dict(v) for v in versions]}
 
 
 def _versions(session: Session, audience_id: int) -> list[AudienceVersion]:
@@ -157,7 +167,7 @@ def _versions(session: Session, audience_id: int) -> list[AudienceVersion]:
 
 
 def create_audience(session: Session, serving: Serving, principal: Principal, *, name: str, rule: str,
-                    description: str = "") -> dict[str, Any]:
+                    description: str = "") -> AudienceDoc:
     """Save a new audience (version 1). The rule is checked and counted first; the save is audited."""
     require(principal, "manage_campaigns")
     name = (name or "").strip()
@@ -182,7 +192,7 @@ def create_audience(session: Session, serving: Serving, principal: Principal, *,
 
 
 def new_version(session: Session, serving: Serving, principal: Principal, *, audience_id: int, rule: str,
-                note: str = "") -> dict[str, Any]:
+                note: str = "") -> AudienceDoc:
     """Add a version with a changed rule (earlier versions stay as they were); audited."""
     require(principal, "manage_campaigns")
     a = session.get(Audience, audience_id)
@@ -202,7 +212,7 @@ def new_version(session: Session, serving: Serving, principal: Principal, *, aud
     return _audience_dict(a, _versions(session, a.id), None)
 
 
-def list_audiences(session: Session, principal: Principal) -> list[dict[str, Any]]:
+def list_audiences(session: Session, principal: Principal) -> list[AudienceDoc]:
     require(principal, "manage_campaigns")
     out = []
     for a in session.scalars(select(Audience).order_by(Audience.id)):
@@ -210,7 +220,7 @@ def list_audiences(session: Session, principal: Principal) -> list[dict[str, Any
     return out
 
 
-def get_audience(session: Session, audience_id: int, version: int | None = None) -> dict[str, Any]:
+def get_audience(session: Session, audience_id: int, version: int | None = None) -> AudienceDoc:
     """An audience with the chosen version (default the latest) and the list of all versions."""
     a = session.get(Audience, audience_id)
     if a is None:

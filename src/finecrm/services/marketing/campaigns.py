@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -47,6 +47,16 @@ from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
 from finecrm.services.marketing.inputs import CampaignSpec
+from finecrm.services.marketing.outputs import (
+    ArmCount,
+    AudienceDoc,
+    CampaignDetails,
+    CampaignDoc,
+    CampaignInScope,
+    CampaignSummary,
+    MemberCounts,
+    MemberRow,
+)
 from finecrm.services.marketing.sources import (
     ADOPTION_MART,
     PROPENSITY_MART,
@@ -301,7 +311,7 @@ def _num(v: Any) -> float | None:
 
 
 def create_campaign(session: Session, serving: Serving, principal: Principal, spec: CampaignSpec | None = None,
-                    **fields: Any) -> dict[str, Any]:  # TEMPORARY-SHIM: fields until cli/web pass a spec
+                    **fields: Any) -> CampaignDoc:  # TEMPORARY-SHIM: fields until cli/web pass a spec
     """Draw a campaign's list and control group from the published snapshot and save it (audited).
 
     Returns :func:`campaign_dict` of the new campaign. Raises :class:`CampaignError` for bad input or an
@@ -329,7 +339,7 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
 
     from finecrm.services.marketing import audiences
 
-    audience: dict[str, Any] | None = None
+    audience: AudienceDoc | None = None
     if audience_id is not None:
         audience = audiences.get_audience(session, int(audience_id), audience_version)
         if audience.get("archived"):
@@ -434,7 +444,7 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
 # --- reading campaigns ---------------------------------------------------------------------------------
 
 
-def campaign_dict(c: Campaign, settings: Settings | None = None) -> dict[str, Any]:
+def campaign_dict(c: Campaign, settings: Settings | None = None) -> CampaignDoc:
     """A campaign as plain data (dates as ``date``; labels in both languages)."""
     tgt = None
     if settings is not None:
@@ -447,13 +457,14 @@ def campaign_dict(c: Campaign, settings: Settings | None = None) -> dict[str, An
         "size_cap": c.size_cap, "control_share": c.control_share, "seed": c.seed, "channel": c.channel,
         "channel_zh": zh, "channel_en": en, "start_date": day_of(c.start_date), "end_date": day_of(c.end_date),
         "cost_per_contact": c.cost_per_contact, "status": c.status, "build_id": c.build_id,
-        "created_by": c.created_by, "created_at": c.created_at, "details": c.details or {},
+        "created_by": c.created_by, "created_at": c.created_at,
+        "details": cast(CampaignDetails, c.details or {}),  # as create_campaign wrote it (and detection added)
     }
 
 
-def member_counts(members: list[CampaignMember]) -> dict[str, Any]:
+def member_counts(members: list[CampaignMember]) -> MemberCounts:
     """Counts of a campaign's members (already scoped) by arm, stratum, assignee and outcome."""
-    arms: dict[str, dict[str, int]] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
+    arms: dict[str, ArmCount] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
     strata: dict[str, dict[str, int]] = {}
     assignees: dict[str, int] = {}
     outcomes: dict[str, int] = {}
@@ -472,20 +483,20 @@ def member_counts(members: list[CampaignMember]) -> dict[str, Any]:
     return {
         "members": len(members),
         "arms": arms,
-        "strata": [{"stratum": k, **v} for k, v in sorted(strata.items())],
+        "strata": [{"stratum": k, "treatment": v[TREATMENT], "control": v[CONTROL]} for k, v in sorted(strata.items())],
         "assignees": [{"staff_id": k, "members": v} for k, v in sorted(assignees.items())],
         "unassigned_treatment": arms[TREATMENT]["members"] - arms[TREATMENT]["assigned"],
         "outcomes": outcomes,
     }
 
 
-def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -> dict[str, Any]:
+def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -> MemberCounts:
     """:func:`member_counts` of the members the principal sees; counted in SQL when that is all of them."""
     if not sees_every_member(principal):
         return member_counts(scoped(principal, repositories.list_campaign_members(session, campaign_id=campaign_id)))
     rows = repositories.campaign_member_counts(session, campaign_id=campaign_id,
                                                by=("arm", "stratum", "assigned_to", "outcome"))
-    arms: dict[str, dict[str, int]] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
+    arms: dict[str, ArmCount] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
     strata: dict[str, dict[str, int]] = {}
     assignees: dict[str, int] = {}
     outcomes: dict[str, int] = {}
@@ -505,7 +516,7 @@ def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -
     return {
         "members": sum(a["members"] for a in arms.values()),
         "arms": arms,
-        "strata": [{"stratum": k, **v} for k, v in sorted(strata.items())],
+        "strata": [{"stratum": k, "treatment": v[TREATMENT], "control": v[CONTROL]} for k, v in sorted(strata.items())],
         "assignees": [{"staff_id": k, "members": v} for k, v in sorted(assignees.items())],
         "unassigned_treatment": arms[TREATMENT]["members"] - arms[TREATMENT]["assigned"],
         "outcomes": outcomes,
@@ -513,14 +524,14 @@ def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -
 
 
 def list_campaigns(session: Session, serving: Serving | None, principal: Principal, *,
-                   status: str | None = None) -> list[dict[str, Any]]:
+                   status: str | None = None) -> list[CampaignSummary]:
     """Campaigns, newest first, each with its member counts in the principal's scope (``counts``).
 
     Analysts see every campaign; branch heads see those with members in their branch.
     """
     require_any(principal, "manage_campaigns", "assign_customers")
     settings = serving.ws.settings if serving is not None else None
-    out = []
+    out: list[CampaignSummary] = []
     for c in repositories.list_campaigns(session, status=status):
         counts = _counts_in_scope(session, principal, c.id)
         if not counts["members"] and not sees_every_member(principal):
@@ -530,7 +541,7 @@ def list_campaigns(session: Session, serving: Serving | None, principal: Princip
 
 
 def get_campaign(session: Session, serving: Serving | None, principal: Principal, campaign_id: int
-                 ) -> dict[str, Any]:
+                 ) -> CampaignInScope:
     """One campaign with its member counts in the principal's scope; NotFound when it does not exist, or
     (for a branch head) when none of its members is in their branch."""
     require_any(principal, "manage_campaigns", "assign_customers")
@@ -552,7 +563,7 @@ def customer_labels(serving: Serving, principal: Principal, customer_ids: list[s
     return {r["customer_id"]: r for r in serving.query(mask_table(principal, t))}
 
 
-def member_row(m: CampaignMember, label: dict[str, Any] | None = None) -> dict[str, Any]:
+def member_row(m: CampaignMember, label: dict[str, Any] | None = None) -> MemberRow:
     label = label or {}
     return {
         "customer_id": m.customer_id, "name": label.get("name"), "phone": label.get("phone"), "arm": m.arm,
@@ -574,7 +585,7 @@ def campaign_members(
     assigned_to: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> Page:
+) -> Page[MemberRow]:
     """A page of a campaign's members in the principal's scope, names and phones masked."""
     require_any(principal, "manage_campaigns", "assign_customers")
     c = load_campaign(session, campaign_id)

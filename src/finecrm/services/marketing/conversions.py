@@ -22,7 +22,6 @@ before the window's end the result says the window is still open (``complete: fa
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pyarrow as pa
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from finecrm.authz import Principal, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign
 from finecrm.services.marketing.campaigns import ARMS, day_of, load_campaign, utc_day
+from finecrm.services.marketing.outputs import Detection
 from finecrm.services.marketing.sources import ADOPTION_MART, require_mart, snapshot_as_of
 from finecrm.services.snapshot.serving import Serving
 
@@ -60,7 +60,7 @@ def first_appearances(serving: Serving, target: str, customer_ids: list[str]) ->
 
 
 def detect_conversions(session: Session, serving: Serving, principal: Principal, campaign_id: int
-                       ) -> dict[str, Any]:
+                       ) -> Detection:
     """Set ``converted_on`` of every member from the published snapshot (see the module doc); audited.
 
     Returns ``{campaign_id, snapshot, as_of, window: {start, end, horizon_days}, complete, members,
@@ -88,7 +88,7 @@ def detect_conversions(session: Session, serving: Serving, principal: Principal,
         if day_of(m.converted_on) != hit:
             changes.append({"customer_id": m.customer_id, "converted_on": utc_day(hit) if hit else None})
     repositories.update_campaign_members(session, campaign_id=c.id, changes=changes)
-    result = {
+    result: Detection = {
         "campaign_id": c.id, "snapshot": serving.build_id, "as_of": as_of.isoformat(),
         "window": {"start": start.isoformat(), "end": last.isoformat(), "horizon_days": horizon},
         "complete": as_of >= last, "members": len(members), "converted": converted,

@@ -48,6 +48,20 @@ from finecrm.services.marketing.campaigns import (
     sees_every_member,
 )
 from finecrm.services.marketing.external_evaluation import conclusion
+from finecrm.services.marketing.outputs import (
+    ArmResult,
+    BeforeAfter,
+    BeforeAfterMissing,
+    Bilingual,
+    Breakdown,
+    BreakdownGroup,
+    CampaignEvaluation,
+    EvaluationCharts,
+    FunnelStage,
+    MetricChange,
+    OutcomeCount,
+    SelfReported,
+)
 from finecrm.services.marketing.sources import (
     FEATURES_MART,
     CampaignDataError,
@@ -57,12 +71,12 @@ from finecrm.services.marketing.sources import (
 from finecrm.services.marketing.tasks import OUTCOMES
 from finecrm.services.snapshot.serving import Serving
 
-DESCRIPTIVE = {"zh": "描述性：前后变化不是活动效果，对照组的变化说明没有活动时会发生多少",
+DESCRIPTIVE: Bilingual = {"zh": "描述性：前后变化不是活动效果，对照组的变化说明没有活动时会发生多少",
                "en": "descriptive: a change over time is not an effect; the control arm's change shows what "
                      "would have happened anyway"}
-SELF_REPORTED = {"zh": "自报（客户经理登记，未经数据核实，无对照组可比）",
+SELF_REPORTED: Bilingual = {"zh": "自报（客户经理登记，未经数据核实，无对照组可比）",
                  "en": "self-reported (recorded by managers, not checked against data, no control to compare)"}
-EXPLORATORY = {"zh": "探索性：分组 p 值未做多重比较校正，部分分组会偶然显得显著",
+EXPLORATORY: Bilingual = {"zh": "探索性：分组 p 值未做多重比较校正，部分分组会偶然显得显著",
                "en": "exploratory: p-values are not adjusted for the number of groups; some will look "
                      "significant by chance"}
 BREAKDOWNS = (
@@ -129,7 +143,7 @@ def _natural(row: uplift.GroupRow) -> tuple[bool, float, str]:
     return (row.group == NO_GROUP, number, row.group)
 
 
-def _funnel(treated: list[CampaignMember]) -> list[dict[str, Any]]:
+def _funnel(treated: list[CampaignMember]) -> list[FunnelStage]:
     counts = {
         "treated": len(treated),
         "assigned": sum(m.assigned_to is not None for m in treated),
@@ -141,32 +155,33 @@ def _funnel(treated: list[CampaignMember]) -> list[dict[str, Any]]:
     return [{"stage": k, "zh": zh, "en": en, "count": counts[k]} for k, zh, en in FUNNEL]
 
 
-def _self_reported(treated: list[CampaignMember]) -> dict[str, Any]:
+def _self_reported(treated: list[CampaignMember]) -> SelfReported:
     n = len(treated)
     said = [m for m in treated if m.outcome == "converted"]
     confirmed = sum(m.converted_on is not None for m in said)
+    outcomes: list[OutcomeCount] = [{"outcome": k, "zh": zh, "en": en, "count": sum(m.outcome == k for m in treated)}
+                                    for k, (zh, en) in OUTCOMES.items()]
+    outcomes.append({"outcome": None, "zh": "未登记", "en": "not recorded",
+                     "count": sum(m.outcome is None for m in treated)})
     return {
         "label": SELF_REPORTED, "treated": n, "converted": len(said),
-        "rate": len(said) / n if n else None, "confirmed_by_data": confirmed,
-        "outcomes": [{"outcome": k, "zh": zh, "en": en, "count": sum(m.outcome == k for m in treated)}
-                     for k, (zh, en) in OUTCOMES.items()]
-        + [{"outcome": None, "zh": "未登记", "en": "not recorded", "count": sum(m.outcome is None for m in treated)}],
+        "rate": len(said) / n if n else None, "confirmed_by_data": confirmed, "outcomes": outcomes,
     }
 
 
 def _breakdowns(members: list[CampaignMember], confidence: float, min_group: int,
-                labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+                labels: dict[str, dict[str, str]]) -> list[Breakdown]:
     import numpy as np
 
     arms = np.array([m.arm for m in members])
     converted = np.array([m.converted_on is not None for m in members])
-    out = []
+    out: list[Breakdown] = []
     for col, zh, en in BREAKDOWNS:
         groups = np.array([_group_value(m, col) for m in members])
         rows = sorted(uplift.breakdown(groups, arms, converted, CONTROL, confidence=confidence,
                                        min_count=min_group), key=_natural)
         names = labels.get(col, {})
-        items = [{**r.to_dict(), "label": names.get(r.group, r.group)} for r in rows]
+        items: list[BreakdownGroup] = [{**r.to_dict(), "label": names.get(r.group, r.group)} for r in rows]
         out.append({
             "by": col, "zh": zh, "en": en, "label": EXPLORATORY, "min_group": min_group,
             "too_small": sum(r.too_small for r in rows), "rows": items,
@@ -187,7 +202,7 @@ def _month_index(text: str) -> int:
 
 
 def before_after(serving: Serving, members: list[CampaignMember], start: date, months: int = BEFORE_AFTER_MONTHS
-                 ) -> dict[str, Any]:
+                 ) -> BeforeAfter:
     """Monthly activity and AUM per arm, and the ``months`` before the start month against the ``months``
     from it (as far as the snapshot goes). Descriptive only."""
     f = require_mart(serving, FEATURES_MART, zh="活动前后对比", en="the before/after comparison",
@@ -227,7 +242,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
         return sum(vs) / len(vs) if vs else None
 
     series = {metric: {arm: [value(m, arm, metric) for m in all_months] for arm in ARMS} for metric, _, _ in METRICS}
-    summary = []
+    summary: list[MetricChange] = []
     for metric, zh, en in METRICS:
         for arm in ARMS:
             b = mean([value(m, arm, metric) for m in before])
@@ -235,7 +250,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
             summary.append({"metric": metric, "zh": zh, "en": en, "arm": arm, "before": b, "after": a,
                             "change": a - b if a is not None and b is not None else None,
                             "relative_change": (a - b) / b if a is not None and b else None})
-    warnings = []
+    warnings: list[Bilingual] = []
     if not after:
         warnings.append({"zh": "快照中还没有活动开始后的月份", "en": "the snapshot has no month from the start on yet"})
     return {
@@ -247,7 +262,7 @@ def before_after(serving: Serving, members: list[CampaignMember], start: date, m
 
 
 def evaluate_campaign(session: Session, serving: Serving, principal: Principal, campaign_id: int, *,
-                      confidence: float = uplift.CONFIDENCE, min_group: int = uplift.MIN_GROUP) -> dict[str, Any]:
+                      confidence: float = uplift.CONFIDENCE, min_group: int = uplift.MIN_GROUP) -> CampaignEvaluation:
     """Treated versus control for one campaign, within the principal's scope (see the module doc).
 
     Returns ``{campaign, scope, confidence, detection, arms, comparison, conclusion, self_reported, funnel,
@@ -262,7 +277,7 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
     treated = [m for m in members if m.arm == TREATMENT]
     control = [m for m in members if m.arm == CONTROL]
     detection = (c.details or {}).get("detection")
-    warnings: list[dict[str, str]] = []
+    warnings: list[Bilingual] = []
     if detection is None:
         warnings.append({"zh": "尚未识别转化（finecrm campaign detect）：下方转化数均为 0",
                          "en": "conversions have not been detected yet (finecrm campaign detect): every count "
@@ -283,8 +298,8 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
                                "arms undercount conversions"})
     counts = {TREATMENT: (len(treated), sum(m.converted_on is not None for m in treated)),
               CONTROL: (len(control), sum(m.converted_on is not None for m in control))}
-    arms_out: list[dict[str, Any]] = []
-    comparison = concl = None
+    arms_out: list[ArmResult] = []
+    comparison, concl = None, None
     if counts[TREATMENT][0] and counts[CONTROL][0]:
         ev = uplift.evaluate(counts, CONTROL, cost_per_contact=float(c.cost_per_contact or 0.0),
                              confidence=confidence)
@@ -302,11 +317,22 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
             warnings.append({"zh": f"{ARMS[name][0]}只有 {n} 名客户，区间很宽", "en": f"the {name} arm has only {n} "
                              "customers: its interval is wide"})
     labels = _labels(serving)
+    ba: BeforeAfter | BeforeAfterMissing
     try:
         ba = before_after(serving, members, day_of(c.start_date) or date.today())
     except CampaignDataError as exc:
         ba = {"available": False, "label": DESCRIPTIVE, "message": str(exc)}
-    doc = {
+    funnel = _funnel(treated)
+    breakdowns = _breakdowns(members, confidence, min_group, labels)
+    charts: EvaluationCharts = {
+        "arms": {"categories": [a["zh"] + " " + a["en"] for a in arms_out], "rate": [a["rate"] for a in arms_out],
+                 "low": [a["rate_ci"][0] for a in arms_out], "high": [a["rate_ci"][1] for a in arms_out]},
+        "funnel": [{"name": f"{s['zh']} {s['en']}", "value": s["count"]} for s in funnel],
+        "breakdowns": {b["by"]: b["chart"] for b in breakdowns},
+        "before_after": {"months": ba["months"], "series": ba["series"]} if ba["available"]
+        else {"months": [], "series": {}},
+    }
+    return {
         "campaign": campaign_dict(c, serving.ws.settings),
         "scope": "all" if sees_every_member(principal) else "branch",
         "confidence": confidence,
@@ -315,20 +341,13 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
         "comparison": comparison,
         "conclusion": concl,
         "self_reported": _self_reported(treated),
-        "funnel": _funnel(treated),
-        "breakdowns": _breakdowns(members, confidence, min_group, labels),
+        "funnel": funnel,
+        "breakdowns": breakdowns,
         "before_after": ba,
         "warnings": warnings,
         "methods": methods,
+        "charts": charts,
     }
-    doc["charts"] = {
-        "arms": {"categories": [a["zh"] + " " + a["en"] for a in arms_out], "rate": [a["rate"] for a in arms_out],
-                 "low": [a["rate_ci"][0] for a in arms_out], "high": [a["rate_ci"][1] for a in arms_out]},
-        "funnel": [{"name": f"{s['zh']} {s['en']}", "value": s["count"]} for s in doc["funnel"]],
-        "breakdowns": {b["by"]: b["chart"] for b in doc["breakdowns"]},
-        "before_after": {"months": ba.get("months", []), "series": ba.get("series", {})},
-    }
-    return doc
 
 
 # --- the Excel workbook -------------------------------------------------------------------------------
@@ -381,15 +400,15 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
               "区间上限 high"])
     for a in doc["arms"]:
         s.append([f"{a['zh']} {a['en']}", a["customers"], a["conversions"], a["rate"], *a["rate_ci"]])
-    comp = doc["comparison"]
-    if comp:
+    comp, concl = doc["comparison"], doc["conclusion"]
+    if comp and concl:  # set together
         s.append([])
         s.append(["提升 uplift", comp["uplift"], *comp["uplift_ci"]])
         s.append(["p 值 p-value", comp["p_value"]])
         s.append(["增量转化 incremental conversions", comp["incremental_conversions"], *comp["incremental_ci"]])
         s.append(["总成本 total cost (元)", comp["total_cost"]])
         s.append(["单位增量成本 cost per incremental conversion (元)", comp["cost_per_incremental"]])
-        s.append(["结论 conclusion", doc["conclusion"]["zh"], doc["conclusion"]["en"]])
+        s.append(["结论 conclusion", concl["zh"], concl["en"]])
     sr = doc["self_reported"]
     s.append([])
     s.append([f"{SELF_REPORTED['zh']} / {SELF_REPORTED['en']}"])
@@ -415,12 +434,13 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
     ba = doc["before_after"]
     p = wb.create_sheet("前后对比 before-after")
     p.append([f"{DESCRIPTIVE['zh']} / {DESCRIPTIVE['en']}"])
-    if ba.get("available"):
+    if ba["available"]:
         p.append(["指标 metric", "组 arm", "之前 before", "之后 after", "变化 change"])
-        for r in ba["summary"]:
-            p.append([f"{r['zh']} {r['en']}", r["arm"], r["before"], r["after"], r["change"]])
+        for change in ba["summary"]:
+            p.append([f"{change['zh']} {change['en']}", change["arm"], change["before"], change["after"],
+                      change["change"]])
     else:
-        p.append([ba.get("message")])
+        p.append([ba["message"]])
 
     m = wb.create_sheet("名单 members")
     m.append(["客户号 customer_id", "姓名 name (masked)", "组 arm", "层级 tier", "机构 branch", "管户经理 manager",

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.ml import uplift
+from finecrm.services.marketing.outputs import Conclusion
 from finecrm.services.tables import (
     ACCEPTED_TEXT,
     CONVERTED,
@@ -129,7 +130,7 @@ def evaluate_file(
     }
 
 
-def conclusion(c: uplift.Comparison, confidence: float, *, several: bool = False) -> dict[str, Any]:
+def conclusion(c: uplift.Comparison, confidence: float, *, several: bool = False) -> Conclusion:
     """Whether ``c`` is statistically significant at ``confidence``, said in Chinese and English."""
     level = f"{confidence * 100:g}%"
     alpha = f"{1 - confidence:.3g}"

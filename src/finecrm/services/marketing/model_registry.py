@@ -23,11 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.ml.propensity import FeatureSpec, PropensityModel, load_pipeline, save_pipeline
+from finecrm.services.marketing.outputs import Activation, ModelRow, ModelVersion, TargetModels
 
 ACTIVE = "active.json"
 MODEL_FILE = "model.skops"
@@ -134,7 +135,7 @@ def active(ws: Workspace) -> dict[str, dict[str, Any]]:
     return {k: dict(v) for k, v in doc.items()}
 
 
-def activate(ws: Workspace, target: str, version: str, *, actor: str) -> dict[str, Any]:
+def activate(ws: Workspace, target: str, version: str, *, actor: str) -> Activation:
     """Make ``version`` the active model of ``target`` (the next build scores with it); audited."""
     v = _check_version(version)
     configured = [t.code for t in ws.settings.marketing.targets]
@@ -145,19 +146,19 @@ def activate(ws: Workspace, target: str, version: str, *, actor: str) -> dict[st
     with _locked(ws):
         current = active(ws)
         before = current.get(target, {}).get("version")
-        entry = {"version": v, "activated_at": datetime.now(UTC).isoformat(), "activated_by": actor}
-        current[target] = entry
+        at = datetime.now(UTC).isoformat()
+        current[target] = {"version": v, "activated_at": at, "activated_by": actor}
         _write_json(ws.models / ACTIVE, current)
     auc = (meta.get("metrics") or {}).get("auc")
     record(ws, actor=actor, action="model_activate", target=f"{target} {v}",
            details={"target": target, "version": v, "previous": before, "validation_auc": auc})
-    return {"target": target, **entry, "previous": before}
+    return {"target": target, "version": v, "activated_at": at, "activated_by": actor, "previous": before}
 
 
-def list_models(ws: Workspace) -> list[dict[str, Any]]:
+def list_models(ws: Workspace) -> list[ModelRow]:
     """One row per stored version, newest first within each target, with the active one marked."""
     on = active(ws)
-    rows = []
+    rows: list[ModelRow] = []
     for target in targets(ws):
         for v in reversed(versions(ws, target)):
             meta = read_meta(ws, target, v)
@@ -172,7 +173,18 @@ def list_models(ws: Workspace) -> list[dict[str, Any]]:
     return rows
 
 
-def show(ws: Workspace, target: str, version: str | None = None) -> dict[str, Any]:
+def by_target(ws: Workspace) -> list[TargetModels]:
+    """Every configured target with its stored versions (newest first) and the active one."""
+    rows = list_models(ws)
+    out: list[TargetModels] = []
+    for t in ws.settings.marketing.targets:
+        versions = [r for r in rows if r["target"] == t.code]
+        out.append({"code": t.code, "zh": t.zh, "en": t.en, "kind": t.kind, "match": t.match, "value": t.value,
+                    "versions": versions, "active": next((r for r in versions if r["active"]), None)})
+    return out
+
+
+def show(ws: Workspace, target: str, version: str | None = None) -> ModelVersion:
     """A version's metadata and report (default: the active version, else the latest)."""
     _check_target(target)
     if version is None:
@@ -185,7 +197,7 @@ def show(ws: Workspace, target: str, version: str | None = None) -> dict[str, An
             version = have[-1]
     meta = read_meta(ws, target, version)
     meta["active"] = active(ws).get(target, {}).get("version") == meta["version"]
-    return meta
+    return cast(ModelVersion, meta)  # meta.json as train_target wrote it
 
 
 def load(ws: Workspace, target: str, version: str) -> LoadedModel:

@@ -23,7 +23,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -36,6 +36,7 @@ from finecrm.engine.model import month_end
 from finecrm.ml.propensity import ALGORITHMS, PropensityModel, evaluate, mart_spec
 from finecrm.ml.propensity.scoring import Scorer, score_table
 from finecrm.services.marketing import model_registry
+from finecrm.services.marketing.outputs import TrainedModel
 from finecrm.services.snapshot.console import as_of, mart_tables, open_snapshot
 
 FEATURES_MART = "propensity_features"
@@ -130,7 +131,7 @@ def train_target(
     activate: bool = False,
     max_train_rows: int = MAX_TRAIN_ROWS,
     progress: Progress = SILENT,
-) -> dict[str, Any]:
+) -> TrainedModel:
     """Train, validate and store a new version for target ``code``; returns its metadata (with report)."""
     if algorithm not in ALGORITHMS:
         raise PropensityError(f"--algorithm: expected one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
@@ -192,7 +193,7 @@ def train_target(
                                    "validation_auc": meta["metrics"]["auc"], "build_id": snap.build_id,
                                    "train_rows": len(train), "validation_rows": len(valid)})
     meta["activated"] = model_registry.activate(ws, code, version, actor=actor) if activate else None
-    return meta
+    return cast(TrainedModel, meta)  # what _meta wrote to meta.json, with the version and the activation
 
 
 def _meta(ws: Workspace, target: PropensityTarget, snap: Snapshot, model: PropensityModel, report: dict[str, Any],

@@ -45,6 +45,14 @@ from finecrm.services.marketing.campaigns import (
     scoped,
     talking_points_of,
 )
+from finecrm.services.marketing.outputs import (
+    Assignment,
+    Bilingual,
+    OutcomeRecorded,
+    Reassigned,
+    StaffLoad,
+    TaskRow,
+)
 from finecrm.services.marketing.sources import grid_managers, staff
 from finecrm.services.snapshot.serving import Serving
 
@@ -74,7 +82,7 @@ def _priority(m: CampaignMember) -> tuple[float, int, str]:
     return (-(score if score is not None else -1.0), m.decile if m.decile is not None else 99, m.customer_id)
 
 
-def assign_campaign(session: Session, serving: Serving, principal: Principal, campaign_id: int) -> dict[str, Any]:
+def assign_campaign(session: Session, serving: Serving, principal: Principal, campaign_id: int) -> Assignment:
     """Hand out the campaign's unassigned treatment members in the principal's scope (see the module doc).
 
     Returns ``{campaign_id, capacity, assigned, own_manager, grid_manager, unassigned, unassigned_reasons,
@@ -110,11 +118,14 @@ def assign_campaign(session: Session, serving: Serving, principal: Principal, ca
     repositories.update_campaign_members(session, campaign_id=c.id, changes=changes)
     if changes and c.status == "draft":
         c.status = "assigned"
-    result = {
-        "campaign_id": c.id, "capacity": cap, "assigned": len(changes), **via,
-        "unassigned": len(todo) - len(changes), "unassigned_reasons": reasons,
-        "per_staff": [{"staff_id": s, "name": (people.get(s) or {}).get("name"), "members": n}
-                      for s, n in sorted(load.items())],
+    per_staff: list[StaffLoad] = [{"staff_id": s, "name": (people.get(s) or {}).get("name"), "members": n}
+                                  for s, n in sorted(load.items())]
+    result: Assignment = {
+        "campaign_id": c.id, "capacity": cap, "assigned": len(changes), "own_manager": via["own_manager"],
+        "grid_manager": via["grid_manager"], "unassigned": len(todo) - len(changes),
+        "unassigned_reasons": {"no_active_manager": reasons["no_active_manager"],
+                               "managers_full": reasons["managers_full"]},
+        "per_staff": per_staff,
     }
     repositories.record_audit(session, actor=principal.username, action="campaign_assign", target=f"campaign:{c.id}",
                               details={k: v for k, v in result.items() if k != "per_staff"}
@@ -143,7 +154,7 @@ def assignable_staff(serving: Serving, principal: Principal, *, campaign_id: int
 
 
 def reassign_members(session: Session, serving: Serving, principal: Principal, campaign_id: int, *,
-                     customer_ids: list[str], to_staff_id: str, reason: str = "") -> dict[str, Any]:
+                     customer_ids: list[str], to_staff_id: str, reason: str = "") -> Reassigned:
     """Give treatment members of the branch head's scope to an active customer manager of their branch.
 
     Returns ``{campaign_id, to_staff_id, moved, unchanged, warnings}``. A member outside the scope (or not in
@@ -198,9 +209,9 @@ def reassign_members(session: Session, serving: Serving, principal: Principal, c
 # --- the manager's task list ------------------------------------------------------------------------
 
 
-def talking_points(c: Campaign, why: dict[str, Any], *, money: bool) -> list[dict[str, str]]:
+def talking_points(c: Campaign, why: dict[str, Any], *, money: bool) -> list[Bilingual]:
     """What to say, line by line in both languages: why this customer, which product, how and when."""
-    points: list[dict[str, str]] = []
+    points: list[Bilingual] = []
     score, decile = why.get("score"), why.get("decile")
     if isinstance(score, int | float):
         zh = f"购买倾向 {score:.1%}"
@@ -233,7 +244,7 @@ def talking_points(c: Campaign, why: dict[str, Any], *, money: bool) -> list[dic
 
 
 def _task_row(m: CampaignMember, c: Campaign, label: dict[str, Any] | None, settings: Settings, money: bool
-              ) -> dict[str, Any]:
+              ) -> TaskRow:
     why = talking_points_of(m)
     if not money:
         why = {k: v for k, v in why.items() if k != "aum_band"}
@@ -252,7 +263,7 @@ def _task_row(m: CampaignMember, c: Campaign, label: dict[str, Any] | None, sett
 
 
 def list_tasks(session: Session, serving: Serving, principal: Principal, *, campaign_id: int | None = None,
-               status: str | None = None, page: int = 1, page_size: int = 20) -> Page:
+               status: str | None = None, page: int = 1, page_size: int = 20) -> Page[TaskRow]:
     """The principal's own campaign tasks (assigned to their staff id), newest campaign first, paged.
 
     ``status``: ``open`` (no outcome yet), ``done`` (an outcome recorded) or an outcome code. A user without a
@@ -284,7 +295,7 @@ def list_tasks(session: Session, serving: Serving, principal: Principal, *, camp
 
 
 def record_outcome(session: Session, principal: Principal, campaign_id: int, customer_id: str, *, outcome: str,
-                   note: str = "", today: date | None = None) -> dict[str, Any]:
+                   note: str = "", today: date | None = None) -> OutcomeRecorded:
     """Record what came of a task. Only the assigned manager, only from the campaign's start; audited.
 
     Returns ``{campaign_id, customer_id, outcome, previous, outcome_at}``. A task that is not the

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.services.access import audit_log
+from finecrm.services.access.outputs import AuditPage
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
@@ -36,7 +37,7 @@ def audit_page(ctx: C, actor: Text = None, action: Text = None, target: Text = N
 @declare("view_audit")
 def audit_api(ctx: C, actor: Text = None, action: Text = None, target: Text = None, since: date | None = None,
               until: date | None = None, page: Annotated[int, Query(ge=1)] = 1,
-              page_size: Annotated[int, Query(ge=1, le=200)] = audit_log.PAGE_SIZE) -> dict[str, Any]:
+              page_size: Annotated[int, Query(ge=1, le=200)] = audit_log.PAGE_SIZE) -> AuditPage:
     """Audit events, newest first, filtered by actor, action, target and date range."""
     f = _filters(actor, action, target, since, until)
     return audit_log.browse(ctx.db, ctx.me(), page=page, page_size=page_size, **f).to_dict()

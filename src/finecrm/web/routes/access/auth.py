@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from finecrm.authz import AUTHENTICATED, PUBLIC, declare
 from finecrm.services.access import auth as auth_service
 from finecrm.services.access import users as user_service
+from finecrm.services.access.outputs import Me
 from finecrm.web.deps import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -193,7 +194,7 @@ def api_logout(ctx: C) -> Response:
 
 @router.get("/api/me", tags=["auth"])
 @declare(AUTHENTICATED)
-def api_me(ctx: C) -> dict[str, Any]:
+def api_me(ctx: C) -> Me:
     p = ctx.me()
     from finecrm.authz import granted_actions
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.services.customers import dashboard as dashboard_service
+from finecrm.services.customers.outputs import Dashboard
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
@@ -24,7 +25,7 @@ def dashboard_page(ctx: C) -> Response:
 
 @router.get("/api/dashboard", tags=["dashboard"])
 @declare("view_dashboard")
-def dashboard_api(ctx: C) -> dict[str, Any]:
+def dashboard_api(ctx: C) -> Dashboard:
     """KPIs with month-over-month change, tier pyramid, Pareto curve, trends, channel mix, lifecycle flows and
     the branch (or grid) comparison, for the signed-in user's scope; each metric's definition included."""
     return dashboard_service.dashboard(ctx.serving, ctx.me())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from finecrm.authz import declare
 from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
+from finecrm.services.customers.outputs import Customer360, CustomerPage, TransactionPage
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
@@ -61,7 +62,7 @@ def transactions_fragment(ctx: C, customer_id: str, page: PageNo = 1) -> Respons
 @router.get("/api/customers", tags=["customers"])
 @declare("search_customers")
 def search_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1,
-               page_size: PageSize = customer_service.PAGE_SIZE) -> dict[str, Any]:
+               page_size: PageSize = customer_service.PAGE_SIZE) -> CustomerPage:
     """Customers in scope by id, part of a name, or the last 4 digits of a phone or ID number; paged and
     masked per role."""
     return customer_service.search(ctx.serving, ctx.me(), q, page=page, page_size=page_size).to_dict()
@@ -69,7 +70,7 @@ def search_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageN
 
 @router.get("/api/customers/{customer_id}", tags=["customers"])
 @declare("view_customer")
-def customer_api(ctx: C, customer_id: str) -> dict[str, Any]:
+def customer_api(ctx: C, customer_id: str) -> Customer360:
     """The customer 360 record (404 when the customer does not exist or is outside your scope)."""
     return customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
 
@@ -77,7 +78,7 @@ def customer_api(ctx: C, customer_id: str) -> dict[str, Any]:
 @router.get("/api/customers/{customer_id}/transactions", tags=["customers"])
 @declare("view_balances")
 def transactions_api(ctx: C, customer_id: str, page: PageNo = 1,
-                     page_size: PageSize = customer_service.TRANSACTIONS_PAGE_SIZE) -> dict[str, Any]:
+                     page_size: PageSize = customer_service.TRANSACTIONS_PAGE_SIZE) -> TransactionPage:
     """Recent transactions, newest first, counterparties masked."""
     return customer_service.transactions(ctx.serving, ctx.me(), customer_id[:64], page=page,
                                          page_size=page_size).to_dict()
@@ -89,7 +90,7 @@ class RevealBody(BaseModel):
 
 @router.post("/api/customers/{customer_id}/reveal", tags=["customers"])
 @declare("reveal_pii")
-def reveal_api(ctx: C, customer_id: str, body: RevealBody) -> dict[str, Any]:
+def reveal_api(ctx: C, customer_id: str, body: RevealBody) -> Customer360:
     """Personal data in clear, with a reason; the reveal is written to the audit log first."""
     data = customer_service.reveal(ctx.db, ctx.serving, ctx.me(), customer_id[:64], reason=body.reason, ip=ctx.ip)
     ctx.db.commit()

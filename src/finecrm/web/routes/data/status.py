@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finecrm.authz import declare
+from finecrm.services.data.outputs import DataStatus
 from finecrm.services.data.status import data_status
 from finecrm.web.deps import Ctx, context
 
@@ -23,6 +24,6 @@ def status_page(ctx: C) -> Response:
 
 @router.get("/api/status", tags=["data"])
 @declare("view_data_status")
-def status_api(ctx: C) -> dict[str, Any]:
+def status_api(ctx: C) -> DataStatus:
     """The published snapshot, its marts and checks, earlier snapshots and recent ingests."""
     return data_status(ctx.db, ctx.state.ws, ctx.me())

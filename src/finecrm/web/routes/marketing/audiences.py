@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services.marketing import audiences
+from finecrm.services.marketing.outputs import AudienceDetail, AudienceDoc, AudiencePreview
 from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()
@@ -94,21 +95,21 @@ def _export(ctx: Ctx, audience_id: int, version: int | None) -> Response:
 
 @router.get("/api/audiences", tags=["marketing"])
 @declare("manage_campaigns")
-def list_api(ctx: C) -> list[dict[str, Any]]:
+def list_api(ctx: C) -> list[AudienceDoc]:
     """Saved audiences with their latest version (rule, counts when saved)."""
     return audiences.list_audiences(ctx.db, ctx.me())
 
 
 @router.post("/api/audiences/preview", tags=["marketing"])
 @declare("manage_campaigns")
-def preview_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+def preview_api(ctx: C, body: dict[str, Any]) -> AudiencePreview:
     """Live count, AUM and tier mix of a rule (`{"rule": "..."}`) in your scope; nothing is saved."""
     return audiences.preview(ctx.serving, ctx.me(), str(body.get("rule") or ""))
 
 
 @router.post("/api/audiences", tags=["marketing"])
 @declare("manage_campaigns")
-def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+def create_api(ctx: C, body: dict[str, Any]) -> AudienceDoc:
     """Save an audience: `{"name": ..., "rule": ..., "description": ...}` (version 1; audited)."""
     doc = audiences.create_audience(ctx.db, ctx.serving, ctx.me(), name=str(body.get("name") or ""),
                                     rule=str(body.get("rule") or ""), description=str(body.get("description") or ""))
@@ -119,17 +120,16 @@ def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
 @router.get("/api/audiences/{audience_id}", tags=["marketing"])
 @declare("manage_campaigns")
 def get_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None,
-            page: Page = 1) -> dict[str, Any]:
+            page: Page = 1) -> AudienceDetail:
     """An audience version with live counts in your scope and a page of its (masked) customers."""
     doc = audiences.get_audience(ctx.db, audience_id, version)
-    doc["live"] = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
-    doc["members"] = audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page).to_dict()
-    return doc
+    return {**doc, "live": audiences.preview(ctx.serving, ctx.me(), doc["rule"]),
+            "members": audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page).to_dict()}
 
 
 @router.post("/api/audiences/{audience_id}/versions", tags=["marketing"])
 @declare("manage_campaigns")
-def version_api(ctx: C, audience_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def version_api(ctx: C, audience_id: int, body: dict[str, Any]) -> AudienceDoc:
     """Add a version with a new rule: `{"rule": ..., "note": ...}` (audited)."""
     doc = audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id,
                                 rule=str(body.get("rule") or ""), note=str(body.get("note") or ""))

@@ -13,6 +13,15 @@ from finecrm.services.marketing import audiences, campaigns
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.outputs import (
+    Assignment,
+    CampaignDetail,
+    CampaignDoc,
+    CampaignEvaluation,
+    CampaignSummary,
+    Detection,
+    Reassigned,
+)
 from finecrm.web.deps import Ctx, context, xlsx_download
 
 router = APIRouter()
@@ -55,7 +64,7 @@ def _date(form: dict[str, str], key: str) -> date:
         raise FormError(f"{key} 须为日期 YYYY-MM-DD / {key} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _create(ctx: Ctx, form: dict[str, Any]) -> dict[str, Any]:
+def _create(ctx: Ctx, form: dict[str, Any]) -> CampaignDoc:
     form = {k: str(v) for k, v in form.items() if k in FIELDS and v is not None}
     audience_id, audience_version = None, None
     if form.get("audience", "").strip():
@@ -173,14 +182,14 @@ def _export(ctx: Ctx, campaign_id: int) -> Response:
 
 @router.get("/api/campaigns", tags=["marketing"])
 @declare("view_campaigns")
-def list_api(ctx: C) -> list[dict[str, Any]]:
+def list_api(ctx: C) -> list[CampaignSummary]:
     """Campaigns, newest first, with member counts in your scope."""
     return campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me())
 
 
 @router.post("/api/campaigns", tags=["marketing"])
 @declare("manage_campaigns")
-def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
+def create_api(ctx: C, body: dict[str, Any]) -> CampaignDoc:
     """Create a campaign: `name, target, channel, start_date, end_date` and optionally `audience` ("id" or
     "id:version"), `top_n`, `size_cap`, `control_share`, `seed`, `cost_per_contact`, `offer_product`. The list
     and its tier-stratified control group are drawn at once from the published snapshot (audited)."""
@@ -189,17 +198,16 @@ def create_api(ctx: C, body: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/api/campaigns/{campaign_id}", tags=["marketing"])
 @declare("view_campaigns")
-def get_api(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> dict[str, Any]:
+def get_api(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> CampaignDetail:
     """A campaign with counts in your scope and a page of its members (masked)."""
     doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
-    doc["members"] = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm,
-                                                page=page).to_dict()
-    return doc
+    return {**doc, "members": campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm,
+                                                         page=page).to_dict()}
 
 
 @router.post("/api/campaigns/{campaign_id}/assign", tags=["marketing"])
 @declare("manage_campaigns")
-def assign_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+def assign_api(ctx: C, campaign_id: int) -> Assignment:
     """Assign treatment members: own manager first, then the grid's manager, within capacity (audited)."""
     done = campaign_tasks.assign_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
@@ -208,7 +216,7 @@ def assign_api(ctx: C, campaign_id: int) -> dict[str, Any]:
 
 @router.post("/api/campaigns/{campaign_id}/reassign", tags=["marketing"])
 @declare("assign_customers")
-def reassign_api(ctx: C, campaign_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def reassign_api(ctx: C, campaign_id: int, body: dict[str, Any]) -> Reassigned:
     """Branch heads: `{"customer_ids": [...], "to_staff_id": "...", "reason": "..."}` within the branch."""
     ids = body.get("customer_ids") or []
     done = campaign_tasks.reassign_members(ctx.db, ctx.serving, ctx.me(), campaign_id,
@@ -221,7 +229,7 @@ def reassign_api(ctx: C, campaign_id: int, body: dict[str, Any]) -> dict[str, An
 
 @router.post("/api/campaigns/{campaign_id}/detect", tags=["marketing"])
 @declare("manage_campaigns")
-def detect_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+def detect_api(ctx: C, campaign_id: int) -> Detection:
     """Detect conversions from the published snapshot (the product's first appearance in the window)."""
     done = campaign_conversions.detect_conversions(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
@@ -230,7 +238,7 @@ def detect_api(ctx: C, campaign_id: int) -> dict[str, Any]:
 
 @router.get("/api/campaigns/{campaign_id}/evaluation", tags=["marketing"])
 @declare("view_campaigns")
-def evaluation_api(ctx: C, campaign_id: int) -> dict[str, Any]:
+def evaluation_api(ctx: C, campaign_id: int) -> CampaignEvaluation:
     """Treated versus control with intervals and a test, incremental conversions and cost, breakdowns,
     funnel and the descriptive before/after comparison (your scope)."""
     return campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)

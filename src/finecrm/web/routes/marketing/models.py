@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import NotFound, declare
 from finecrm.services.marketing import model_registry, propensity
+from finecrm.services.marketing.outputs import Activation, ModelVersion, TargetModels, TrainedModel
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
 
 
-def _show(ctx: Ctx, target: str, version: str) -> dict[str, Any]:
+def _show(ctx: Ctx, target: str, version: str) -> ModelVersion:
     if target not in {t.code for t in ctx.state.ws.settings.marketing.targets} or \
             version not in model_registry.versions(ctx.state.ws, target):
         raise NotFound("模型版本", "model version", f"{target} {version}")
     return model_registry.show(ctx.state.ws, target, version)
 
 
-def _targets(ctx: Ctx) -> list[dict[str, Any]]:
-    """Every configured target with its versions (newest first) and the active one."""
-    rows = model_registry.list_models(ctx.state.ws)
-    out = []
-    for t in ctx.state.ws.settings.marketing.targets:
-        versions = [r for r in rows if r["target"] == t.code]
-        out.append({"code": t.code, "zh": t.zh, "en": t.en, "kind": t.kind, "match": t.match, "value": t.value,
-                    "versions": versions, "active": next((r for r in versions if r["active"]), None)})
-    return out
+def _targets(ctx: Ctx) -> list[TargetModels]:
+    return model_registry.by_target(ctx.state.ws)
 
 
 @router.get("/models", include_in_schema=False)
@@ -64,14 +58,14 @@ def activate_page(ctx: C, target: str, version: str) -> Response:
 
 @router.get("/api/models", tags=["marketing"])
 @declare("manage_models")
-def models_api(ctx: C) -> list[dict[str, Any]]:
+def models_api(ctx: C) -> list[TargetModels]:
     """Configured targets with their stored versions (validation AUC, rows) and the active version."""
     return _targets(ctx)
 
 
 @router.get("/api/models/{target}/{version}", tags=["marketing"])
 @declare("manage_models")
-def version_api(ctx: C, target: str, version: str) -> dict[str, Any]:
+def version_api(ctx: C, target: str, version: str) -> ModelVersion:
     """A version's metadata and report: training cut-offs, validation window, AUC, deciles, calibration,
     top features."""
     return _show(ctx, target, version)
@@ -79,13 +73,13 @@ def version_api(ctx: C, target: str, version: str) -> dict[str, Any]:
 
 @router.post("/api/models/{target}/train", tags=["marketing"])
 @declare("manage_models")
-def train_api(ctx: C, target: str, activate: bool = False) -> dict[str, Any]:
+def train_api(ctx: C, target: str, activate: bool = False) -> TrainedModel:
     """Train a new version from the published snapshot (audited); `?activate=true` makes it active."""
     return propensity.train_target(ctx.state.ws, target, actor=ctx.me().username, activate=activate)
 
 
 @router.post("/api/models/{target}/{version}/activate", tags=["marketing"])
 @declare("manage_models")
-def activate_api(ctx: C, target: str, version: str) -> dict[str, Any]:
+def activate_api(ctx: C, target: str, version: str) -> Activation:
     """Make a version the active model of its target; the next build scores with it (audited)."""
     return model_registry.activate(ctx.state.ws, target, version, actor=ctx.me().username)

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.outputs import OutcomeRecorded, TaskPage
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
@@ -39,7 +40,7 @@ async def outcome_page(ctx: C, campaign_id: int, customer_id: str) -> Response:
 @router.get("/api/tasks", tags=["marketing"])
 @declare("view_own_tasks")
 def tasks_api(ctx: C, page: Page = 1, status: str | None = None, campaign_id: int | None = None
-              ) -> dict[str, Any]:
+              ) -> TaskPage:
     """Your campaign tasks (assigned to your staff id) with talking points; `status`: open, done or an outcome."""
     return campaign_tasks.list_tasks(ctx.db, ctx.serving, ctx.me(), campaign_id=campaign_id, status=status,
                                      page=page).to_dict()
@@ -47,7 +48,7 @@ def tasks_api(ctx: C, page: Page = 1, status: str | None = None, campaign_id: in
 
 @router.post("/api/tasks/{campaign_id}/{customer_id}", tags=["marketing"])
 @declare("record_outcome")
-def outcome_api(ctx: C, campaign_id: int, customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def outcome_api(ctx: C, campaign_id: int, customer_id: str, body: dict[str, Any]) -> OutcomeRecorded:
     """Record `{"outcome": contacted|interested|converted|refused|unreachable, "note": "..."}` on your task."""
     done = campaign_tasks.record_outcome(ctx.db, ctx.me(), campaign_id, customer_id,
                                          outcome=str(body.get("outcome") or ""), note=str(body.get("note") or ""))
