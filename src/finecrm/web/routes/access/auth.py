@@ -8,11 +8,11 @@ from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from finecrm.authz import AUTHENTICATED, PUBLIC, declare
 from finecrm.services.access import auth as auth_service
 from finecrm.services.access import users as user_service
+from finecrm.services.access.inputs import Credentials
 from finecrm.services.access.outputs import Me
 from finecrm.web.deps import (
     LANG_COOKIE,
@@ -162,14 +162,9 @@ def password_submit(
 # --- JSON -------------------------------------------------------------------------------------------
 
 
-class LoginBody(BaseModel):
-    username: str = Field(max_length=100)
-    password: str = Field(max_length=200)
-
-
 @router.post("/api/auth/login", tags=["auth"])
 @declare(PUBLIC)
-def api_login(ctx: C, body: LoginBody) -> Response:
+def api_login(ctx: C, body: Credentials) -> Response:
     """Sign in with JSON. Returns the CSRF token for later state-changing calls (header X-CSRF-Token) and
     sets the session cookie. JSON only: a cross-site form cannot send it, so it needs no CSRF token."""
     if not ctx.request.headers.get("content-type", "").startswith("application/json"):

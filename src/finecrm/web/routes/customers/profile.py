@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from finecrm.authz import declare
 from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
+from finecrm.services.customers.inputs import RevealRequest
 from finecrm.services.customers.outputs import Customer360, CustomerPage, TransactionPage
 from finecrm.web.deps import Ctx, context
 
@@ -84,13 +85,9 @@ def transactions_api(ctx: C, customer_id: str, page: PageNo = 1,
                                          page_size=page_size).to_dict()
 
 
-class RevealBody(BaseModel):
-    reason: str = Field(max_length=500)
-
-
 @router.post("/api/customers/{customer_id}/reveal", tags=["customers"])
 @declare("reveal_pii")
-def reveal_api(ctx: C, customer_id: str, body: RevealBody) -> Customer360:
+def reveal_api(ctx: C, customer_id: str, body: RevealRequest) -> Customer360:
     """Personal data in clear, with a reason; the reveal is written to the audit log first."""
     data = customer_service.reveal(ctx.db, ctx.serving, ctx.me(), customer_id[:64], reason=body.reason, ip=ctx.ip)
     ctx.db.commit()

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.services.customers import segments as explorer
+from finecrm.services.customers.inputs import SegmentSelection
 from finecrm.services.customers.outputs import SegmentExplore
 from finecrm.web.deps import Ctx, context, xlsx_download
 
@@ -51,14 +52,15 @@ def _export(ctx: Ctx, q: explorer.Query) -> Response:
 
 @router.get("/api/segments", tags=["segments"])
 @declare("view_segments")
-def explorer_api(ctx: C, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> SegmentExplore:
+def explorer_api(ctx: C, selection: Annotated[SegmentSelection, Query()],
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> SegmentExplore:
     """Filter customers in scope by tier, value_tier, segment, lifecycle, branch_id, grid_id, custom_segment
     and a rule expression (`rule`); counts, AUM, a breakdown and the list (masked)."""
-    return explorer.explore(ctx.serving, ctx.me(), explorer.Query.from_params(_params(ctx)), page=page)
+    return explorer.explore(ctx.serving, ctx.me(), explorer.Query.from_params(selection.model_dump()), page=page)
 
 
 @router.post("/api/segments/export", tags=["segments"])
 @declare("export_list")
-def export_api(ctx: C, body: dict[str, Any]) -> Response:
+def export_api(ctx: C, body: SegmentSelection) -> Response:
     """The same selection as an .xlsx file (masked, audited). Send the CSRF token in X-CSRF-Token."""
-    return _export(ctx, explorer.Query.from_params(_params(ctx, body)))
+    return _export(ctx, explorer.Query.from_params(body.model_dump()))

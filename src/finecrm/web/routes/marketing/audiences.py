@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services.marketing import audiences
+from finecrm.services.marketing.inputs import AudienceRule, NewAudience, NewAudienceVersion
 from finecrm.services.marketing.outputs import AudienceDetail, AudienceDoc, AudiencePreview
 from finecrm.web.deps import Ctx, context, xlsx_download
 
@@ -102,17 +103,17 @@ def list_api(ctx: C) -> list[AudienceDoc]:
 
 @router.post("/api/audiences/preview", tags=["marketing"])
 @declare("manage_campaigns")
-def preview_api(ctx: C, body: dict[str, Any]) -> AudiencePreview:
+def preview_api(ctx: C, body: AudienceRule) -> AudiencePreview:
     """Live count, AUM and tier mix of a rule (`{"rule": "..."}`) in your scope; nothing is saved."""
-    return audiences.preview(ctx.serving, ctx.me(), str(body.get("rule") or ""))
+    return audiences.preview(ctx.serving, ctx.me(), body.rule)
 
 
 @router.post("/api/audiences", tags=["marketing"])
 @declare("manage_campaigns")
-def create_api(ctx: C, body: dict[str, Any]) -> AudienceDoc:
+def create_api(ctx: C, body: NewAudience) -> AudienceDoc:
     """Save an audience: `{"name": ..., "rule": ..., "description": ...}` (version 1; audited)."""
-    doc = audiences.create_audience(ctx.db, ctx.serving, ctx.me(), name=str(body.get("name") or ""),
-                                    rule=str(body.get("rule") or ""), description=str(body.get("description") or ""))
+    doc = audiences.create_audience(ctx.db, ctx.serving, ctx.me(), name=body.name, rule=body.rule,
+                                    description=body.description)
     ctx.db.commit()
     return doc
 
@@ -129,10 +130,10 @@ def get_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)
 
 @router.post("/api/audiences/{audience_id}/versions", tags=["marketing"])
 @declare("manage_campaigns")
-def version_api(ctx: C, audience_id: int, body: dict[str, Any]) -> AudienceDoc:
+def version_api(ctx: C, audience_id: int, body: NewAudienceVersion) -> AudienceDoc:
     """Add a version with a new rule: `{"rule": ..., "note": ...}` (audited)."""
-    doc = audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id,
-                                rule=str(body.get("rule") or ""), note=str(body.get("note") or ""))
+    doc = audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, rule=body.rule,
+                                note=body.note)
     ctx.db.commit()
     return doc
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +12,7 @@ from finecrm.services.marketing import audiences, campaigns
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.inputs import CampaignSpec, InputError, Reassignment
 from finecrm.services.marketing.outputs import (
     Assignment,
     CampaignDetail,
@@ -27,56 +27,10 @@ from finecrm.web.deps import Ctx, context, xlsx_download
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
-#: The form fields of a new campaign (everything else in the form is ignored).
-FIELDS = ("name", "target", "audience", "top_n", "size_cap", "control_share", "seed", "channel", "start_date",
-          "end_date", "cost_per_contact", "offer_product")
 
 
-class FormError(campaigns.CampaignError):
-    """A field of the new-campaign form that is not a number or a date."""
-
-
-def _int(form: dict[str, str], key: str) -> int | None:
-    value = form.get(key, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FormError(f"{key} 须为整数 / {key} must be a whole number, got {value!r}") from None
-
-
-def _float(form: dict[str, str], key: str) -> float | None:
-    value = form.get(key, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise FormError(f"{key} 须为数字 / {key} must be a number, got {value!r}") from None
-
-
-def _date(form: dict[str, str], key: str) -> date:
-    value = form.get(key, "").strip()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FormError(f"{key} 须为日期 YYYY-MM-DD / {key} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _create(ctx: Ctx, form: dict[str, Any]) -> CampaignDoc:
-    form = {k: str(v) for k, v in form.items() if k in FIELDS and v is not None}
-    audience_id, audience_version = None, None
-    if form.get("audience", "").strip():
-        aid, _, ver = form["audience"].partition(":")
-        audience_id = _int({"audience": aid}, "audience")
-        audience_version = _int({"audience": ver}, "audience") if ver else None
-    doc = campaigns.create_campaign(
-        ctx.db, ctx.serving, ctx.me(), name=form.get("name", ""), target=form.get("target", ""),
-        channel=form.get("channel", ""), start_date=_date(form, "start_date"), end_date=_date(form, "end_date"),
-        offer_product=form.get("offer_product") or None, audience_id=audience_id, audience_version=audience_version,
-        top_n=_int(form, "top_n"), size_cap=_int(form, "size_cap"), control_share=_float(form, "control_share"),
-        seed=_int(form, "seed"), cost_per_contact=_float(form, "cost_per_contact") or 0.0)
+def _create(ctx: Ctx, spec: CampaignSpec) -> CampaignDoc:
+    doc = campaigns.create_campaign(ctx.db, ctx.serving, ctx.me(), spec)
     ctx.db.commit()
     return doc
 
@@ -113,8 +67,8 @@ def new_page(ctx: C, audience: int | None = None, version: int | None = None) ->
 async def create_page(ctx: C) -> Response:
     form = {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
     try:
-        doc = _create(ctx, form)
-    except campaigns.CampaignError as exc:
+        doc = _create(ctx, CampaignSpec.from_form(form))
+    except (InputError, campaigns.CampaignError) as exc:
         ctx.db.rollback()
         return _new_form(ctx, form, str(exc))
     return RedirectResponse(f"/campaigns/{doc['id']}", status_code=303)
@@ -189,7 +143,7 @@ def list_api(ctx: C) -> list[CampaignSummary]:
 
 @router.post("/api/campaigns", tags=["marketing"])
 @declare("manage_campaigns")
-def create_api(ctx: C, body: dict[str, Any]) -> CampaignDoc:
+def create_api(ctx: C, body: CampaignSpec) -> CampaignDoc:
     """Create a campaign: `name, target, channel, start_date, end_date` and optionally `audience` ("id" or
     "id:version"), `top_n`, `size_cap`, `control_share`, `seed`, `cost_per_contact`, `offer_product`. The list
     and its tier-stratified control group are drawn at once from the published snapshot (audited)."""
@@ -216,13 +170,11 @@ def assign_api(ctx: C, campaign_id: int) -> Assignment:
 
 @router.post("/api/campaigns/{campaign_id}/reassign", tags=["marketing"])
 @declare("assign_customers")
-def reassign_api(ctx: C, campaign_id: int, body: dict[str, Any]) -> Reassigned:
+def reassign_api(ctx: C, campaign_id: int, body: Reassignment) -> Reassigned:
     """Branch heads: `{"customer_ids": [...], "to_staff_id": "...", "reason": "..."}` within the branch."""
-    ids = body.get("customer_ids") or []
     done = campaign_tasks.reassign_members(ctx.db, ctx.serving, ctx.me(), campaign_id,
-                                           customer_ids=[str(i) for i in ids] if isinstance(ids, list) else [],
-                                           to_staff_id=str(body.get("to_staff_id") or ""),
-                                           reason=str(body.get("reason") or ""))
+                                           customer_ids=body.customer_ids, to_staff_id=body.to_staff_id,
+                                           reason=body.reason)
     ctx.db.commit()
     return done
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services.marketing import tasks as campaign_tasks
+from finecrm.services.marketing.inputs import TaskOutcome
 from finecrm.services.marketing.outputs import OutcomeRecorded, TaskPage
 from finecrm.web.deps import Ctx, context
 
@@ -48,9 +49,9 @@ def tasks_api(ctx: C, page: Page = 1, status: str | None = None, campaign_id: in
 
 @router.post("/api/tasks/{campaign_id}/{customer_id}", tags=["marketing"])
 @declare("record_outcome")
-def outcome_api(ctx: C, campaign_id: int, customer_id: str, body: dict[str, Any]) -> OutcomeRecorded:
+def outcome_api(ctx: C, campaign_id: int, customer_id: str, body: TaskOutcome) -> OutcomeRecorded:
     """Record `{"outcome": contacted|interested|converted|refused|unreachable, "note": "..."}` on your task."""
-    done = campaign_tasks.record_outcome(ctx.db, ctx.me(), campaign_id, customer_id,
-                                         outcome=str(body.get("outcome") or ""), note=str(body.get("note") or ""))
+    done = campaign_tasks.record_outcome(ctx.db, ctx.me(), campaign_id, customer_id, outcome=body.outcome,
+                                         note=body.note)
     ctx.db.commit()
     return done
