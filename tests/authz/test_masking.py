@@ -21,7 +21,15 @@ from finecrm.authz import (
     mask_record,
     mask_table,
 )
-from finecrm.authz.masking import ALL_PII_COLUMNS, CORPORATE_NAME, ID_NUMBER, INDIVIDUAL_NAME, PHONE, KeepEnds
+from finecrm.authz.masking import (
+    ACCOUNT,
+    ALL_PII_COLUMNS,
+    CORPORATE_NAME,
+    ID_NUMBER,
+    INDIVIDUAL_NAME,
+    PHONE,
+    KeepEnds,
+)
 from finecrm.contract.tables import TABLES
 
 from .conftest import COLUMNS, arrow, customer_rows
@@ -47,8 +55,8 @@ ADMIN_GRANTED = Principal("root2", "admin", extra_actions=frozenset({"reveal_pii
         (mask_phone, "13812345678", "138****5678"),
         (mask_phone, "+8613812345678", "+86*******5678"),
         (mask_phone, "5551234", "*******"),
-        (mask_id, "110101199001011234", "1101**********1234"),
-        (mask_id, "110101900101123", "1101*******1123"),  # old 15-digit ID
+        (mask_id, "110101199001011234", "**************1234"),
+        (mask_id, "110101900101123", "***********1123"),  # old 15-digit ID
         (mask_id, "E12345678", "*********"),  # short: fully masked
         (mask_account, "6222021234567890123", "6222***********0123"),
         (mask_counterparty_name, "李四", "李*"),
@@ -67,7 +75,7 @@ MASKERS: list[tuple[str, object, KeepEnds | None]] = [
     ("counterparty name", mask_counterparty_name, None),
     ("phone", mask_phone, PHONE),
     ("id", mask_id, ID_NUMBER),
-    ("account", mask_account, ID_NUMBER),
+    ("account", mask_account, ACCOUNT),
 ]
 ANY_TEXT = st.one_of(st.none(), st.text(max_size=40))
 
@@ -114,9 +122,18 @@ def test_mobile_numbers_keep_exactly_3_and_4(digits):
 @settings(max_examples=100, deadline=None)
 @given(value=st.text(alphabet="0123456789X", min_size=12, max_size=30))
 def test_long_numbers_keep_first_and_last_4(value):
-    masked = mask_id(value)
+    masked = mask_account(value)
     assert masked[:4] == value[:4] and masked[-4:] == value[-4:]
     assert set(masked[4:-4]) == {"*"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.text(alphabet="0123456789X", min_size=12, max_size=30))
+def test_id_numbers_keep_only_their_last_4(value):
+    # Region and birth date (the first 14 digits of a resident ID) follow from the rest of a customer's
+    # record: they are never shown.
+    masked = mask_id(value)
+    assert masked[-4:] == value[-4:] and set(masked[:-4]) == {"*"}
 
 
 # --- records and tables ---------------------------------------------------------------------------
@@ -132,7 +149,7 @@ def test_pii_fields_match_the_contract():
     assert {"customers", "transactions"} <= set(PII_FIELDS)
     for table, cols in marked.items():
         assert cols <= PII_FIELDS.get(table, frozenset()), (table, cols)
-    assert PII_FIELDS["customers"] == {"name", "id_number", "phone"}
+    assert PII_FIELDS["customers"] == {"name", "id_number", "phone", "birth_date"}
     assert PII_FIELDS["transactions"] == {"counterparty_name", "counterparty_account"}
     assert frozenset().union(*PII_FIELDS.values()) == ALL_PII_COLUMNS
 
@@ -140,7 +157,7 @@ def test_pii_fields_match_the_contract():
 def test_mask_record_masks_unless_allowed_and_revealed():
     row = customer_rows()[0]
     masked = mask_record(ANALYST, row)
-    assert masked == {**row, "name": "张*", "id_number": "1101**********1234", "phone": "138****5678"}
+    assert masked == {**row, "name": "张*", "id_number": "**************1234", "phone": "138****5678"}
     assert masked is not row and row["name"] == "张三", "the input is not changed"
     # Asking to reveal is not enough without the action...
     assert mask_record(ANALYST, row, revealed=True) == masked
@@ -194,6 +211,18 @@ def test_mask_table_in_duckdb_matches_mask_record(con, customers):
         for col in ("id_number", "phone"):
             if r[col] and len(r[col]) >= 12:
                 assert r[col] not in flat
+
+
+def test_a_birth_date_is_withheld_unless_revealed_and_keeps_its_type(con):
+    from datetime import date
+
+    rows = [{"customer_id": "C1", "kind": "individual", "birth_date": date(1990, 1, 1), "age": 36}]
+    assert mask_record(ANALYST, rows[0]) == {**rows[0], "birth_date": None}
+    assert mask_record(COMPLIANCE, rows[0], revealed=True) == rows[0]
+    t = ibis.memtable(pa.Table.from_pylist(rows))
+    masked = mask_table(ANALYST, t)
+    assert masked.schema()["birth_date"].is_date()
+    assert con.to_pyarrow(masked).to_pylist() == [{**rows[0], "birth_date": None}]
 
 
 def test_mask_table_reveals_only_when_allowed_and_asked(con, customers):

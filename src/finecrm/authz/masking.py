@@ -14,8 +14,15 @@ corporate name         keep the first 2 and last 2 (≥ 6 chars;     北京某�
 name of unknown kind   corporate rule from 6 characters, else      (counterparty names)
                        individual rule
 phone                  keep the first 3 and last 4 (≥ 11 chars)    13812345678 → 138****5678
-ID / account number    keep the first 4 and last 4 (≥ 12 chars)    110101199001011234 → 1101**********1234
+ID number              keep the last 4 (≥ 12 chars)                110101199001011234 → **************1234
+account number         keep the first 4 and last 4 (≥ 12 chars)    6222021234567890 → 6222********7890
+birth date             withheld (the age is shown instead)         1990-01-01 → (none)
 =====================  ==========================================  ===========================
+
+Why an ID keeps only its last 4 and the birth date is withheld: a resident ID is region (6 digits) + birth date
+(8) + sequence (3) + check digit. Shown beside a birth date, "first 4 and last 4" left only the county code and
+the birth date's digits hidden, and both follow from the rest of the customer's record, so the whole number could
+be rebuilt. Each masked value is judged against what the other shown fields give away (docs/access.md).
 
 Masking is the default. Showing a value in clear needs the ``reveal_pii`` action *and* an explicit
 ``revealed=True`` from the caller, which must first write an audit row (who, which customer, which
@@ -57,13 +64,13 @@ class KeepEnds:
 INDIVIDUAL_NAME = KeepEnds(head=1, tail=0, min_len=2)
 CORPORATE_NAME = KeepEnds(head=2, tail=2, min_len=6)
 PHONE = KeepEnds(head=3, tail=4, min_len=11)
-ID_NUMBER = KeepEnds(head=4, tail=4, min_len=12)
-ACCOUNT = ID_NUMBER  # 卡号/账号: shown like bank apps do, first 4 and last 4
+ID_NUMBER = KeepEnds(head=0, tail=4, min_len=12)
+ACCOUNT = KeepEnds(head=4, tail=4, min_len=12)  # 卡号/账号: shown like bank apps do, first 4 and last 4
 
 #: Columns holding personal data, by contract table. A test checks this against the contract's "(PII)" marks.
 PII_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "customers": frozenset({"name", "id_number", "phone"}),
+        "customers": frozenset({"name", "id_number", "phone", "birth_date"}),
         "transactions": frozenset({"counterparty_name", "counterparty_account"}),
     }
 )
@@ -75,6 +82,7 @@ _COLUMN_RULES: Mapping[str, str] = MappingProxyType(
         "name": "name",
         "id_number": "id",
         "phone": "phone",
+        "birth_date": "withheld",
         "counterparty_name": "name",
         "counterparty_account": "account",
     }
@@ -130,7 +138,7 @@ def _corporate_flag(kind: object) -> bool | None:
 
 
 def _mask_value(rule: str, value: Any, kind: object = None, has_kind: bool = False) -> Any:
-    if value is None:
+    if value is None or rule == "withheld":
         return None
     text = value if isinstance(value, str) else str(value)
     if rule == "name":
@@ -220,15 +228,18 @@ def mask_table(
     """``table`` with every PII column masked inside the query (same rules as :func:`mask_record`).
 
     Use it for lists and exports, so that clear values are never fetched for a masked page or file.
-    Column names, order and the string type of masked columns are kept.
+    Column names, order and types are kept (masked text columns stay strings, a withheld date is a null date).
     """
     if may_reveal(principal, revealed):
         return table
     replacements: dict[str, ir.Value] = {}
     for column in _columns_to_mask(table.columns, fields):
         raw = table[column]
-        value: ir.StringValue = raw if raw.type().is_string() else raw.cast(dt.string)
         rule = _COLUMN_RULES[column]
+        if rule == "withheld":
+            replacements[column] = ibis.null(raw.type())
+            continue
+        value: ir.StringValue = raw if raw.type().is_string() else raw.cast(dt.string)
         if rule == "name":
             kind_col = _KIND_COLUMN.get(column)
             kind = table[kind_col] if kind_col and kind_col in table.columns else None

@@ -191,7 +191,7 @@ CUSTOMERS = Table(
         Column("id_number", S, "Identity document number (PII). 证件号码"),
         Column("phone", S, "Mobile phone (PII). 手机号"),
         Column("gender", S, "Gender (individuals). 性别", enum=GENDERS),
-        Column("birth_date", D, "Date of birth (individuals). 出生日期", min=EARLIEST, max="today"),
+        Column("birth_date", D, "Date of birth (PII), individuals. 出生日期", min=EARLIEST, max="today"),
         Column("occupation", S, "Occupation (individuals). 职业"),
         Column("industry", S, "Industry (corporates; employer's for individuals). 行业"),
         Column("region", S, "County / town / village of residence. 居住区域"),
