@@ -30,7 +30,7 @@ MAX_EXPORT_ROWS = 50_000
 
 
 def export_customers(session: Session, serving: Serving, principal: Principal, t: ir.Table, *,
-                     columns: Sequence[str], sheet: str, target: str, details: Mapping[str, Any],
+                     columns: Sequence[str], title: str, target: str, details: Mapping[str, Any],
                      about: Iterable[Sequence[Any]], too_many: tuple[type[FinecrmError], str],
                      ip: str | None = None) -> tuple[bytes, int]:
     """The customers of ``t`` as a workbook: at most :data:`MAX_EXPORT_ROWS`, money columns only for those
@@ -49,9 +49,13 @@ def export_customers(session: Session, serving: Serving, principal: Principal, t
     repositories.record_audit(session, actor=principal.username, action="export_list", target=target,
                               details={**details, "rows": n, "columns": cols, "masked": True, "ip": ip,
                                        "snapshot": serving.build_id})
-    content = list_workbook(sheet, cols, rows, build_id=serving.build_id, exported_by=principal.username,
+    content = list_workbook(title, cols, rows, build_id=serving.build_id, exported_by=principal.username,
                             about=about)
     return content, n
+
+
+#: Text starting with one of these is a formula (or becomes one) to a spreadsheet: such cells are written as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> Any:
@@ -63,9 +67,40 @@ def cell(value: Any) -> Any:
     return value
 
 
+class TextSafeSheet:
+    """A write-only sheet whose every text cell is stored as text, never as a formula.
+
+    An audience named ``=HYPERLINK(…)`` or a customer note starting with ``+`` would otherwise be written (by
+    openpyxl) or read (by Excel) as a formula: formula injection into the bank's own spreadsheets. Each export
+    creates its sheets through :func:`sheet`, so no cell escapes this.
+    """
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    def append(self, values: Iterable[Any]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        row: list[Any] = []
+        for value in values:
+            v = cell(value)
+            if isinstance(v, str) and v.startswith(FORMULA_STARTS):
+                text = WriteOnlyCell(self._ws, value=v)
+                text.data_type = "s"
+                row.append(text)
+            else:
+                row.append(v)
+        self._ws.append(row)
+
+
+def sheet(wb: Any, title: str) -> TextSafeSheet:
+    """A new sheet of the write-only workbook ``wb``, writing text as text (see :class:`TextSafeSheet`)."""
+    return TextSafeSheet(wb.create_sheet(title))
+
+
 def add_about(wb: Any, *, build_id: str, exported_by: str, extra: Iterable[Sequence[Any]] = ()) -> None:
     """The 说明 about sheet: what the file was made from, by whom and when, and that it is masked."""
-    about = wb.create_sheet("说明 about")
+    about = sheet(wb, "说明 about")
     for row in ([["快照 snapshot", build_id], ["导出人 exported by", exported_by],
                  ["导出时间 exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")]]
                 + [list(r) for r in extra] + [["个人信息 personal data", "已脱敏 masked"]]):
@@ -78,15 +113,15 @@ def to_bytes(wb: Any) -> bytes:
     return buf.getvalue()
 
 
-def list_workbook(sheet: str, columns: Sequence[str], rows: Iterable[dict[str, Any]], *, build_id: str,
+def list_workbook(title: str, columns: Sequence[str], rows: Iterable[dict[str, Any]], *, build_id: str,
                   exported_by: str, about: Iterable[Sequence[Any]] = ()) -> bytes:
     """One sheet of rows (``columns`` as the header) and the about sheet, as an .xlsx file."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
+    ws = sheet(wb, title)
     ws.append(list(columns))
     for r in rows:
-        ws.append([cell(r[c]) for c in columns])
+        ws.append([r[c] for c in columns])
     add_about(wb, build_id=build_id, exported_by=exported_by, extra=about)
     return to_bytes(wb)

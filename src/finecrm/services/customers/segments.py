@@ -127,7 +127,7 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, q: Que
     require(principal, "view_segments")
     return export_customers(
         session, serving, principal, _selected(serving, principal, q), columns=EXPORT_COLUMNS,
-        sheet="客户名单 customers", target="customer_360", details=q.describe(),
+        title="客户名单 customers", target="customer_360", details=q.describe(),
         about=[["筛选 filters", str(q.filters)], ["规则 rule", q.rule or ""]],
         too_many=(ExplorerError, "一次最多导出 {limit:,} 名客户，当前筛选出 {n:,} 名，请缩小范围 / at most {limit:,} "
                   "customers per export; this selection has {n:,}: narrow it"), ip=ip)

@@ -236,7 +236,7 @@ def export_xlsx(session: Session, serving: Serving, principal: Principal, *, aud
     aud = get_audience(session, audience_id, version)
     return export_customers(
         session, serving, principal, audience_table(serving, principal, aud["rule"]), columns=EXPORT_COLUMNS,
-        sheet="目标客群 audience", target=f"audience:{audience_id}:v{aud['version']}", details={"rule": aud["rule"]},
+        title="目标客群 audience", target=f"audience:{audience_id}:v{aud['version']}", details={"rule": aud["rule"]},
         about=[["客群 audience", f"{aud['name']} (v{aud['version']})"], ["规则 rule", aud["rule"]]],
         too_many=(AudienceError, "一次最多导出 {limit:,} 名客户，此客群有 {n:,} 名 / at most {limit:,} customers per "
                   "export; this audience has {n:,}"), ip=ip)

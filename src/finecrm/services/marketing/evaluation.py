@@ -34,7 +34,7 @@ from finecrm.authz import NotFound, Principal, mask_table, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.ml import uplift
-from finecrm.services.exports import add_about, cell, to_bytes
+from finecrm.services.exports import add_about, sheet, to_bytes
 from finecrm.services.marketing.campaigns import (
     ARMS,
     CONTROL,
@@ -386,7 +386,7 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
                                        "scope": doc["scope"]})
     wb = Workbook(write_only=True)
     info = doc["campaign"]
-    s = wb.create_sheet("评估 evaluation")
+    s = sheet(wb, "评估 evaluation")
     s.append(["营销活动 campaign", f"{info['id']} {info['name']}"])
     s.append(["产品 target", f"{info['target_zh']} {info['target_en']}", info["offer_product"]])
     s.append(["活动期 period", str(info["start_date"]), str(info["end_date"])])
@@ -418,7 +418,7 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
     for w in doc["warnings"]:
         s.append(["注意 note", w["zh"], w["en"]])
 
-    b = wb.create_sheet("细分 breakdowns")
+    b = sheet(wb, "细分 breakdowns")
     b.append([f"{EXPLORATORY['zh']} / {EXPLORATORY['en']}"])
     b.append(["按 by", "组 group", "名称 label", "处理组 treated", "对照组 control", "处理组转化 conv. treated",
               "对照组转化 conv. control", "提升 uplift", "下限 low", "上限 high", "p", "样本太少 too small"])
@@ -427,12 +427,12 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
             b.append([bd["en"], r["group"], r["label"], r["n_treated"], r["n_control"], r["conversions_treated"],
                       r["conversions_control"], r["uplift"], *r["uplift_ci"], r["p_value"], r["too_small"]])
 
-    f = wb.create_sheet("漏斗 funnel")
+    f = sheet(wb, "漏斗 funnel")
     for st in doc["funnel"]:
         f.append([f"{st['zh']} {st['en']}", st["count"]])
 
     ba = doc["before_after"]
-    p = wb.create_sheet("前后对比 before-after")
+    p = sheet(wb, "前后对比 before-after")
     p.append([f"{DESCRIPTIVE['zh']} / {DESCRIPTIVE['en']}"])
     if ba["available"]:
         p.append(["指标 metric", "组 arm", "之前 before", "之后 after", "变化 change"])
@@ -442,11 +442,11 @@ def export_evaluation_xlsx(session: Session, serving: Serving, principal: Princi
     else:
         p.append([ba["message"]])
 
-    m = wb.create_sheet("名单 members")
+    m = sheet(wb, "名单 members")
     m.append(["客户号 customer_id", "姓名 name (masked)", "组 arm", "层级 tier", "机构 branch", "管户经理 manager",
               "十分位 decile", "负责人 assigned to", "登记结果 outcome", "识别转化日 converted on"])
     for row in _member_sheet_rows(serving, principal, members):
-        m.append([cell(v) for v in row])
+        m.append(row)
     add_about(wb, build_id=serving.build_id, exported_by=principal.username,
               extra=[["方法 methods", "docs/campaigns.md"]])
     return to_bytes(wb), len(members)
