@@ -18,7 +18,7 @@ from pathlib import Path
 import ibis
 
 from finecrm.core.settings import load_workspace
-from finecrm.engine.marts import customer_segment
+from finecrm.engine.marts.customers import customer_segment
 from finecrm.engine.model import Model
 from finecrm.engine.registry import BY_NAME
 from finecrm.engine.runner import run_build
