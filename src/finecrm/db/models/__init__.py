@@ -1,0 +1,19 @@
+"""Tables of the operational database (people's work and the record of what was done).
+
+Analytics never live here: they are Parquet snapshots built by the engine. This database holds what
+people and commands do: ingest runs, the append-only audit log, users with their sign-in sessions and
+login attempts, audiences and campaigns. One module per area (``data``, ``access``, ``marketing``, …), as in
+every layer; this package exports every table. Schema changes go through Alembic migrations in
+``db/migrations``.
+
+Timestamps are timezone-aware and stored in UTC. SQLite gives them back without a time zone; callers that
+compare them in Python treat a naive value as UTC (``finecrm.services.access.auth`` does).
+"""
+
+from finecrm.db.models.access import AuditEvent, LoginAttempt, User, UserSession
+from finecrm.db.models.base import Base
+from finecrm.db.models.data import IngestRun
+from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
+
+__all__ = ["Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "IngestRun",
+           "LoginAttempt", "User", "UserSession"]
