@@ -9,7 +9,7 @@ import pytest
 
 from finecrm.engine import snapshots
 from finecrm.engine.registry import MARTS
-from finecrm.services.snapshot.console import QueryError, run_sql
+from finecrm.services.snapshot.console import QueryError, open_snapshot, run_sql
 
 from .conftest import mart
 
@@ -99,10 +99,20 @@ def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):
     ):
         with pytest.raises(QueryError):
             run_sql(ws, bad)
-    with pytest.raises(QueryError, match="disabled by configuration"):
+    # Two locks: the console's parse refuses files and table functions ...
+    with pytest.raises(QueryError, match="not allowed"):
         run_sql(ws, "SELECT * FROM read_csv('/etc/passwd')")
-    with pytest.raises(QueryError, match="disabled by configuration"):
+    with pytest.raises(QueryError, match="not allowed"):
         run_sql(ws, f"SELECT * FROM read_parquet('{ws.raw}/customers/data.parquet')")
+    # ... and the locked connection itself cannot read outside the snapshot.
+    con, _ = open_snapshot(ws)
+    try:
+        with pytest.raises(duckdb.Error, match="disabled by configuration"):
+            con.execute("SELECT * FROM read_csv('/etc/passwd')")
+        with pytest.raises(duckdb.Error, match="disabled by configuration"):
+            con.execute(f"SELECT * FROM read_parquet('{ws.raw}/customers/data.parquet')")
+    finally:
+        con.close()
     assert not (tmp_path / "x.csv").exists()
 
 
