@@ -208,6 +208,10 @@ def clear_session_cookie(response: Any, state: AppState) -> None:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: What an export endpoint answers, for the API description (the endpoint returns ``xlsx_download`` itself).
+XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Excel 工作簿（脱敏，导出已记入审计日志）/ an Excel workbook, masked; the export is audited",
+    "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def xlsx_download(ctx: Ctx, content: bytes, stem: str) -> Response:

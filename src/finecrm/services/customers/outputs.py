@@ -227,8 +227,10 @@ class ParetoPoint(TypedDict):
     aum_share: float
 
 
-#: Customers from last month's lifecycle stage (``from``; "entered" for new ones) to this month's (``to``).
+# "from" is a keyword: the functional form.
 LifecycleFlow = TypedDict("LifecycleFlow", {"from": str, "to": str, "customers": int})
+LifecycleFlow.__doc__ = ("生命周期迁移 / customers from last month's lifecycle stage (``from``; entered for new ones) "
+                         "to this month's (``to``).")
 
 
 class ComparisonRow(TypedDict):

@@ -13,7 +13,7 @@ from finecrm.authz import AUTHENTICATED, PUBLIC, declare
 from finecrm.services.access import auth as auth_service
 from finecrm.services.access import users as user_service
 from finecrm.services.access.inputs import Credentials
-from finecrm.services.access.outputs import Me
+from finecrm.services.access.outputs import Me, SignedIn, SignedOut, SignInRefused
 from finecrm.web.deps import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -162,7 +162,14 @@ def password_submit(
 # --- JSON -------------------------------------------------------------------------------------------
 
 
-@router.post("/api/auth/login", tags=["auth"])
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"model": SignInRefused, "description": "用户名或密码错误 / wrong user name or password"},
+    415: {"description": "须为 JSON / the body must be JSON"},
+    429: {"model": SignInRefused, "description": "已锁定或尝试过多 / locked out, or too many attempts"},
+}
+
+
+@router.post("/api/auth/login", tags=["auth"], response_model=SignedIn, responses=_REFUSED)
 @declare(PUBLIC)
 def api_login(ctx: C, body: Credentials) -> Response:
     """Sign in with JSON. Returns the CSRF token for later state-changing calls (header X-CSRF-Token) and
@@ -173,7 +180,7 @@ def api_login(ctx: C, body: Credentials) -> Response:
     if not result.ok or result.token is None or result.user is None:
         status = 429 if result.reason in (auth_service.LOCKOUT, auth_service.LOCKED, auth_service.IP_THROTTLED) else 401
         return JSONResponse({"error": result.reason, "message": result.message}, status_code=status)
-    payload: dict[str, Any] = {
+    payload: SignedIn = {
         "username": result.user.username, "role": result.user.role, "csrf_token": result.csrf_token,
         "expires_at": result.expires_at.isoformat() if result.expires_at else None,
         "must_change_password": result.must_change_password,
@@ -181,10 +188,12 @@ def api_login(ctx: C, body: Credentials) -> Response:
     return _signed_in(ctx, JSONResponse(payload), result)
 
 
-@router.post("/api/auth/logout", tags=["auth"])
+@router.post("/api/auth/logout", tags=["auth"], response_model=SignedOut)
 @declare(AUTHENTICATED)
 def api_logout(ctx: C) -> Response:
-    return _signed_out(ctx, JSONResponse({"ok": True}))
+    """End the session (its cookie is cleared)."""
+    done: SignedOut = {"ok": True}
+    return _signed_out(ctx, JSONResponse(done))
 
 
 @router.get("/api/me", tags=["auth"])

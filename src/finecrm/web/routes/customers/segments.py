@@ -11,7 +11,7 @@ from finecrm.authz import declare
 from finecrm.services.customers import segments as explorer
 from finecrm.services.customers.inputs import SegmentSelection
 from finecrm.services.customers.outputs import SegmentExplore
-from finecrm.web.deps import Ctx, context, xlsx_download
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
@@ -59,7 +59,7 @@ def explorer_api(ctx: C, selection: Annotated[SegmentSelection, Query()],
     return explorer.explore(ctx.serving, ctx.me(), explorer.Query.from_params(selection.model_dump()), page=page)
 
 
-@router.post("/api/segments/export", tags=["segments"])
+@router.post("/api/segments/export", tags=["segments"], response_class=Response, responses=XLSX_RESPONSES)
 @declare("export_list")
 def export_api(ctx: C, body: SegmentSelection) -> Response:
     """The same selection as an .xlsx file (masked, audited). Send the CSRF token in X-CSRF-Token."""

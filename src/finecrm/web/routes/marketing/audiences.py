@@ -11,7 +11,7 @@ from finecrm.authz import declare
 from finecrm.services.marketing import audiences
 from finecrm.services.marketing.inputs import AudienceRule, NewAudience, NewAudienceVersion
 from finecrm.services.marketing.outputs import AudienceDetail, AudienceDoc, AudiencePreview
-from finecrm.web.deps import Ctx, context, xlsx_download
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
@@ -138,7 +138,8 @@ def version_api(ctx: C, audience_id: int, body: NewAudienceVersion) -> AudienceD
     return doc
 
 
-@router.post("/api/audiences/{audience_id}/export", tags=["marketing"])
+@router.post("/api/audiences/{audience_id}/export", tags=["marketing"], response_class=Response,
+             responses=XLSX_RESPONSES)
 @declare("export_list")
 def export_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None) -> Response:
     """The audience's customers in your scope as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""

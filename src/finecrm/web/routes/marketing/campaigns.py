@@ -22,7 +22,7 @@ from finecrm.services.marketing.outputs import (
     Detection,
     Reassigned,
 )
-from finecrm.web.deps import Ctx, context, xlsx_download
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
@@ -196,7 +196,8 @@ def evaluation_api(ctx: C, campaign_id: int) -> CampaignEvaluation:
     return campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
 
 
-@router.post("/api/campaigns/{campaign_id}/export", tags=["marketing"])
+@router.post("/api/campaigns/{campaign_id}/export", tags=["marketing"], response_class=Response,
+             responses=XLSX_RESPONSES)
 @declare("export_list")
 def export_api(ctx: C, campaign_id: int) -> Response:
     """The evaluation and the members as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""
