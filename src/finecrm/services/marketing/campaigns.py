@@ -310,16 +310,13 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def create_campaign(session: Session, serving: Serving, principal: Principal, spec: CampaignSpec | None = None,
-                    **fields: Any) -> CampaignDoc:  # TEMPORARY-SHIM: fields until cli/web pass a spec
+def create_campaign(session: Session, serving: Serving, principal: Principal, spec: CampaignSpec) -> CampaignDoc:
     """Draw a campaign's list and control group from the published snapshot and save it (audited).
 
     Returns :func:`campaign_dict` of the new campaign. Raises :class:`CampaignError` for bad input or an
     empty list, ``CampaignDataError`` when ``top_n`` needs the propensity mart and the snapshot lacks it.
     """
     require(principal, "manage_campaigns")
-    if spec is None:
-        spec = CampaignSpec.model_construct(**fields)
     name, target, channel, start_date, end_date = spec.name, spec.target, spec.channel, spec.start_date, spec.end_date
     audience_id, audience_version, offer_product = spec.audience_id, spec.audience_version, spec.offer_product
     top_n, size_cap, control_share, seed = spec.top_n, spec.size_cap, spec.control_share, spec.seed
