@@ -61,7 +61,7 @@ def campaign_import(
         doc = evaluate_file(file, arm_column=arm_column, control_value=control_value, outcome_column=outcome_column,
                             by=by or (), cost_per_contact=cost_per_contact, confidence=confidence,
                             min_group=min_group)
-        record_evaluation(c.ws, doc, actor=c.actor)
+        record_evaluation(c.session, doc, actor=c.actor)
     if as_json:
         emit(True, doc)
         return

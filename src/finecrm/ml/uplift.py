@@ -502,3 +502,38 @@ def breakdown(groups: np.ndarray, arms: np.ndarray, converted: np.ndarray, contr
             too_small=small, note=note,
         ))
     return rows
+
+
+# --- saying what a comparison shows -------------------------------------------------------------------
+
+
+class Conclusion(TypedDict):
+    """Whether the uplift is statistically significant, said in both languages."""
+
+    arm: str
+    significant: bool
+    zh: str
+    en: str
+
+
+def conclusion(c: Comparison, confidence: float, *, several: bool = False) -> Conclusion:
+    """Whether ``c`` is statistically significant at ``confidence``, said in Chinese and English."""
+    level = f"{confidence * 100:g}%"
+    alpha = f"{1 - confidence:.3g}"
+    p = c.p_value_holm if several else c.p_value
+    p_name = "Holm-adjusted p" if several else "p"
+    p_txt = "—" if p is None else f"{p:.3g}"
+    if c.significant and (c.uplift or 0) > 0:
+        zh = f"{c.arm} 相对 {c.control} 的转化率提升在 {level} 置信水平下统计显著（{p_name} = {p_txt} < {alpha}）。"
+        en = (f"The uplift of {c.arm} over {c.control} is statistically significant at the {level} level "
+              f"({p_name} = {p_txt} < {alpha}).")
+    elif c.significant:
+        zh = f"{c.arm} 的转化率显著低于 {c.control}（{p_name} = {p_txt} < {alpha}）：活动降低了转化。"
+        en = (f"{c.arm} converted significantly less than {c.control} at the {level} level "
+              f"({p_name} = {p_txt} < {alpha}): the campaign lowered conversion.")
+    else:
+        zh = (f"{c.arm} 相对 {c.control} 的差异在 {level} 置信水平下不显著（{p_name} = {p_txt} ≥ {alpha}）："
+              "不能排除活动没有效果。")
+        en = (f"The difference between {c.arm} and {c.control} is not statistically significant at the {level} "
+              f"level ({p_name} = {p_txt} ≥ {alpha}): the data do not rule out no effect.")
+    return {"arm": c.arm, "significant": c.significant, "zh": zh, "en": en}

@@ -47,7 +47,6 @@ from finecrm.services.marketing.campaigns import (
     scoped,
     sees_every_member,
 )
-from finecrm.services.marketing.external_evaluation import conclusion
 from finecrm.services.marketing.outputs import (
     ArmResult,
     BeforeAfter,
@@ -306,7 +305,7 @@ def evaluate_campaign(session: Session, serving: Serving, principal: Principal, 
         arms_out = [{**a.to_dict(), "zh": ARMS[a.arm][0], "en": ARMS[a.arm][1]} for a in ev.arms]
         comp = ev.comparisons[0]
         comparison = comp.to_dict()
-        concl = conclusion(comp, confidence)
+        concl = uplift.conclusion(comp, confidence)
         methods = ev.to_dict()["methods"]
     else:
         warnings.append({"zh": "范围内缺少处理组或对照组客户，无法比较", "en": "one arm has no member in scope: "

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy.orm import Session
 
 from finecrm.core.errors import FinecrmError
-from finecrm.core.settings import Workspace
+from finecrm.db import repositories
 from finecrm.ml import uplift
-from finecrm.services.marketing.outputs import Conclusion
 from finecrm.services.tables import (
     ACCEPTED_TEXT,
     CONVERTED,
@@ -123,41 +123,17 @@ def evaluate_file(
         "methods": doc["methods"],
         "arms": doc["arms"],
         "comparisons": doc["comparisons"],
-        "conclusions": [conclusion(c, confidence, several=len(result.comparisons) > 1)
+        "conclusions": [uplift.conclusion(c, confidence, several=len(result.comparisons) > 1)
                         for c in result.comparisons],
         "breakdowns": breakdowns,
         "warnings": warnings,
     }
 
 
-def conclusion(c: uplift.Comparison, confidence: float, *, several: bool = False) -> Conclusion:
-    """Whether ``c`` is statistically significant at ``confidence``, said in Chinese and English."""
-    level = f"{confidence * 100:g}%"
-    alpha = f"{1 - confidence:.3g}"
-    p = c.p_value_holm if several else c.p_value
-    p_name = "Holm-adjusted p" if several else "p"
-    p_txt = "—" if p is None else f"{p:.3g}"
-    if c.significant and (c.uplift or 0) > 0:
-        zh = f"{c.arm} 相对 {c.control} 的转化率提升在 {level} 置信水平下统计显著（{p_name} = {p_txt} < {alpha}）。"
-        en = (f"The uplift of {c.arm} over {c.control} is statistically significant at the {level} level "
-              f"({p_name} = {p_txt} < {alpha}).")
-    elif c.significant:
-        zh = f"{c.arm} 的转化率显著低于 {c.control}（{p_name} = {p_txt} < {alpha}）：活动降低了转化。"
-        en = (f"{c.arm} converted significantly less than {c.control} at the {level} level "
-              f"({p_name} = {p_txt} < {alpha}): the campaign lowered conversion.")
-    else:
-        zh = (f"{c.arm} 相对 {c.control} 的差异在 {level} 置信水平下不显著（{p_name} = {p_txt} ≥ {alpha}）："
-              "不能排除活动没有效果。")
-        en = (f"The difference between {c.arm} and {c.control} is not statistically significant at the {level} "
-              f"level ({p_name} = {p_txt} ≥ {alpha}): the data do not rule out no effect.")
-    return {"arm": c.arm, "significant": c.significant, "zh": zh, "en": en}
+def record_evaluation(session: Session, doc: dict[str, Any], *, actor: str) -> None:
+    """Append the audit event ``campaign_import_evaluated`` (file, columns and counts; no customer data).
 
-
-def record_evaluation(ws: Workspace, doc: dict[str, Any], *, actor: str) -> None:
-    """Append the audit event ``campaign_import_evaluated`` (file, columns and counts; no customer data)."""
-    from finecrm.db import repositories
-    from finecrm.db.session import make_engine, session_factory
-
+    The caller owns the transaction (services never commit)."""
     i = doc["inputs"]
     details = {
         "format": i["format"], "rows": i["rows"], "arm_column": i["arm_column"],
@@ -165,13 +141,8 @@ def record_evaluation(ws: Workspace, doc: dict[str, Any], *, actor: str) -> None
         "confidence": i["confidence"], "cost_per_contact": i["cost_per_contact"],
         "arms": {a["arm"]: {"customers": a["customers"], "conversions": a["conversions"]} for a in doc["arms"]},
     }
-    engine = make_engine(ws.database_url)
-    try:
-        with session_factory(engine)() as session, session.begin():
-            repositories.record_audit(session, actor=actor, action="campaign_import_evaluated", target=i["file"],
-                                      details=details)
-    finally:
-        engine.dispose()
+    repositories.record_audit(session, actor=actor, action="campaign_import_evaluated", target=i["file"],
+                              details=details)
 
 
 # ---- checking ----------------------------------------------------------------------------------

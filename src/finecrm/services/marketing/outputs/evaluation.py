@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from finecrm.ml.uplift import ArmDict, ComparisonDict, GroupRowDict
+from finecrm.ml.uplift import ArmDict, ComparisonDict, Conclusion, GroupRowDict
 from finecrm.services.marketing.outputs._common import Arm, Bilingual
 from finecrm.services.marketing.outputs.campaigns import CampaignDoc, Detection
 
@@ -15,15 +15,6 @@ from finecrm.services.marketing.outputs.campaigns import CampaignDoc, Detection
 class ArmResult(ArmDict):
     """One arm's detected conversion rate with its Wilson interval, named in both languages."""
 
-    zh: str
-    en: str
-
-
-class Conclusion(TypedDict):
-    """Whether the uplift is statistically significant, said in both languages."""
-
-    arm: str
-    significant: bool
     zh: str
     en: str
 
