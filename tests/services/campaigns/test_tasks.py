@@ -9,7 +9,7 @@ import pytest
 from finecrm.authz import Forbidden, NotFound, branch_subtree, make_principal
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
-from finecrm.services.marketing import campaigns
+from finecrm.services.marketing import campaigns, members
 from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.marketing.campaigns import CampaignError
 from finecrm.services.marketing.inputs import CampaignSpec
@@ -260,7 +260,7 @@ def test_counts_in_sql_agree_with_the_members(campaign_bank, campaign_db):
         campaign_conversions.detect_conversions(s, campaign_bank.serving("late"), analyst, c["id"])
         shown = campaigns.get_campaign(s, campaign_bank.serving("late"), analyst, c["id"])["counts"]
         listed = campaigns.list_campaigns(s, None, analyst)[0]["counts"]
-        direct = campaigns.member_counts(_members(s, c))
+        direct = members.member_counts(_members(s, c))
     assert shown == listed == direct
     assert direct["outcomes"] == {"contacted": 1, "refused": 1, "converted": 1}
     assert direct["arms"]["treatment"]["converted"] + direct["arms"]["control"]["converted"] > 0

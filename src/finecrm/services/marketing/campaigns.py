@@ -34,8 +34,6 @@ from sqlalchemy.orm import Session
 from finecrm.authz import (
     Principal,
     allowed,
-    customer_filter,
-    customer_in_scope,
     mask_table,
     require,
 )
@@ -47,14 +45,20 @@ from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
 from finecrm.services.marketing.inputs import CampaignSpec
+from finecrm.services.marketing.members import (
+    ARMS,
+    CONTROL,
+    TREATMENT,
+    counts_in_scope,
+    scoped,
+    sees_every_member,
+)
 from finecrm.services.marketing.outputs import (
-    ArmCount,
     AudienceDoc,
     CampaignDetails,
     CampaignDoc,
     CampaignInScope,
     CampaignSummary,
-    MemberCounts,
     MemberRow,
 )
 from finecrm.services.marketing.sources import (
@@ -74,9 +78,6 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "wechat": ("微信", "WeChat"),
     "lobby": ("厅堂", "lobby"),
 }
-TREATMENT = "treatment"
-CONTROL = "control"
-ARMS = {TREATMENT: ("处理组", "treatment"), CONTROL: ("对照组", "control")}
 #: A customer without a tier still needs a stratum: they are drawn together.
 UNTIERED = "未分层"
 #: The most members one campaign may have: a campaign list, not a copy of the customer base.
@@ -109,29 +110,6 @@ def day_of(value: datetime | None) -> date | None:
     if value is None:
         return None
     return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).date()
-
-
-_MEMBER_SHAPE = ibis.table(
-    {"customer_id": "string", "branch_id": "string", "manager_id": "string", "grid_id": "string"},
-    name="campaign_members",
-)
-
-
-def sees_every_member(principal: Principal) -> bool:
-    """True when the principal's scope does not restrict campaign members (analysts: the whole bank)."""
-    return customer_filter(principal, _MEMBER_SHAPE) is None
-
-
-def member_in_scope(principal: Principal, m: CampaignMember) -> bool:
-    """Is member ``m`` in the principal's scope, by the branch, manager and grid it had when drawn?"""
-    return customer_in_scope(principal, {"customer_id": m.customer_id, "branch_id": m.branch_id,
-                                         "manager_id": m.manager_id, "grid_id": m.grid_id})
-
-
-def scoped(principal: Principal, members: list[CampaignMember]) -> list[CampaignMember]:
-    if sees_every_member(principal):
-        return members
-    return [m for m in members if member_in_scope(principal, m)]
 
 
 def load_campaign(session: Session, campaign_id: int) -> Campaign:
@@ -459,67 +437,6 @@ def campaign_dict(c: Campaign, settings: Settings | None = None) -> CampaignDoc:
     }
 
 
-def member_counts(members: list[CampaignMember]) -> MemberCounts:
-    """Counts of a campaign's members (already scoped) by arm, stratum, assignee and outcome."""
-    arms: dict[str, ArmCount] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
-    strata: dict[str, dict[str, int]] = {}
-    assignees: dict[str, int] = {}
-    outcomes: dict[str, int] = {}
-    for m in members:
-        a = arms.setdefault(m.arm, {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0})
-        a["members"] += 1
-        a["assigned"] += m.assigned_to is not None
-        a["outcomes"] += m.outcome is not None
-        a["converted"] += m.converted_on is not None
-        s = strata.setdefault(m.stratum, {TREATMENT: 0, CONTROL: 0})
-        s[m.arm] = s.get(m.arm, 0) + 1
-        if m.assigned_to is not None:
-            assignees[m.assigned_to] = assignees.get(m.assigned_to, 0) + 1
-        if m.outcome is not None:
-            outcomes[m.outcome] = outcomes.get(m.outcome, 0) + 1
-    return {
-        "members": len(members),
-        "arms": arms,
-        "strata": [{"stratum": k, "treatment": v[TREATMENT], "control": v[CONTROL]} for k, v in sorted(strata.items())],
-        "assignees": [{"staff_id": k, "members": v} for k, v in sorted(assignees.items())],
-        "unassigned_treatment": arms[TREATMENT]["members"] - arms[TREATMENT]["assigned"],
-        "outcomes": outcomes,
-    }
-
-
-def _counts_in_scope(session: Session, principal: Principal, campaign_id: int) -> MemberCounts:
-    """:func:`member_counts` of the members the principal sees; counted in SQL when that is all of them."""
-    if not sees_every_member(principal):
-        return member_counts(scoped(principal, repositories.list_campaign_members(session, campaign_id=campaign_id)))
-    rows = repositories.campaign_member_counts(session, campaign_id=campaign_id,
-                                               by=("arm", "stratum", "assigned_to", "outcome"))
-    arms: dict[str, ArmCount] = {a: {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0} for a in ARMS}
-    strata: dict[str, dict[str, int]] = {}
-    assignees: dict[str, int] = {}
-    outcomes: dict[str, int] = {}
-    for r in rows:
-        n = int(r["members"])
-        a = arms.setdefault(r["arm"], {"members": 0, "assigned": 0, "outcomes": 0, "converted": 0})
-        a["members"] += n
-        a["assigned"] += n if r["assigned_to"] is not None else 0
-        a["outcomes"] += n if r["outcome"] is not None else 0
-        a["converted"] += int(r["converted"])
-        st = strata.setdefault(r["stratum"], {TREATMENT: 0, CONTROL: 0})
-        st[r["arm"]] = st.get(r["arm"], 0) + n
-        if r["assigned_to"] is not None:
-            assignees[r["assigned_to"]] = assignees.get(r["assigned_to"], 0) + n
-        if r["outcome"] is not None:
-            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + n
-    return {
-        "members": sum(a["members"] for a in arms.values()),
-        "arms": arms,
-        "strata": [{"stratum": k, "treatment": v[TREATMENT], "control": v[CONTROL]} for k, v in sorted(strata.items())],
-        "assignees": [{"staff_id": k, "members": v} for k, v in sorted(assignees.items())],
-        "unassigned_treatment": arms[TREATMENT]["members"] - arms[TREATMENT]["assigned"],
-        "outcomes": outcomes,
-    }
-
-
 def list_campaigns(session: Session, serving: Serving | None, principal: Principal, *,
                    status: str | None = None) -> list[CampaignSummary]:
     """Campaigns, newest first, each with its member counts in the principal's scope (``counts``).
@@ -530,10 +447,10 @@ def list_campaigns(session: Session, serving: Serving | None, principal: Princip
     settings = serving.ws.settings if serving is not None else None
     out: list[CampaignSummary] = []
     for c in repositories.list_campaigns(session, status=status):
-        counts = _counts_in_scope(session, principal, c.id)
+        counts = counts_in_scope(session, principal, c.id)
         if not counts["members"] and not sees_every_member(principal):
             continue
-        out.append({**campaign_dict(c, settings), "counts": counts})
+        out.append({**_in_scope(principal, campaign_dict(c, settings)), "counts": counts})
     return out
 
 
@@ -543,12 +460,20 @@ def get_campaign(session: Session, serving: Serving | None, principal: Principal
     (for a branch head) when none of its members is in their branch."""
     require_any(principal, "manage_campaigns", "assign_customers")
     c = load_campaign(session, campaign_id)
-    counts = _counts_in_scope(session, principal, c.id)
+    counts = counts_in_scope(session, principal, c.id)
     if not counts["members"] and not sees_every_member(principal):
         raise NotFound("营销活动", "campaign", str(campaign_id))
     settings = serving.ws.settings if serving is not None else None
-    return {**campaign_dict(c, settings), "counts": counts,
+    return {**_in_scope(principal, campaign_dict(c, settings)), "counts": counts,
             "scope": "all" if sees_every_member(principal) else "branch"}
+
+
+def _in_scope(principal: Principal, doc: CampaignDoc) -> CampaignDoc:
+    """The draw's bank-wide numbers (candidates, members and strata when the list was drawn) only for those who
+    see every member; a branch head gets the campaign's counts computed in their scope instead (``counts``)."""
+    if sees_every_member(principal):
+        return doc
+    return {**doc, "details": {**doc["details"], "counts": None, "strata": {}}}
 
 
 def customer_labels(serving: Serving, principal: Principal, customer_ids: list[str]) -> dict[str, dict[str, Any]]:

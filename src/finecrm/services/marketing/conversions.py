@@ -29,7 +29,12 @@ from sqlalchemy.orm import Session
 from finecrm.authz import Principal, require
 from finecrm.db import repositories
 from finecrm.db.models import Campaign
-from finecrm.services.marketing.campaigns import ARMS, day_of, load_campaign, utc_day
+from finecrm.services.marketing.campaigns import (
+    day_of,
+    load_campaign,
+    utc_day,
+)
+from finecrm.services.marketing.members import ARMS
 from finecrm.services.marketing.outputs import Detection
 from finecrm.services.marketing.sources import ADOPTION_MART, require_mart, snapshot_as_of
 from finecrm.services.snapshot.serving import Serving

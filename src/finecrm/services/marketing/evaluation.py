@@ -36,17 +36,13 @@ from finecrm.db.models import Campaign, CampaignMember
 from finecrm.ml import uplift
 from finecrm.services.exports import add_about, sheet, to_bytes
 from finecrm.services.marketing.campaigns import (
-    ARMS,
-    CONTROL,
     MAX_MEMBERS,
-    TREATMENT,
     campaign_dict,
     day_of,
     load_campaign,
     require_any,
-    scoped,
-    sees_every_member,
 )
+from finecrm.services.marketing.members import ARMS, CONTROL, TREATMENT, scoped, sees_every_member
 from finecrm.services.marketing.outputs import (
     ArmResult,
     BeforeAfter,

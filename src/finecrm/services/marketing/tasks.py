@@ -35,16 +35,14 @@ from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.marketing.campaigns import (
     CHANNELS,
-    TREATMENT,
     CampaignError,
     customer_labels,
     day_of,
     load_campaign,
-    member_in_scope,
     require_any,
-    scoped,
     talking_points_of,
 )
+from finecrm.services.marketing.members import TREATMENT, member_in_scope, scoped
 from finecrm.services.marketing.outputs import (
     Assignment,
     Bilingual,

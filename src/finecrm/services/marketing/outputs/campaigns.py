@@ -79,8 +79,10 @@ class CampaignDetails(TypedDict):
     """What the draw recorded, so a campaign can be explained and reproduced later."""
 
     snapshot: SnapshotRef
-    counts: DrawCounts
-    strata: Annotated[dict[str, StratumDraw], Field(description="按层级（分层抽样）/ by tier, the draw's strata")]
+    counts: Annotated[DrawCounts | None, Field(description="抽取时的全行数字；仅对可见全部成员者提供 / the draw's "
+                                                          "bank-wide numbers; only for those who see every member")]
+    strata: Annotated[dict[str, StratumDraw], Field(description="按层级（分层抽样）/ by tier, the draw's strata "
+                                                                "(bank-wide: empty for a scoped role)")]
     draw: DrawMethod
     list: ListRule
     audience: AudienceUsed | None
