@@ -38,6 +38,13 @@ def record_audit(
     return event
 
 
+def count_audit(session: Session, *, actor: str, action: str, since: datetime) -> int:
+    """How many ``action`` events ``actor`` has done since ``since`` (for limits such as searches per user)."""
+    stmt = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor == actor, AuditEvent.action == action, AuditEvent.at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
 def list_audit(session: Session, *, action: str | None = None, limit: int = 100) -> list[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action:

@@ -182,9 +182,11 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(FinecrmError)
     async def bad_request(request: Request, exc: FinecrmError) -> Response:
+        # 400 unless the error says otherwise (e.g. 429 for too many searches by personal data).
+        status = int(getattr(exc, "http_status", 400))
         if _is_api(request):
-            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=400)
-        return _page(request, "errors/error.html", 400, title_key="error.invalid.title",
+            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=status)
+        return _page(request, "errors/error.html", status, title_key="error.invalid.title",
                      message_key="error.invalid.body", detail=str(exc))
 
 

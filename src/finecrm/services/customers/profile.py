@@ -15,6 +15,7 @@ then masking — so a page or an API endpoint cannot forget one of them:
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import ibis
@@ -23,6 +24,9 @@ from sqlalchemy.orm import Session
 from finecrm.authz import (
     Principal,
     allowed,
+    mask_id,
+    mask_name,
+    mask_phone,
     mask_record,
     mask_table,
     require,
@@ -60,26 +64,82 @@ class RevealError(FinecrmError):
 
 _DIGITS4 = re.compile(r"^\d{4}$")
 
+#: Searches by personal data one user may make in SEARCH_WINDOW: enough for a counter's day (a customer
+#: hands over an ID card or says a phone number), far too few to guess a masked value one try at a time.
+SEARCH_LIMIT = 60
+SEARCH_WINDOW = timedelta(minutes=10)
+SEARCH_ACTION = "customer_search"
 
-def search(serving: Serving, principal: Principal, q: str | None, *, page: int = 1,
-           page_size: int = PAGE_SIZE) -> Page[SearchRow]:
-    """Customers in scope matching ``q``: a customer id (exact), the last 4 digits of a phone or ID number,
-    or part of a name. An empty ``q`` lists every customer in scope. Masked per role."""
+
+class SearchLimited(FinecrmError):
+    """Too many searches by personal data in a short time: wait, or ask a colleague who may reveal."""
+
+    http_status = 429
+
+
+def search(session: Session, serving: Serving, principal: Principal, q: str | None, *, page: int = 1,
+           page_size: int = PAGE_SIZE, ip: str | None = None, now: datetime | None = None) -> Page[SearchRow]:
+    """Customers in scope matching ``q``; an empty ``q`` lists every customer in scope. Masked per role.
+
+    ``q`` is a customer id (exact), or personal data: a name, phone or ID number. Searching by personal data
+    is a reveal-like act (an answer says whether such a customer exists), so it is written to the audit log
+    (``customer_search``: the kind of text searched, its masked form, how many matched) and limited to
+    :data:`SEARCH_LIMIT` per :data:`SEARCH_WINDOW` per user. Who may reveal personal data may search part of
+    a name or the last 4 digits of a phone or ID number; everyone else only the whole value, as a customer
+    hands it over at the counter — a part would be an oracle for the masked characters.
+    """
     require(principal, "search_customers")
     page, page_size = clamp_page(page, page_size)
     t = scope_customers(principal, serving.table("customer_360"))
     text = (q or "").strip()[:60]
+    partial = False
     if text:
-        cond = (t.customer_id == text) | t.name.contains(text)
-        if _DIGITS4.match(text):
-            cond = cond | (t.phone.right(4) == text) | (t.id_number.right(4) == text)
+        _within_limit(session, principal, now)
+        cond = (t.customer_id == text) | (t.name == text) | (t.phone == text) | (t.id_number.upper() == text.upper())
+        partial = allowed(principal, "reveal_pii")
+        if partial:
+            cond = cond | t.name.contains(text)
+            if _DIGITS4.match(text):
+                cond = cond | (t.phone.right(4) == text) | (t.id_number.right(4) == text)
         t = t.filter(cond)
     total = int(serving.scalar(t.count()) or 0)
+    if text:
+        repositories.record_audit(session, actor=principal.username, action=SEARCH_ACTION, target=None,
+                                  details={"searched": _searched_kind(text), "masked": _masked_query(text),
+                                           "matches": total, "partial": partial, "ip": ip})
     cols = [c for c in SEARCH_COLUMNS if c in t.columns]
     rows_expr = mask_table(principal, t.select(*cols)).order_by("customer_id").limit(
         page_size, offset=(page - 1) * page_size)
     rows = [cast(SearchRow, hide_money(principal, r)) for r in serving.query(rows_expr)]  # SEARCH_COLUMNS
     return Page(rows, page, page_size, total)
+
+
+def _within_limit(session: Session, principal: Principal, now: datetime | None) -> None:
+    at = now or datetime.now(UTC)
+    done = repositories.count_audit(session, actor=principal.username, action=SEARCH_ACTION,
+                                    since=at - SEARCH_WINDOW)
+    if done >= SEARCH_LIMIT:
+        minutes = int(SEARCH_WINDOW.total_seconds() // 60)
+        raise SearchLimited(
+            f"{minutes} 分钟内按个人信息查询已达 {SEARCH_LIMIT} 次，请稍后再试 / {SEARCH_LIMIT} searches by personal data "
+            f"in {minutes} minutes: please wait a few minutes")
+
+
+def _searched_kind(text: str) -> str:
+    digits = text.replace("X", "").replace("x", "")
+    if digits.isdigit():
+        return "id_number" if len(text) >= 15 else ("phone" if len(text) >= 11 else "digits")
+    return "text"
+
+
+def _masked_query(text: str) -> str | None:
+    """What was searched, masked as the value it looks like: the audit log holds no clear personal data."""
+    kind = _searched_kind(text)
+    if kind == "id_number":
+        return mask_id(text)
+    if kind == "phone":
+        return mask_phone(text)
+    return mask_name(text, corporate=None)
 
 
 def _one(serving: Serving, principal: Principal, customer_id: str) -> dict[str, Any]:

@@ -25,7 +25,8 @@ CustomerId = Annotated[str, Field(max_length=64)]
 @router.get("/customers", include_in_schema=False)
 @declare("search_customers")
 def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1) -> Response:
-    result = customer_service.search(ctx.serving, ctx.me(), q, page=page)
+    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, ip=ctx.ip)
+    ctx.db.commit()  # the search by personal data is audited
     template = "customers/profile/_results.html" if ctx.request.headers.get("hx-request") else "customers/profile/search.html"
     return ctx.render(template, q=q, result=result)
 
@@ -64,9 +65,12 @@ def transactions_fragment(ctx: C, customer_id: str, page: PageNo = 1) -> Respons
 @declare("search_customers")
 def search_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1,
                page_size: PageSize = customer_service.PAGE_SIZE) -> CustomerPage:
-    """Customers in scope by id, part of a name, or the last 4 digits of a phone or ID number; paged and
-    masked per role."""
-    return customer_service.search(ctx.serving, ctx.me(), q, page=page, page_size=page_size).to_dict()
+    """Customers in scope by id, or by a whole name, phone or ID number (who may reveal personal data: also
+    part of a name or the last 4 digits); paged and masked per role. Searches by personal data are audited
+    and limited per user (429 when too many)."""
+    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, page_size=page_size, ip=ctx.ip)
+    ctx.db.commit()
+    return result.to_dict()
 
 
 @router.get("/api/customers/{customer_id}", tags=["customers"])
