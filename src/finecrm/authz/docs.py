@@ -41,6 +41,29 @@ def render_matrix() -> str:
     return "\n".join(lines)
 
 
+#: Personal-data fields as the pages show them, and the masking each gets (authz/masking.py).
+_FIELDS = (
+    ("姓名/名称", "name", "保留首字 / first character"),
+    ("手机号", "phone", "前 3 后 4 / first 3, last 4"),
+    ("证件号码", "ID number", "后 4 位 / last 4"),
+    ("出生日期", "birth date", "不显示，显示年龄 / withheld, age shown"),
+    ("对方户名、账号", "counterparty name, account", "首字；前 4 后 4 / first character; first 4, last 4"),
+)
+
+
+def render_fields() -> str:
+    roles = list(ROLES.values())
+    lines = ["| 字段 / field | 默认显示 / shown as | " + " | ".join(f"`{r.code}`" for r in roles) + " |",
+             "|" + "---|" * (2 + len(roles))]
+    for zh, en, shown in _FIELDS:
+        cells = ["留痕查看 / reveal" if "reveal_pii" in r.grants else "脱敏 / masked" for r in roles]
+        lines.append(f"| {zh} / {en} | {shown} | " + " | ".join(cells) + " |")
+    money = [YES if "view_balances" in r.grants else "—" for r in roles]
+    lines.append("| 金额（资产、余额、交易、贡献）/ money (AUM, balances, transactions, contribution) | 明文 / in clear | "
+                 + " | ".join(money) + " |")
+    return "\n".join(lines)
+
+
 def render_block() -> str:
     return "\n".join(
         [
@@ -53,6 +76,14 @@ def render_block() -> str:
             "### 角色 × 操作 / Role × action",
             "",
             render_matrix(),
+            "",
+            "### 角色 × 字段 / What each role sees of each field",
+            "",
+            "个人信息默认脱敏；“留痕查看”指可填写事由后查看明文，每次查看写入审计日志。金额一栏：✓ 为可见，— 为不显示。",
+            "Personal data is masked by default; “reveal” means the role may see it in clear after giving a reason, "
+            "each reveal audited. Money: ✓ shown, — hidden.",
+            "",
+            render_fields(),
             "",
             END,
         ]
