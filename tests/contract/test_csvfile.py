@@ -87,3 +87,38 @@ def test_duplicate_header_is_an_error(tmp_path):
 def test_semicolon_delimiter(tmp_path):
     res, rows = stage(tmp_path, b'"a";"b"\n1;"x"\n', delimiter=";")
     assert res.columns == ["a", "b"] and rows["b"] == ["x"]
+
+
+# -- the encoding is decided per file (charset-normalizer); lines are judged only in a mixed file ---------
+
+def test_gbk_names_that_happen_to_be_valid_utf8_are_kept(tmp_path):
+    # 钱倩霞 and 郑霞 in GBK are also valid UTF-8 bytes ("Ǯٻϼ", "֣ϼ"): they are still GBK names
+    data = "staff_id,name\nS1,钱倩霞\nS2,郑霞\n".encode("gbk")
+    data.decode("utf-8")  # the whole file even decodes as UTF-8
+    res, rows = stage(tmp_path, data)
+    assert res.encoding == "gbk" and not res.broken and rows["name"] == ["钱倩霞", "郑霞"]
+
+
+def test_such_names_inside_a_gbk_file_are_never_quarantined(tmp_path):
+    names = ["张三", "钱倩霞", "李四", "郑霞", "王五", "赵六"]
+    data = ("staff_id,name\n" + "".join(f"S{i},{n}\n" for i, n in enumerate(names))).encode("gbk")
+    res, rows = stage(tmp_path, data)
+    assert res.encoding == "gbk" and not res.broken and rows["name"] == names
+
+
+def test_a_mostly_gbk_file_with_many_utf8_lines_keeps_its_gbk_lines(tmp_path):
+    names = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十"] * 5
+    lines = [f"{i},{n}\n".encode("utf-8" if i % 4 == 0 else "gbk") for i, n in enumerate(names)]
+    res, rows = stage(tmp_path, b"id,name\n" + b"".join(lines))
+    assert res.encoding == "gbk"
+    assert rows["name"] == [n for i, n in enumerate(names) if i % 4]
+    assert {b.line for b in res.broken} == {i + 2 for i in range(len(names)) if i % 4 == 0}
+    assert all(b.reason_code == "bad_encoding" for b in res.broken)
+
+
+def test_detection_looks_past_the_start_of_a_big_file(tmp_path):
+    p = tmp_path / "big.csv"
+    filler = b"".join(b"%d,plain ascii row\n" % i for i in range(400_000))
+    p.write_bytes(b"id,name\n" + filler + "1,城关支行客户经理\n".encode("gbk") + filler)
+    assert p.stat().st_size > 16 * 256 * 1024
+    assert detect_encoding(p) == "gbk"

@@ -9,9 +9,10 @@ must not swallow the rest of the file (both Arrow's and DuckDB's CSV readers do 
 
 * fast path — the file is valid UTF-8 (BOM allowed) and no broken record spans lines: Arrow's
   streaming CSV reader parses it directly;
-* exact path — otherwise a line-by-line pre-pass decodes each line (UTF-8, or GBK/GB18030 when the
-  whole file is GBK), sets aside undecodable lines and lines with an unbalanced quote, and writes a
-  clean UTF-8 copy that Arrow then parses. Line numbers are mapped back to the original file.
+* exact path — otherwise a line-by-line pre-pass decodes each line in the file's encoding (UTF-8,
+  or GBK read as GB18030; decided per file, see :mod:`finecrm.contract.encoding`), sets aside
+  undecodable lines and lines with an unbalanced quote, and writes a clean UTF-8 copy that Arrow
+  then parses. Line numbers are mapped back to the original file.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-BOM = codecs.BOM_UTF8
+from finecrm.contract.encoding import BOM, CODEC, clearly_utf8, decodes, detect_encoding
+
+__all__ = ["SRC_ROW", "BrokenLine", "StagedCsv", "detect_encoding", "stage_csv"]
 _BLOCK = 16 << 20
 
 SRC_ROW = "_src_row"
@@ -79,29 +82,6 @@ def _is_utf8(path: Path) -> bool:
     return _decodes_whole(path, "utf-8")
 
 
-def detect_encoding(path: Path, configured: str = "auto") -> str:
-    """``utf-8`` or ``gbk`` for the file as a whole (bad lines are set aside line by line later).
-
-    A file that is not clean UTF-8 is judged by its lines with non-ASCII text: mostly valid UTF-8
-    means a UTF-8 file with some bad lines, otherwise GBK. (Whole-file GB18030 decoding proves
-    nothing: UTF-8 Chinese text often decodes as GB18030 mojibake.)
-    """
-    if configured in ("utf-8", "gbk"):
-        return configured
-    if _is_utf8(path):
-        return "utf-8"
-    utf8_lines = other_lines = 0
-    with path.open("rb") as fh:
-        for raw in fh:
-            if raw.isascii():
-                continue
-            if _decodes(raw, "utf-8"):
-                utf8_lines += 1
-            else:
-                other_lines += 1
-    return "utf-8" if utf8_lines >= other_lines else "gbk"
-
-
 def _parse_header(line: str, delimiter: str, quote: str) -> list[str]:
     import csv
 
@@ -137,7 +117,7 @@ def _clean_copy(
     broken: list[BrokenLine] = []
     removed: list[int] = []
     out = tmp / (path.name + ".clean.csv")
-    codec = "gb18030" if encoding == "gbk" else "utf-8"
+    codec = CODEC[encoding]
     qbyte = quote.encode("ascii")
     with path.open("rb") as src, out.open("wb") as dst:
         for idx, raw in enumerate(src):
@@ -149,7 +129,8 @@ def _clean_copy(
             except UnicodeDecodeError:
                 if idx == 0:
                     raise ValueError(f"the header line cannot be decoded as {codec}; check the file's encoding") from None
-                guess = "GBK" if codec == "utf-8" and _decodes(body, "gb18030") else "unknown"
+                guess = ("GBK" if codec == "utf-8" and decodes(body, "gb18030")
+                         else "UTF-8" if codec != "utf-8" and decodes(body, "utf-8") else "unknown")
                 broken.append(
                     BrokenLine(
                         idx + 1,
@@ -157,12 +138,12 @@ def _clean_copy(
                         f"line is not valid {'UTF-8' if codec == 'utf-8' else 'GBK'}"
                         + (f" (looks like {guess})" if guess != "unknown" else "")
                         + "; re-export the file in one encoding",
-                        body.decode("gb18030" if guess == "GBK" else codec, errors="replace"),
+                        body.decode({"GBK": "gb18030", "UTF-8": "utf-8"}.get(guess, codec), errors="replace"),
                     )
                 )
                 removed.append(idx)
                 continue
-            if codec != "utf-8" and not body.isascii() and _decodes(body, "utf-8"):
+            if codec != "utf-8" and clearly_utf8(body, text):
                 broken.append(
                     BrokenLine(idx + 1, "bad_encoding",
                                "line is UTF-8 inside a GBK file; re-export the file in one encoding", text)
@@ -193,14 +174,6 @@ def _all_empty(batch: pa.RecordBatch) -> pa.Array | None:
 def _has_newline(batch: pa.RecordBatch) -> bool:
     """A value with a line break means a stray quote joined lines: the exact path must redo it."""
     return any(pc.any(pc.match_substring(col, "\n")).as_py() for col in batch.columns)
-
-
-def _decodes(data: bytes, codec: str) -> bool:
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _batches(
