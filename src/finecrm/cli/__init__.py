@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from finecrm.cli import access, data, marketing, serve
 from finecrm.cli.common import err
@@ -51,7 +52,8 @@ def main() -> None:
     try:
         app()
     except FinecrmError as exc:
-        err.print(f"[red]错误 error:[/red] {exc}")
+        # one line, never wrapped, and the message's own brackets are text, not markup
+        err.print(f"[red]错误 error:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -77,11 +79,58 @@ def generate(
     present.print_generated(target, rows, seconds)
 
 
+def _json_on_failure(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """With --json, a command that fails still prints one JSON document (status "error", the message,
+    the exit code) before the error goes to stderr."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):  # the command's own exit code: it has printed its document
+            raise
+        except FinecrmError as exc:
+            emit(bool(kwargs.get("as_json")), {"status": "error", "error": str(exc), "kind": type(exc).__name__,
+                                               "exit_code": exc.exit_code})
+            raise
+        except Exception as exc:  # a defect: still one document, then the traceback on stderr
+            emit(bool(kwargs.get("as_json")), {"status": "error", "error": f"internal error: {exc!r}",
+                                               "kind": "internal", "exit_code": 1})
+            raise
+
+    return run
+
+
+#: Exit codes of `finecrm ingest` (docs/ingest.md): 0 stored (ok or partial), 1 failed (nothing stored),
+#: 2 bad command, configuration, folder or mapping, 3 stored but the warehouse lacks a required table,
+#: 74 the disk refused (full, read-only), 75 an ingest or a build is running, 77 not permitted.
+INGEST_EXIT = {"ok": 0, "partial": 0, "failed": 1, "incomplete": 3}
+
+
+def _periods(text: str | None) -> frozenset[str]:
+    import re
+
+    if not text:
+        return frozenset()
+    items = {p.strip() for p in text.split(",") if p.strip()}
+    bad = sorted(p for p in items if p != "all" and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", p))
+    if bad:
+        raise FinecrmError(f"--replace-periods: expected months like 2026-04 (comma-separated) or all, got "
+                           f"{', '.join(bad)}")
+    return frozenset(items)
+
+
+@_json_on_failure
 @requires("run_ingest")
 def ingest(
     input_dir: Annotated[Path, typer.Argument(help="导出文件目录 / folder with the exported files.")],
     mapping: Annotated[
         Path | None, typer.Option(help="映射目录 / mapping folder (mapping.yaml + one SQL per table).")
+    ] = None,
+    replace_periods: Annotated[
+        str | None,
+        typer.Option("--replace-periods", help="确认替换骤减的月份 / confirm replacing months that would shrink "
+                                               "sharply: 2026-04,2026-05 or all."),
     ] = None,
     home: Home = None,
     as_json: Json = False,
@@ -90,14 +139,16 @@ def ingest(
     """导入并校验数据 / Validate and load exports; bad rows go to quarantine with reasons."""
     from finecrm.services.data.ingest import ingest as run
 
+    confirmed = _periods(replace_periods)
     with command_context(home) as c, progress_bars(quiet or as_json) as progress:
-        report = run(c.ws, input_dir, mapping_dir=mapping, progress=progress)
+        report = run(c.ws, input_dir, mapping_dir=mapping, progress=progress, replace_periods=confirmed)
     if as_json:
         emit(True, report)
     else:
         present.print_ingest(report)
-    if report["unusable"]:
-        raise typer.Exit(1)
+    code = INGEST_EXIT.get(report["status"], 1)
+    if code:
+        raise typer.Exit(code)
 
 
 @requires("run_build")

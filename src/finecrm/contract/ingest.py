@@ -1,12 +1,26 @@
 """The ingest: input folder (optionally through a mapping) → validated canonical tables + quarantine.
 
-Guarantee, per table and per mapping source: ``accepted + quarantined = read``. Every quarantined
-row has a reason. The warehouse changes only after every table has been validated.
+Guarantees:
+
+* per table and per mapping source, ``accepted + quarantined = read``; every quarantined row has a
+  reason;
+* the warehouse moves from one version to the next as a whole, and only when every table validated
+  and was written (:mod:`finecrm.contract.store`): a failed ingest (a table that cannot be used)
+  stores nothing, and a kill, a full or read-only disk at any moment leaves the warehouse as it was;
+* a month that would shrink sharply is held back until the operator confirms it
+  (:mod:`finecrm.contract.periods`); the report lists every month added, replaced or held back with
+  its rows before and after;
+* a warehouse that lacks a required table after the ingest is reported as ``incomplete``.
+
+The caller holds :func:`finecrm.contract.store.warehouse_lock` (see ``services.data.ingest``).
 """
 
 from __future__ import annotations
 
-import json
+import errno
+import os
+import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,48 +29,22 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from finecrm.contract import mapping as mapping_mod
-from finecrm.contract import store
+from finecrm.contract import periods, quarantine, store
 from finecrm.contract.csvfile import BrokenLine
+from finecrm.contract.quarantine import QUARANTINE_SCHEMA, REASONS
 from finecrm.contract.sources import StagedTable, conform, discover, stage_files
 from finecrm.contract.tables import BY_NAME, TABLES
-from finecrm.contract.validation import lit, q, validate_table
-from finecrm.core.errors import IngestError, MappingError
+from finecrm.contract.types import Table
+from finecrm.contract.validation import ValueRules, lit, q, validate_table
+from finecrm.core.errors import IngestError, MappingError, storage_error
 from finecrm.core.progress import SILENT, Progress
+from finecrm.core.testhooks import pause_point
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("table", pa.string()),
-        ("source_file", pa.string()),
-        ("source_row", pa.int64()),
-        ("key", pa.string()),
-        ("column", pa.string()),
-        ("code", pa.string()),
-        ("reason", pa.string()),
-        ("all_reasons", pa.string()),
-        ("record", pa.string()),
-    ]
-)
+__all__ = ["QUARANTINE_SCHEMA", "REASONS", "IngestOptions", "required_tables", "run_ingest"]
 
-#: What each quarantine code means, for reports and docs.
-REASONS = {
-    "missing": "a required value is empty",
-    "bad_type": "the value does not parse as the column's type",
-    "bad_code": "the code is not one of the contract's allowed codes",
-    "out_of_range": "a number or date outside its allowed range",
-    "orphan": "a reference to a row that does not exist (or was quarantined)",
-    "duplicate_key": "a second row with the same key (the first one is kept)",
-    "broken_line": "a line that does not split into the header's fields (cut off, stray quote)",
-    "bad_encoding": "a line that cannot be decoded in the file's encoding",
-    "close_before_open": "close_date is before open_date",
-    "closed_without_date": "status is closed but close_date is empty",
-    "bad_currency": "currency is not a three-letter ISO 4217 code",
-    "month_not_first_day": "a month value that is not the first day of a month",
-    "cancel_before_sign": "cancelled_on is before signed_on",
-    "maturity_before_start": "maturity_date is before start_date",
-}
+WORK_PREFIX = "finecrm-ingest-"
 
 
 @dataclass
@@ -67,69 +55,43 @@ class IngestOptions:
     examples: int = 3
     memory_limit: str = ""
     today: date = field(default_factory=date.today)
+    rules: ValueRules = field(default_factory=ValueRules)
+    #: a stored month is held back when an input would shrink it below (1 - this) of its rows
+    period_shrink_limit: float = 0.5
+    #: months (YYYY-MM, or "all") the operator confirmed may be replaced however much they shrink
+    replace_periods: frozenset[str] = frozenset()
 
 
-def _broken_rows(table: str, broken: list[tuple[str, BrokenLine]]) -> pa.Table:
-    rows = {name: [] for name in QUARANTINE_SCHEMA.names}  # type: dict[str, list[Any]]
-    for file, b in broken:
-        reason = {"column": None, "code": b.reason_code, "message": b.reason}
-        rows["table"].append(table)
-        rows["source_file"].append(file)
-        rows["source_row"].append(b.line)
-        rows["key"].append(None)
-        rows["column"].append(None)
-        rows["code"].append(b.reason_code)
-        rows["reason"].append(b.reason)
-        rows["all_reasons"].append(json.dumps([reason], ensure_ascii=False))
-        rows["record"].append(json.dumps({"line": b.text}, ensure_ascii=False))
-    return pa.table(rows, schema=QUARANTINE_SCHEMA)
+def required_tables() -> list[str]:
+    """The tables without which no analysis is right (``Table.required`` in the contract)."""
+    return [t.name for t in TABLES if t.required]
 
 
-def _add_quarantine(con: duckdb.DuckDBPyConnection, relation: str, rows: pa.Table, work: Path) -> None:
-    """Add set-aside lines to a quarantine view (which may not exist yet)."""
-    if rows.num_rows == 0:
-        return
-    path = work / f"{relation}.lines.parquet"
-    pq.write_table(rows, path)
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [relation]).fetchone()[0]  # type: ignore[index]
-    parts = [f"SELECT * FROM read_parquet({lit(str(path))})"]
-    if exists:
-        # materialise the current rows first: the view is about to be replaced
-        current = work / f"{relation}.rows.parquet"
-        con.execute(f"COPY (SELECT * FROM {q(relation)}) TO {lit(str(current))} (FORMAT parquet)")
-        parts.insert(0, f"SELECT * FROM read_parquet({lit(str(current))})")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {q(relation)} AS " + " UNION ALL BY NAME ".join(parts))
+def as_os_error(exc: BaseException) -> OSError | None:
+    """The disk problem behind ``exc`` (an OSError, or DuckDB's and Arrow's own errors for one), if any."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc
+    text = str(exc)
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO):
+        if os.strerror(code).lower() in text.lower():
+            found = re.search(r'"(/[^"\\]+)|\'(/[^\'\\]+)', text)
+            return OSError(code, os.strerror(code), (found.group(1) or found.group(2)) if found else None)
+    return exc if isinstance(exc, OSError) else None
 
 
-def _reason_summary(con: duckdb.DuckDBPyConnection, relation: str, examples: int) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    counts = dict(
-        con.execute(f"SELECT code, count(*) FROM {q(relation)} GROUP BY code ORDER BY 2 DESC, 1").fetchall()
-    )
-    rows = con.execute(
-        f"""SELECT code, source_file, source_row, key, "column", reason FROM (
-              SELECT *, row_number() OVER (PARTITION BY code ORDER BY source_file, source_row) AS n FROM {q(relation)}
-            ) WHERE n <= {int(examples)} ORDER BY code, source_file, source_row"""
-    ).fetchall()
-    cols = ["code", "source_file", "source_row", "key", "column", "reason"]
-    return {k: int(v) for k, v in counts.items()}, [dict(zip(cols, r, strict=True)) for r in rows]
+def _is_disk_trouble(exc: BaseException) -> bool:
+    found = as_os_error(exc)
+    return found is not None and found.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO)
 
 
-def _write_quarantine(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, name: str) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    pq_path = folder / f"{name}.parquet"
-    csv_path = folder / f"{name}.csv"
-    order = "ORDER BY source_file, source_row"
-    con.execute(f"COPY (SELECT * FROM {q(relation)} {order}) TO {lit(str(pq_path))} (FORMAT parquet)")
-    # A CSV with a BOM opens in Excel with the Chinese intact: the format a data clerk will use.
-    tmp_csv = folder / f"{name}.csv.tmp"
-    con.execute(f"COPY (SELECT * FROM {q(relation)} {order}) TO {lit(str(tmp_csv))} (FORMAT csv, HEADER)")
-    with csv_path.open("wb") as out, tmp_csv.open("rb") as src:
-        out.write(b"\xef\xbb\xbf")
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    tmp_csv.unlink()
-    return {"parquet": str(pq_path), "csv": str(csv_path)}
+def clean_work_folders(work_root: Path) -> list[str]:
+    """Scratch folders of ingests that were killed (call it holding the lock)."""
+    removed = []
+    if work_root.is_dir():
+        for p in sorted(work_root.glob(f"{WORK_PREFIX}*")):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
 
 
 def run_ingest(
@@ -143,11 +105,41 @@ def run_ingest(
     progress: Progress = SILENT,
     work_root: Path | None = None,
 ) -> dict[str, Any]:
-    """Ingest ``input_dir``; returns the report (see docs/ingest.md). Raises only for a bad mapping or folder."""
+    """Ingest ``input_dir``; returns the report (see docs/ingest.md).
+
+    Raises IngestError / MappingError for a bad folder or mapping, StorageError for a disk that
+    refuses (full, read-only): in every one of those cases nothing was changed.
+    """
     opts = options or IngestOptions()
     if not input_dir.is_dir():
         raise IngestError(f"{input_dir} is not a folder; give the folder that holds the exported files")
-    raw.mkdir(parents=True, exist_ok=True)
+    qfolder = quarantine_root / ingest_id
+    nxt: store.NextVersion | None = None
+    try:
+        nxt = store.NextVersion.begin(raw, ingest_id)
+        return _run(input_dir, raw, qfolder, ingest_id, mapping_dir, opts, progress, work_root, nxt)
+    except BaseException as exc:
+        if nxt is not None and nxt.folder.name.startswith(store.NEXT):
+            nxt.discard()
+            shutil.rmtree(qfolder, ignore_errors=True)
+        disk = as_os_error(exc) if isinstance(exc, OSError | duckdb.Error | pa.ArrowException) else None
+        if disk is not None:
+            raise storage_error(disk, f"ingesting into {raw.parent}") from None
+        raise
+
+
+def _run(
+    input_dir: Path,
+    raw: Path,
+    qfolder: Path,
+    ingest_id: str,
+    mapping_dir: Path | None,
+    opts: IngestOptions,
+    progress: Progress,
+    work_root: Path | None,
+    nxt: store.NextVersion,
+) -> dict[str, Any]:
+    current = nxt.current
     report: dict[str, Any] = {
         "ingest_id": ingest_id,
         "input": str(input_dir),
@@ -156,8 +148,9 @@ def run_ingest(
         "sources": {},
         "ignored_files": [],
         "warnings": [],
+        "periods": [],
     }
-    with tempfile.TemporaryDirectory(prefix="finecrm-ingest-", dir=work_root) as tmpname:
+    with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_root) as tmpname:
         work = Path(tmpname)
         # In memory, spilling to the scratch folder: the big intermediates are Parquet files there.
         con = duckdb.connect(":memory:")
@@ -170,63 +163,10 @@ def run_ingest(
         source_quarantine: dict[str, pa.Table] = {}
 
         if mapping_dir is not None:
-            m = mapping_mod.load_mapping(mapping_dir)
-            sandbox = duckdb.connect(str(work / "mapping.duckdb"))
-            sandbox.execute(f"SET temp_directory = {lit(str(work / 'spill-mapping'))}")
-            with progress.task("读取源文件 reading sources", len(m.sources)) as task:
-                src_reports = mapping_mod.stage_sources(m, input_dir, sandbox, work)
-                task.advance(len(m.sources))
-            mapping_mod.lock_down(sandbox)
-            for name, sr in src_reports.items():
-                quarantined = len(sr.broken)
-                report["sources"][name] = {
-                    "file": sr.file,
-                    "encoding": sr.encoding,
-                    "read": sr.read,
-                    "accepted": sr.accepted,
-                    "quarantined": quarantined,
-                    "blank_lines": sr.blank_lines,
-                    "by_reason": _count_codes(sr.broken),
-                }
-                if sr.broken:
-                    source_quarantine[name] = _broken_rows(f"source:{name}", [(sr.file, b) for b in sr.broken])
-            with progress.task("执行映射 running mapping", len(m.queries)) as task:
-                for tname in m.queries:
-                    out = work / f"mapped_{tname}.parquet"
-                    try:
-                        cols = mapping_mod.run_query(sandbox, m, tname, out)
-                    except MappingError as exc:
-                        unusable[tname] = str(exc)
-                        task.advance()
-                        continue
-                    rel = f"staged_{tname}"
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW {q(rel)} AS SELECT * FROM read_parquet({lit(str(out))})")
-                    n = con.execute(f"SELECT count(*) FROM {q(rel)}").fetchone()[0]  # type: ignore[index]
-                    staged[tname] = StagedTable(rel, [f"{tname}.sql"], cols, int(n))
-                    task.advance()
-            sandbox.close()
+            _stage_mapping(con, input_dir, mapping_dir, work, progress, report, staged, unusable, source_quarantine)
         else:
-            try:
-                found, ignored = discover(input_dir)
-            except ValueError as exc:
-                raise IngestError(str(exc)) from None
-            report["ignored_files"] = ignored
-            if not found:
-                raise IngestError(
-                    f"{input_dir} holds no contract tables (files named like customers.csv or accounts.parquet); "
-                    "for a bank's own export format use --mapping"
-                )
-            with progress.task("读取文件 reading files", len(found)) as task:
-                for tname, files in found.items():
-                    try:
-                        staged[tname] = stage_files(
-                            con, tname, files, work, delimiter=opts.delimiter, encoding=opts.encoding
-                        )
-                    except (ValueError, OSError, pa.ArrowException, duckdb.Error) as exc:
-                        unusable[tname] = f"cannot read {', '.join(p.name for p in files)}: {exc}"
-                    task.advance()
+            _stage_folder(con, input_dir, work, opts, progress, report, staged, unusable)
 
-        pending = store.PendingWrites()
         accepted_tables: set[str] = set()
         with progress.task("校验 validating", len(TABLES)) as task:
             for table in TABLES:
@@ -238,55 +178,173 @@ def run_ingest(
                     continue
                 st = staged.get(table.name)
                 if st is None:
-                    if table.required and not store.stored_files(raw, table):
-                        report["warnings"].append(
-                            f"{table.name}: not in this input and not stored yet; analyses that need it will be empty"
-                        )
                     continue
-                entry.update(files=st.files, encodings=st.encodings, blank_lines=st.blank_lines)
-                try:
-                    relation, missing_optional, extra = conform(con, table, st)
-                except ValueError as exc:
-                    entry.update(status="unusable", error=f"{table.name}: {exc}", read=st.read)
-                    unusable[table.name] = str(exc)
-                    continue
-                entry.update(columns_missing=missing_optional, columns_ignored=extra)
-                parents = _parent_keys(con, raw, table.name, st, accepted_tables, set(staged) | set(unusable), entry)
-                v = validate_table(con, table, relation, parents, today=opts.today, earliest=opts.earliest,
-                                   work=work)
-                qrel = f"quarantine_{table.name}"
-                _add_quarantine(con, qrel, _broken_rows(table.name, st.broken), work)
-                quarantined = v.quarantined + len(st.broken)
-                by_reason, examples = _reason_summary(con, qrel, opts.examples)
-                entry.update(
-                    status="ok",
-                    read=v.read + len(st.broken),
-                    accepted=v.accepted,
-                    quarantined=quarantined,
-                    by_reason=by_reason,
-                    examples=examples,
-                )
-                if v.accepted == 0:
-                    entry.update(status="unusable", error=f"{table.name}: every row was quarantined; see the reasons")
-                    unusable[table.name] = entry["error"]
-                    continue
-                accepted_tables.add(table.name)
-                entry["stored"] = store.stage_write(con, raw, table, f"accepted_{table.name}", pending)
+                if _validate(con, table, st, current, accepted_tables, set(staged) | set(unusable), opts, work,
+                             entry, report, unusable):
+                    accepted_tables.add(table.name)
+                    if not unusable:  # once one table failed nothing is stored: skip the writing
+                        months = [p["period"] for p in entry.get("periods", []) if p["action"] != "held_back"]
+                        entry["stored"] = store.stage_write(con, nxt, table, f"accepted_{table.name}",
+                                                            months=months)
+                        pause_point("ingest.stored")
 
-        qfolder = quarantine_root / ingest_id
         qfiles: dict[str, Any] = {}
         for table in TABLES:
-            entry = report["tables"][table.name]
-            if entry.get("quarantined"):
-                qfiles[table.name] = _write_quarantine(con, f"quarantine_{table.name}", qfolder, table.name)
+            if report["tables"][table.name].get("quarantined"):
+                qfiles[table.name] = quarantine.write(con, f"quarantine_{table.name}", qfolder, table.name)
         for name, rows in source_quarantine.items():
             rel = f"quarantine_source_{name}"
-            _add_quarantine(con, rel, rows, work)
-            qfiles[f"source:{name}"] = _write_quarantine(con, rel, qfolder, f"source__{name}")
+            quarantine.add_rows(con, rel, rows, work)
+            qfiles[f"source:{name}"] = quarantine.write(con, rel, qfolder, f"source__{name}")
         report["quarantine_files"] = qfiles
-        pending.commit()
         con.close()
+        _totals(report, unusable)
+        if unusable:
+            nxt.discard()
+            report["committed"] = False
+            report["warnings"].insert(0, "未做任何更改 / nothing was stored: the warehouse is as it was. Fix the "
+                                         "tables marked unusable and run the ingest again")
+        else:
+            version = nxt.commit(report, TABLES)
+            report["committed"] = True
+            report["version"] = ingest_id
+            missing = [n for n in required_tables() if n not in version["tables"]]
+            report["incomplete"] = missing
+            if missing:
+                report["status"] = "incomplete"
+                report["warnings"].insert(0, (
+                    f"导入不完整：仓库缺少必需的表 {', '.join(missing)} / incomplete: the warehouse has no "
+                    f"{', '.join(missing)} (required tables); builds refuse until they are loaded"))
+    return report
 
+
+def _stage_mapping(
+    con: duckdb.DuckDBPyConnection, input_dir: Path, mapping_dir: Path, work: Path, progress: Progress,
+    report: dict[str, Any], staged: dict[str, StagedTable], unusable: dict[str, str],
+    source_quarantine: dict[str, pa.Table],
+) -> None:
+    m = mapping_mod.load_mapping(mapping_dir)
+    sandbox = duckdb.connect(str(work / "mapping.duckdb"))
+    sandbox.execute(f"SET temp_directory = {lit(str(work / 'spill-mapping'))}")
+    with progress.task("读取源文件 reading sources", len(m.sources)) as task:
+        src_reports = mapping_mod.stage_sources(m, input_dir, sandbox, work)
+        task.advance(len(m.sources))
+    mapping_mod.lock_down(sandbox)
+    for name, sr in src_reports.items():
+        report["sources"][name] = {
+            "file": sr.file,
+            "encoding": sr.encoding,
+            "read": sr.read,
+            "accepted": sr.accepted,
+            "quarantined": len(sr.broken),
+            "blank_lines": sr.blank_lines,
+            "by_reason": _count_codes(sr.broken),
+        }
+        if sr.broken:
+            source_quarantine[name] = quarantine.broken_rows(f"source:{name}", [(sr.file, b) for b in sr.broken])
+    with progress.task("执行映射 running mapping", len(m.queries)) as task:
+        for tname in m.queries:
+            out = work / f"mapped_{tname}.parquet"
+            try:
+                cols = mapping_mod.run_query(sandbox, m, tname, out)
+            except MappingError as exc:
+                unusable[tname] = str(exc)
+                task.advance()
+                continue
+            rel = f"staged_{tname}"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {q(rel)} AS SELECT * FROM read_parquet({lit(str(out))})")
+            n = con.execute(f"SELECT count(*) FROM {q(rel)}").fetchone()[0]  # type: ignore[index]
+            staged[tname] = StagedTable(rel, [f"{tname}.sql"], cols, int(n))
+            task.advance()
+    sandbox.close()
+
+
+def _stage_folder(
+    con: duckdb.DuckDBPyConnection, input_dir: Path, work: Path, opts: IngestOptions, progress: Progress,
+    report: dict[str, Any], staged: dict[str, StagedTable], unusable: dict[str, str],
+) -> None:
+    try:
+        found, ignored = discover(input_dir)
+    except ValueError as exc:
+        raise IngestError(str(exc)) from None
+    report["ignored_files"] = ignored
+    if not found:
+        raise IngestError(
+            f"{input_dir} holds no contract tables (files named like customers.csv or accounts.parquet); "
+            "for a bank's own export format use --mapping"
+        )
+    with progress.task("读取文件 reading files", len(found)) as task:
+        for tname, files in found.items():
+            try:
+                staged[tname] = stage_files(con, tname, files, work, delimiter=opts.delimiter, encoding=opts.encoding)
+            except (ValueError, OSError, pa.ArrowException, duckdb.Error) as exc:
+                if _is_disk_trouble(exc):
+                    raise
+                unusable[tname] = f"cannot read {', '.join(p.name for p in files)}: {exc}"
+            task.advance()
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, table: Table, st: StagedTable, current: Path | None, accepted_tables: set[str],
+    provided: set[str], opts: IngestOptions, work: Path, entry: dict[str, Any], report: dict[str, Any],
+    unusable: dict[str, str],
+) -> bool:
+    """Validate one staged table into ``accepted_<t>`` / ``quarantine_<t>``; True when it has rows to store."""
+    entry.update(files=st.files, encodings=st.encodings, blank_lines=st.blank_lines)
+    try:
+        relation, missing_optional, extra = conform(con, table, st)
+    except ValueError as exc:
+        entry.update(status="unusable", error=f"{table.name}: {exc}", read=st.read)
+        unusable[table.name] = str(exc)
+        return False
+    entry.update(columns_missing=missing_optional, columns_ignored=extra)
+    parents = _parent_keys(con, current, table.name, st, accepted_tables, provided, entry)
+    try:
+        v = validate_table(con, table, relation, parents, today=opts.today, earliest=opts.earliest, work=work,
+                           rules=opts.rules)
+    except duckdb.Error as exc:
+        if _is_disk_trouble(exc) or not all(f.lower().endswith(".parquet") for f in st.files):
+            raise
+        # A Parquet file whose footer reads but whose data does not ("Out of buffer"): damaged.
+        error = (f"{table.name}: cannot read {', '.join(st.files)}: the Parquet file is damaged ({exc}); "
+                 "export it again")
+        entry.update(status="unusable", error=error)
+        unusable[table.name] = error
+        return False
+    qrel = f"quarantine_{table.name}"
+    quarantine.add_rows(con, qrel, quarantine.broken_rows(table.name, st.broken), work)
+    held = 0
+    if table.period and v.accepted:
+        changes = store.period_changes(con, current, table, f"accepted_{table.name}")
+        held_back = [c for c in changes if periods.is_held(c, opts.period_shrink_limit, opts.replace_periods)]
+        if held_back:
+            held = periods.hold_back(con, table, v.accepted_file, held_back, work)
+            report["warnings"].append(
+                f"已暂缓 held back {table.name} " + ", ".join(
+                    f"{c.period} ({c.rows_before:,} → {c.rows_after:,} rows)" for c in held_back)
+                + ": the stored months were kept and these rows quarantined; to replace them, run the ingest "
+                f"again with --replace-periods {','.join(c.period for c in held_back)}")
+        entry["periods"] = [
+            {"period": c.period, "rows_before": c.rows_before, "rows_after": c.rows_after,
+             "action": "held_back" if c in held_back else c.action}
+            for c in changes
+        ]
+        report["periods"] += [{"table": table.name, **p} for p in entry["periods"]]
+    by_reason, examples = quarantine.reason_summary(con, qrel, opts.examples)
+    read = v.read + len(st.broken)
+    entry.update(status="ok", read=read, accepted=v.accepted - held, quarantined=v.quarantined + len(st.broken) + held,
+                 by_reason=by_reason, examples=examples)
+    if read == 0:
+        entry.update(status="empty", note="no rows: the file holds only its header; nothing to store")
+        return False
+    if v.accepted == 0:
+        entry.update(status="unusable", error=f"{table.name}: every row was quarantined; see the reasons")
+        unusable[table.name] = entry["error"]
+        return False
+    return v.accepted > held
+
+
+def _totals(report: dict[str, Any], unusable: dict[str, str]) -> None:
     tables = [t for t in report["tables"].values() if "read" in t]
     report["totals"] = {
         "read": sum(t["read"] for t in tables),
@@ -298,9 +356,9 @@ def run_ingest(
     report["reason_meanings"] = {c: REASONS.get(c, c) for c in sorted(seen)}
     report["totals"]["source_lines_quarantined"] = sum(s["quarantined"] for s in report["sources"].values())
     report["unusable"] = sorted(unusable)
+    report["empty"] = sorted(n for n, t in report["tables"].items() if t["status"] == "empty")
     any_quarantine = report["totals"]["quarantined"] or report["totals"]["source_lines_quarantined"]
     report["status"] = "failed" if unusable else ("partial" if any_quarantine else "ok")
-    return report
 
 
 def _count_codes(broken: list[BrokenLine]) -> dict[str, int]:
@@ -312,7 +370,7 @@ def _count_codes(broken: list[BrokenLine]) -> dict[str, int]:
 
 def _parent_keys(
     con: duckdb.DuckDBPyConnection,
-    raw: Path,
+    current: Path | None,
     name: str,
     st: StagedTable,
     accepted_tables: set[str],
@@ -332,7 +390,7 @@ def _parent_keys(
             parts.append(f"SELECT NULLIF(trim(CAST({q(parent_col)} AS VARCHAR)), '') AS k FROM {q(st.relation)}")
         elif parent_name in accepted_tables:
             parts.append(f"SELECT {q(parent_col)} AS k FROM {q('accepted_' + parent_name)}")
-        stored = store.stored_relation(raw, parent)
+        stored = store.stored_relation(current, parent) if current else None
         if stored:
             parts.append(f"SELECT {q(parent_col)} AS k FROM {stored}")
         if not parts and parent_name not in provided:

@@ -4,8 +4,10 @@ Every staged row ends up in exactly one of two DuckDB tables: ``accepted_<table>
 contract column order) or ``quarantine_<table>`` (the raw values as JSON, the source row and every
 reason). The checks, in the order their reasons are listed:
 
-* per column: required value present; value parses as the column's type; code is in the enum;
-  number or date within range;
+* per column: required value present; no control characters and not longer than the field limit;
+  value parses as the column's type *exactly* (an amount with more decimals than the fen, a whole
+  number written ``1.5``, a date with a time of day, a time with a zone are refused, never rounded
+  or cut — see :func:`text_pattern`); code is in the enum; number or date within range;
 * per row: the table's row checks (``close_date >= open_date`` …) and foreign keys, which must
   resolve to an *accepted* parent row (from this ingest or already in the warehouse);
 * per key: among otherwise valid rows the first occurrence (lowest source row) is kept, later ones
@@ -16,6 +18,7 @@ SQL is assembled only from the contract's own names and constants (all quoted), 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -58,12 +61,51 @@ def lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+#: Characters no value may hold: C0 controls (NUL, tab, line breaks …), DEL, C1 controls and a stray
+#: byte-order mark. A RE2 character class over DuckDB's VARCHAR.
+CONTROL_CHARS = r"[\x00-\x1f\x7f-\x9f\x{feff}]"
+
+#: The plain text each typed column accepts (after trimming surrounding spaces). Anything else is
+#: ``bad_type``: DuckDB's own casts would accept ``1_000``, ``0x10``, ``1e3`` or ``2026-09-30 10:00`` for a
+#: date and silently change the value.
+_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+_DAY = r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}"
+TEXT_PATTERNS = {
+    ColType.INT: r"[+-]?[0-9]+",
+    ColType.MONEY: _NUMBER,
+    ColType.RATE: _NUMBER,
+    # a date, optionally with a time of exactly midnight (spreadsheets add one)
+    ColType.DATE: _DAY + r"([ T]0?0:00(:00(\.0+)?)?)?",
+    # a local time: no zone or offset, at most microseconds
+    ColType.TIMESTAMP: _DAY + r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?",
+    ColType.MONTH: r"[0-9]{4}[-/][0-9]{1,2}|" + _DAY + r"([ T]0?0:00(:00(\.0+)?)?)?",
+}
+_SCALAR = re.compile(
+    r"(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|DATE|BOOLEAN"
+    r"|TIMESTAMP(_S|_MS|_NS| WITH TIME ZONE)?)"
+)
+#: Decimal places each decimal type keeps.
+PLACES = {ColType.MONEY: 2, ColType.RATE: 6}
+
+
+@dataclass(frozen=True)
+class ValueRules:
+    """Settings of the value checks (``ingest.*`` in finecrm.yaml)."""
+
+    #: the longest value accepted, in characters
+    max_field_chars: int = 1000
+    #: round amounts with more decimals than the fen (half away from zero) instead of quarantining them
+    round_money: bool = False
+
+
 @dataclass
 class Validated:
     table: str
     read: int
     accepted: int
     quarantined: int
+    #: the accepted rows with their source file and row (view ``accepted_<table>`` hides those two)
+    accepted_file: Path
 
 
 def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
@@ -77,8 +119,12 @@ def _norm(col: Column, source_type: str) -> str:
     return ident
 
 
+def _is_text(source_type: str) -> bool:
+    return source_type.upper().startswith("VARCHAR")
+
+
 def _typed(col: Column, norm: str, source_type: str) -> str:
-    text = source_type.upper().startswith("VARCHAR")
+    text = _is_text(source_type)
     t = col.type
     if t is ColType.STRING:
         return f"CAST({norm} AS VARCHAR)"
@@ -88,14 +134,30 @@ def _typed(col: Column, norm: str, source_type: str) -> str:
         trues = ", ".join(lit(w) for w in TRUE_WORDS)
         falses = ", ".join(lit(w) for w in FALSE_WORDS)
         return f"(CASE WHEN lower({norm}) IN ({trues}) THEN TRUE WHEN lower({norm}) IN ({falses}) THEN FALSE END)"
-    if t is ColType.MONTH and text:
+    if not text:
+        return f"TRY_CAST({norm} AS {t.duckdb})"
+    plain = f"regexp_full_match({norm}, {lit(TEXT_PATTERNS[t])})"
+    if t is ColType.MONTH:
         return (
-            f"(CASE WHEN regexp_full_match({norm}, '\\d{{4}}-\\d{{1,2}}') "
-            f"THEN TRY_CAST({norm} || '-01' AS DATE) ELSE TRY_CAST({norm} AS DATE) END)"
+            f"(CASE WHEN regexp_full_match({norm}, '[0-9]{{4}}[-/][0-9]{{1,2}}') "
+            f"THEN TRY_CAST(replace({norm}, '/', '-') || '-01' AS DATE) "
+            f"WHEN {plain} THEN TRY_CAST({norm} AS DATE) END)"
         )
-    if t is ColType.DATE and not text:
-        return f"TRY_CAST({norm} AS DATE)"
-    return f"TRY_CAST({norm} AS {t.duckdb})"
+    return f"(CASE WHEN {plain} THEN TRY_CAST({norm} AS {t.duckdb}) END)"
+
+
+def _changed(col: Column, norm: str, typed: str, source_type: str) -> str:
+    """SQL: the stored value would differ from the given one (beyond the documented normalisations)."""
+    if col.type in PLACES and _is_text(source_type):
+        # digits after the decimal point that are not trailing zeros
+        fraction = f"rtrim(regexp_extract({norm}, '\\.([0-9]*)$', 1), '0')"
+        return f"length({fraction}) > {PLACES[col.type]}"
+    if _is_text(source_type) or col.type is ColType.STRING or source_type.upper() == col.type.duckdb:
+        return "FALSE"
+    if not _SCALAR.fullmatch(source_type.upper()):
+        return "FALSE"  # a list or struct does not convert at all: bad_type already says so
+    # a typed source (Parquet, a mapping's SELECT): the value must survive the round trip
+    return f"TRY_CAST({typed} AS {source_type}) IS DISTINCT FROM {norm}"
 
 
 def _bound(col: Column, value: float | str, today: date) -> str:
@@ -116,13 +178,33 @@ def _shown(expr: str) -> str:
     return f"left(CAST({expr} AS VARCHAR), 60)"
 
 
-def column_reasons(col: Column, today: date, earliest: date) -> list[tuple[str, str]]:
+def column_reasons(
+    col: Column, today: date, earliest: date, source_type: str = "VARCHAR", rules: ValueRules | None = None
+) -> list[tuple[str, str]]:
     """(condition, reason struct) pairs over ``__n_<col>`` (normalised) and ``<col>`` (typed)."""
+    rules = rules or ValueRules()
     n = q(f"__n_{col.name}")
     v = q(col.name)
     out: list[tuple[str, str]] = []
     if col.required:
         out.append((f"{n} IS NULL", _reason(col.name, "missing", lit("required value is empty"))))
+    if _is_text(source_type):
+        out.append(
+            (
+                f"regexp_matches({n}, {lit(CONTROL_CHARS)})",
+                _reason(col.name, "control_character",
+                        f"{lit('holds a control character (NUL, tab, line break …) at position ')} || "
+                        f"CAST(length(regexp_extract({n}, {lit('^[^' + CONTROL_CHARS[1:-1] + ']*')})) + 1 AS VARCHAR)"),
+            )
+        )
+        out.append(
+            (
+                f"length({n}) > {int(rules.max_field_chars)}",
+                _reason(col.name, "too_long",
+                        f"{lit('value of ')} || CAST(length({n}) AS VARCHAR) || "
+                        f"{lit(' characters; the limit is ' + str(rules.max_field_chars) + ' (ingest.max_field_chars)')}"),
+            )
+        )
     if col.type is not ColType.STRING:
         out.append(
             (
@@ -130,6 +212,27 @@ def column_reasons(col: Column, today: date, earliest: date) -> list[tuple[str, 
                 _reason(col.name, "bad_type", f"{lit('expected ' + _TYPE_WORDS[col.type] + ', got ')} || {_shown(n)}"),
             )
         )
+        rounding = col.type is ColType.MONEY and rules.round_money
+        if col.type in PLACES and not rounding:
+            places = PLACES[col.type]
+            out.append(
+                (
+                    f"{v} IS NOT NULL AND {_changed(col, n, v, source_type)}",
+                    _reason(col.name, "too_many_decimals",
+                            f"{_shown(n)} || {lit(f' has more than {places} decimal places; it is not rounded')}"
+                            + (f" || {lit(' (set ingest.round_money to round amounts to the fen)')}"
+                               if col.type is ColType.MONEY else "")),
+                )
+            )
+        elif col.type not in PLACES:
+            out.append(
+                (
+                    f"{v} IS NOT NULL AND {_changed(col, n, v, source_type)}",
+                    _reason(col.name, "bad_type",
+                            f"{lit('expected ' + _TYPE_WORDS[col.type] + ', got ')} || {_shown(n)} || "
+                            f"{lit(' (storing it would change it)')}"),
+                )
+            )
     if col.enum:
         codes = ", ".join(lit(c) for c in col.enum_codes)
         allowed = ", ".join(col.enum_codes)
@@ -169,6 +272,7 @@ def validate_table(
     today: date,
     earliest: date,
     work: Path,
+    rules: ValueRules | None = None,
 ) -> Validated:
     """Split relation ``source`` into views ``accepted_<table>`` and ``quarantine_<table>`` (over
     Parquet files written under ``work``).
@@ -187,7 +291,8 @@ def validate_table(
     joins: list[str] = []
     reasons: list[str] = []
     for c in cols:
-        reasons += [f"CASE WHEN {cond} THEN {r} END" for cond, r in column_reasons(c, today, earliest)]
+        reasons += [f"CASE WHEN {cond} THEN {r} END"
+                    for cond, r in column_reasons(c, today, earliest, types[c.name], rules)]
     for chk in table.checks:
         reasons.append(
             f"CASE WHEN coalesce(NOT ({chk.condition}), FALSE) THEN "
@@ -238,7 +343,7 @@ def validate_table(
     join_dups = f"LEFT JOIN {q(dups)} d USING ({key_cols})"
     contract_cols = ", ".join(f"t.{q(c.name)}" for c in cols)
     accepted_path = work / f"accepted_{table.name}.parquet"
-    _copy(con, f"""SELECT {contract_cols} FROM {checked_rel} t {join_dups}
+    _copy(con, f"""SELECT {contract_cols}, t.{SRC_FILE}, t.{SRC_ROW} FROM {checked_rel} t {join_dups}
                    WHERE len(t.__reasons) = 0 AND (d.__first IS NULL OR t.{ORD} = d.__first)""", accepted_path)
     dup_reason = _reason(table.key[-1], "duplicate_key", "'same key as an earlier row, which was kept: ' || d.__where")
     quarantine_path = work / f"quarantine_{table.name}.parquet"
@@ -256,8 +361,7 @@ def validate_table(
                CAST(to_json(reasons) AS VARCHAR) AS all_reasons, record
         FROM r
         """, quarantine_path)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {q('accepted_' + table.name)} AS "
-                f"SELECT * FROM read_parquet({lit(str(accepted_path))})")
+    accepted_view(con, table, accepted_path)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {q('quarantine_' + table.name)} AS "
                 f"SELECT * FROM read_parquet({lit(str(quarantine_path))})")
 
@@ -267,4 +371,11 @@ def validate_table(
     read, accepted, quarantined = count(checked), count(accepted_path), count(quarantine_path)
     checked.unlink()
     con.execute(f"DROP TABLE {q(dups)}")
-    return Validated(table.name, int(read), int(accepted), int(quarantined))
+    return Validated(table.name, int(read), int(accepted), int(quarantined), accepted_path)
+
+
+def accepted_view(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
+    """View ``accepted_<table>``: the contract columns of the accepted rows in ``path`` (which also
+    holds each row's source file and row)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q('accepted_' + table.name)} AS "
+                f"SELECT * EXCLUDE ({SRC_FILE}, {SRC_ROW}) FROM read_parquet({lit(str(path))})")

@@ -56,6 +56,12 @@ class IngestSettings(_Strict):
     earliest_date: date = date(1900, 1, 1)
     report_examples: int = Field(3, ge=0, le=100)
     memory_limit: str = Field("4GB", pattern=MEMORY)
+    #: a stored month is held back when an input would shrink it by more than this share of its rows
+    period_shrink_limit: float = Field(0.5, gt=0, le=1)
+    #: round amounts with more decimals than the fen instead of quarantining them
+    round_money: bool = False
+    #: the longest value accepted, in characters
+    max_field_chars: int = Field(1000, ge=1, le=10_000_000)
 
 
 class BuildSettings(_Strict):

@@ -20,6 +20,7 @@ from typing import Any
 
 import ibis
 
+from finecrm.contract.store import warehouse_lock
 from finecrm.contract.tables import TABLES
 from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
@@ -109,7 +110,8 @@ def run_build(
     hooks that live in higher layers (segment fitting, custom segment predicates).
     """
     started = time.perf_counter()
-    with build_lock(root):
+    # The warehouse lock too: an ingest and a build exclude each other (contract/store.py).
+    with build_lock(root), warehouse_lock(raw, "build"):
         snapshots.clean_stale(root)
         build_id = snapshots.new_build_id()
         building = snapshots.start(root, build_id)

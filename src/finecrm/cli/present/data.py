@@ -52,9 +52,17 @@ def print_ingest(report: Mapping[str, Any]) -> None:
         out.print("隔离原因 quarantine reasons:")
         for line in reasons:
             out.print(line, markup=False)
+    if report.get("periods"):
+        out.print("月份 periods (rows before → after):")
+        for p in report["periods"]:
+            action = {"added": "新增 added", "replaced": "替换 replaced", "held_back": "暂缓 held back"}[p["action"]]
+            out.print(f"  {p['table']} {p['period']}: {action}, {p['rows_before']:,} → {p['rows_after']:,}",
+                      markup=False)
     for name, t in report["tables"].items():
         if t["status"] == "unusable":
             err.print(f"[red]不可用 unusable[/red] {name}: {t['error']}", markup=True)
+        elif t["status"] == "empty":
+            err.print(f"[yellow]无数据 no rows[/yellow] {name}: {t['note']}")
     for w in report["warnings"]:
         err.print(f"[yellow]注意 note[/yellow]: {w}")
     if report.get("ignored_files"):
