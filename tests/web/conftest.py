@@ -96,7 +96,7 @@ def live_server(web_bank) -> Iterator[str]:
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(web_bank.app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+                                           access_log=False, proxy_headers=False))  # as finecrm serve runs it
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30

@@ -46,4 +46,6 @@ def serve(
     gc.freeze()
     out.print(f"工作台 workbench: http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  "
               "(Ctrl+C 停止 to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from any local client. The app
+    # decides the client's address itself, from web.trusted_proxies (web/deps.py: client_address).
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)

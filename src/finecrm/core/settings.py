@@ -7,6 +7,7 @@ Errors name the file, the key and what was expected (:class:`~finecrm.core.error
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import date
 from importlib.resources import files
@@ -230,6 +231,23 @@ class MarketingSettings(_Strict):
         raise UnknownTargetError(code, [t.code for t in self.targets])
 
 
+class WebSettings(_Strict):
+    #: Reverse proxies (addresses or networks such as 10.0.0.0/24) whose X-Forwarded-For is believed; none by
+    #: default, so a request's address is the connection's. See docs/access.md ("反向代理 / reverse proxies").
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        out = []
+        for item in v:
+            try:
+                out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+        return out
+
+
 class Settings(_Strict):
     """The whole of finecrm.yaml."""
 
@@ -244,6 +262,7 @@ class Settings(_Strict):
     deposit_watch: DepositWatchSettings = DepositWatchSettings()
     segments: SegmentSettings = SegmentSettings()
     marketing: MarketingSettings = MarketingSettings()
+    web: WebSettings = WebSettings()
 
 
 def _explain(err: dict[str, Any]) -> str:

@@ -17,8 +17,9 @@ filters are ``web.templating``.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,48 @@ class UndeclaredRoute(Exception):
     """A route without a declared action reached the app (the route-coverage test should have caught it)."""
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(items: Iterable[str]) -> tuple[Network, ...]:
+    """``web.trusted_proxies`` of finecrm.yaml (validated at load) as networks."""
+    return tuple(ipaddress.ip_network(i, strict=False) for i in items)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str | None:
+    """The address a request came from: the one place it is decided (audit rows, the sign-in throttle).
+
+    ``peer`` is the connection's address. ``X-Forwarded-For`` (``forwarded_for``: every such header, in
+    order) is believed only when the connection comes from a trusted proxy (``web.trusted_proxies``, none
+    by default); then the hops are read from the right, each proxy having appended the address it saw, and
+    the first that is not itself a trusted proxy is the client. A hop that is no IP address stops the walk
+    at the last address a trusted proxy vouched for. Anyone else's header is ignored: it is text the
+    client chose.
+    """
+    if peer is None or not trusted:
+        return peer
+    current = _address(peer)
+    if current is None or not any(current in net for net in trusted):
+        return peer
+    hops = [h for header in forwarded_for for h in header.split(",") if h.strip()]
+    found = peer
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        found = str(address)
+        if not any(address in net for net in trusted):
+            break
+    return found
+
+
 @dataclass
 class AppState:
     """Everything the routes share, built once by ``create_app``."""
@@ -80,6 +123,8 @@ class AppState:
     demo: bool
     secure_cookies: bool
     templates: Jinja2Templates
+    #: ``web.trusted_proxies``: whose X-Forwarded-For is believed (see :func:`client_address`).
+    trusted_proxies: tuple[Network, ...] = ()
     _org: tuple[float, dict[str, str | None], dict[str, str | None]] | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -119,7 +164,9 @@ class Ctx:
 
     @property
     def ip(self) -> str | None:
-        return self.request.client.host if self.request.client else None
+        """The client's address (see :func:`client_address`: forwarded headers only from trusted proxies)."""
+        peer = self.request.client.host if self.request.client else None
+        return client_address(peer, self.request.headers.getlist("x-forwarded-for"), self.state.trusted_proxies)
 
     def me(self) -> Principal:
         """The signed-in principal (routes that are not PUBLIC always have one)."""

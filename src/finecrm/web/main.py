@@ -60,7 +60,8 @@ def create_app(home: str | Path | None = None, *, demo: bool = False, secure_coo
     engine = make_engine(ws.database_url)
     migrate(engine)
     state = deps.AppState(ws=ws, engine=engine, sessions=session_factory(engine), serving=Serving(ws), demo=demo,
-                          secure_cookies=secure_cookies, templates=make_templates())
+                          secure_cookies=secure_cookies, templates=make_templates(),
+                          trusted_proxies=deps.proxy_networks(ws.settings.web.trusted_proxies))
     app = FastAPI(title="finecrm 客户精细化管理 API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(deps.context)])
     app.state.finecrm = state

@@ -1,0 +1,136 @@
+"""Hardening of the workbench against the attacks of issue 11, each reproduced through the real server (a
+``finecrm serve`` process or the real app under TestClient) or the real CLI.
+
+Forwarded headers, weak passwords, guessing the current password, oversized ids and dates, the rule
+limit, the principal of web and CLI, and other sessions of the same user.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from finecrm.services.access.auth import IP_MAX_FAILURES
+from tests.conftest import _free_port
+
+FINECRM = Path(sys.executable).with_name("finecrm")
+
+
+def _fresh_workspace(home: Path, **config: Any) -> Path:
+    """An initialised workspace without bank data (sign-in needs only the database), with ``config``
+    merged into its finecrm.yaml."""
+    from finecrm.services.workspace import init_workspace
+
+    init_workspace(home)
+    if config:
+        cfg = home / "finecrm.yaml"
+        doc = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+        for section, values in config.items():
+            doc.setdefault(section, {}).update(values)
+        cfg.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return home
+
+
+def _audit_rows(home: Path, action: str) -> list[Any]:
+    from sqlalchemy import select
+
+    from finecrm.db.models import AuditEvent
+    from finecrm.db.session import make_engine, session_factory
+    from finecrm.services.workspace import open_workspace
+
+    engine = make_engine(open_workspace(home).database_url)
+    try:
+        with session_factory(engine)() as s:
+            return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+    finally:
+        engine.dispose()
+
+
+# --- 4. X-Forwarded-For is believed only from the proxies named in finecrm.yaml ------------------------
+
+
+@pytest.fixture
+def served(tmp_path) -> Iterator[tuple[str, Path]]:
+    """``finecrm serve`` as a real process on a fresh workspace: (base URL, home)."""
+    home = _fresh_workspace(tmp_path / "ws")
+    port = _free_port()
+    env = {**os.environ, "NO_COLOR": "1", "FINECRM_DATABASE_URL": ""}
+    proc = subprocess.Popen([str(FINECRM), "serve", "--home", str(home), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise AssertionError(f"serve did not start: {proc.stdout.read() if proc.stdout else ''}")
+            time.sleep(0.1)
+        yield base, home
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+def test_a_forged_forwarded_for_neither_hides_the_address_nor_escapes_the_throttle(served):
+    """A local client that changes X-Forwarded-For with every guess is still one address: the per-address
+    throttle stops it, and the audit log names the connection's address, not the forged ones."""
+    base, home = served
+    codes = []
+    for i in range(IP_MAX_FAILURES + 1):
+        r = httpx.post(f"{base}/api/auth/login", json={"username": f"guess{i}", "password": "wrong-password"},
+                       headers={"X-Forwarded-For": f"203.0.113.{i + 1}"})
+        codes.append((r.status_code, r.json()["error"]))
+    assert codes[-1] == (429, "ip_throttled"), codes
+    ips = {row.details["ip"] for row in _audit_rows(home, "login_failed")}
+    assert ips == {"127.0.0.1"}, ips
+
+
+def test_forwarded_for_is_believed_from_a_trusted_proxy_only(tmp_path):
+    """Behind the proxies named in web.trusted_proxies the client is the first hop from the right that is
+    not one of them; from any other address the header is ignored."""
+    from finecrm.web.main import create_app
+
+    home = _fresh_workspace(tmp_path / "ws", web={"trusted_proxies": ["10.0.0.0/24"]})
+    app = create_app(home)
+    cases = [
+        (("10.0.0.1", 4000), ["203.0.113.9"], "203.0.113.9"),  # nginx on 10.0.0.1
+        (("10.0.0.1", 4000), ["198.51.100.1, 203.0.113.9, 10.0.0.7"], "203.0.113.9"),  # two proxies; a forged hop
+        (("10.0.0.1", 4000), ["not-an-address, 203.0.113.9"], "203.0.113.9"),
+        (("10.0.0.1", 4000), ["203.0.113.9, garbage"], "10.0.0.1"),  # the proxy's own hop is unreadable
+        (("10.0.0.1", 4000), [], "10.0.0.1"),
+        (("192.0.2.44", 4000), ["203.0.113.9"], "192.0.2.44"),  # not a proxy: its header is its own text
+    ]
+    for n, (peer, forwarded, expected) in enumerate(cases):
+        client = TestClient(app, base_url="https://testserver", client=peer)
+        headers = [("x-forwarded-for", f) for f in forwarded]
+        r = client.post("/api/auth/login", json={"username": f"case{n}", "password": "wrong-password"},
+                        headers=headers)
+        assert r.status_code == 401
+        assert _audit_rows(home, "login_failed")[-1].details["ip"] == expected, (peer, forwarded)
+
+
+def test_trusted_proxies_are_validated_at_load(tmp_path):
+    from finecrm.core.errors import ConfigError
+    from finecrm.services.workspace import open_workspace
+
+    home = _fresh_workspace(tmp_path / "ws", web={"trusted_proxies": ["10.0.0.0/24", "nginx.local"]})
+    with pytest.raises(ConfigError) as err:
+        open_workspace(home)
+    assert "web.trusted_proxies" in str(err.value) and "nginx.local" in str(err.value)
+    ok = _fresh_workspace(tmp_path / "ok", web={"trusted_proxies": ["10.0.0.5", "fd00::/8"]})
+    assert open_workspace(ok).settings.web.trusted_proxies == ["10.0.0.5/32", "fd00::/8"]
