@@ -55,22 +55,33 @@ def _login(db, username, password, at=T0, **kw):
 
 def test_the_password_policy_names_every_rule_broken_in_both_languages():
     assert users.password_problems(PASSWORD, username="wangfang") == []
-    assert users.password_problems("abcdefgh1!", username="x-y-z") == []  # three classes are enough
+    assert users.password_problems("mvz7-kqp2-rtx", username="x-y-z") == []  # three classes are enough
 
-    [short] = users.password_problems("Ab1!", username="wangfang")
+    short, guessable = users.password_problems("Ab1!", username="wangfang")
     assert "至少 10 个字符" in short and "at least 10 characters" in short
-    [classes] = users.password_problems("abcdefghijk1", username="wangfang")
+    assert "太容易被猜到" in guessable and "too easy to guess" in guessable
+    [classes] = users.password_problems("mvz7kqp2rtxw", username="wangfang")
     assert "至少 3 类" in classes and "at least 3 of" in classes and "(it has 2)" in classes
     [name] = users.password_problems("xx-WangFang-2026", username="wangfang")
     assert "不能包含用户名" in name and "must not contain the username" in name
-    assert len(users.password_problems("wangfang", username="wangfang")) == 3
-    [long] = users.password_problems("Aa1!" * 40, username="wangfang")
+    assert len(users.password_problems("wangfang", username="wangfang")) == 4
+    long, _guessable = users.password_problems("Aa1!" * 40, username="wangfang")
     assert "at most 128" in long
 
     with pytest.raises(users.PasswordPolicyError) as err:
         users.check_password("short", username="wangfang")
-    assert len(err.value.problems) == 2
+    assert len(err.value.problems) == 3
     assert "密码不符合要求" in str(err.value) and "does not meet the policy" in str(err.value)
+
+
+@pytest.mark.parametrize("password", ["Password123", "P@ssw0rd2024", "Summer2024!", "Qwerty123456", "Aaaaaaaaaa1!",
+                                      "Gnafgnaw-2026", "Finecrm2026!"])
+def test_common_passwords_and_their_variations_are_refused(password):
+    """Long enough and of three classes, yet a common password, a keyboard run, a repeat, the username
+    backwards or the product's name with a year: zxcvbn scores each below MIN_PASSWORD_SCORE."""
+    [problem] = users.password_problems(password, username="wangfang")
+    assert problem.startswith("密码太容易被猜到") and "too easy to guess" in problem
+    assert auth.password_score(password, user_inputs=["wangfang"]) < auth.MIN_PASSWORD_SCORE
 
 
 def test_generated_passwords_meet_the_policy_and_differ():

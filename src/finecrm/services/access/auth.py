@@ -23,14 +23,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from finecrm.authz import Principal, make_principal
 from finecrm.db import repositories
@@ -127,11 +129,38 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(24))
 
 
+#: zxcvbn's score (0–4) a new password needs. zxcvbn (Dropbox's estimator, the Python port) knows the
+#: common and breached passwords and how people vary them — Password123, P@ssw0rd2024, Summer2024!,
+#: keyboard runs, dates, repeats, the username — and scores by the guesses an attacker would need. 3 is
+#: "safely unguessable": about 10^8 guesses or more, beyond any online attack and costly offline against argon2.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn's work grows with the length; longer passwords are judged by their first this many characters.
+_STRENGTH_CHARS = 128
+#: Words of the product every user knows and an attacker would try first.
+_PRODUCT_WORDS = ("finecrm", "crm")
+
+
+def password_score(password: str, *, user_inputs: Sequence[str] = ()) -> int:
+    """zxcvbn's score of ``password`` (0 = guessed at once … 4 = very hard), with ``user_inputs`` (the
+    username and its parts) treated as words an attacker knows."""
+    if not password:
+        return 0
+    words = [w for text in user_inputs for w in (text, *re.split(r"[._\-]+", text)) if w]
+    result = zxcvbn(password[:_STRENGTH_CHARS], user_inputs=[*words, *_PRODUCT_WORDS], max_length=_STRENGTH_CHARS)
+    return int(result["score"])
+
+
+def easily_guessed(password: str, *, username: str = "") -> bool:
+    """Whether ``password`` is too easy to guess (a score below :data:`MIN_PASSWORD_SCORE`)."""
+    return password_score(password, user_inputs=[normalize_username(username)] if username else []) < MIN_PASSWORD_SCORE
+
+
 _PASSWORD_CLASSES = ("abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "-_.!@#%+=")
 
 
 def generate_password(*, length: int = 16, username: str = "") -> str:
-    """A random password meeting the policy (all four character classes; no look-alikes such as l/1/O/0)."""
+    """A random password meeting the policy (all four character classes; no look-alikes such as l/1/O/0;
+    never one zxcvbn finds easy to guess — 16 random characters practically never are, but it is checked)."""
     if length < 12:
         raise ValueError("generated passwords are at least 12 characters long")
     alphabet = "".join(_PASSWORD_CLASSES)
@@ -141,7 +170,8 @@ def generate_password(*, length: int = 16, username: str = "") -> str:
         chars += [rand.choice(alphabet) for _ in range(length - len(chars))]
         rand.shuffle(chars)
         password = "".join(chars)
-        if not username or username.lower() not in password.lower():
+        if (not username or username.lower() not in password.lower()) and not easily_guessed(
+                password, username=username):
             return password
 
 

@@ -117,6 +117,14 @@ def password_problems(password: str, *, username: str) -> list[str]:
     name = auth.normalize_username(username)
     if name and name in password.lower():
         problems.append("密码不能包含用户名 / must not contain the username")
+    if auth.easily_guessed(password, username=name):
+        problems.append(
+            "密码太容易被猜到：常见密码及其常见变形（如 Password123、P@ssw0rd2024、Summer2024!）、键盘顺序、"
+            "重复字符、日期和用户名的变形都会被拒绝，请用几个不相关的词组成更长的密码 / too easy to guess: "
+            "common passwords and their usual variations (such as Password123, P@ssw0rd2024, Summer2024!), "
+            "keyboard runs, repeats, dates and variations of the username are refused; use a longer "
+            "password of a few unrelated words"
+        )
     return problems
 
 
