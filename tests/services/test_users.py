@@ -268,7 +268,7 @@ def test_change_password_checks_the_current_one_and_keeps_only_this_session(db):
     here = _login(db, "wangfang", PASSWORD)
     elsewhere = _login(db, "wangfang", PASSWORD)
     assert here.must_change_password
-    with db() as s, s.begin(), pytest.raises(users.UserError, match="current password is wrong"):
+    with db() as s, s.begin(), pytest.raises(users.CurrentPasswordRefused, match="current password is wrong"):
         users.change_password(s, username="wangfang", current_password="Not-it-123", new_password="Brand-New-77")
     with db() as s, s.begin(), pytest.raises(users.PasswordPolicyError, match="must differ"):
         users.change_password(s, username="wangfang", current_password=PASSWORD, new_password=PASSWORD)

@@ -69,8 +69,10 @@ LOCKED = "locked"
 IP_THROTTLED = "ip_throttled"
 DISABLED = "disabled"
 DEMO_REFUSED = "demo_refused"
+#: A wrong current password on the change-password page (a signed-in session guessing the password).
+BAD_CURRENT_PASSWORD = "bad_current_password"
 # What counts against an address: guesses, including guesses at a locked account.
-_IP_COUNTED = (BAD_CREDENTIALS, LOCKOUT, LOCKED)
+_IP_COUNTED = (BAD_CREDENTIALS, LOCKOUT, LOCKED, BAD_CURRENT_PASSWORD)
 
 #: Messages shown to the person signing in (a "lockout" attempt shows the LOCKED message). None of the
 #: messages reachable without the right password (bad credentials, locked, throttled) depends on whether
@@ -86,6 +88,10 @@ MESSAGES: Mapping[str, str] = {
     IP_THROTTLED: (
         f"此地址登录失败次数过多，请 {IP_WINDOW.seconds // 60} 分钟后再试 / "
         f"Too many failed sign-ins from this address: try again in {IP_WINDOW.seconds // 60} minutes."
+    ),
+    BAD_CURRENT_PASSWORD: (
+        f"当前密码不正确（连续 {MAX_FAILED_LOGINS} 次错误将锁定账户）/ The current password is wrong "
+        f"({MAX_FAILED_LOGINS} wrong in a row lock the account)."
     ),
     # Only said to someone who gave the right password.
     DISABLED: "该账户已停用，请联系系统管理员 / This account is disabled: ask an administrator.",
@@ -272,18 +278,13 @@ def login(
     # guesses cannot each see four failures and slip past the lockout. Taken after the slow argon2 step.
     session.refresh(user, with_for_update=True)
 
-    until = _aware(user.locked_until)
-    if until is not None and at >= until:  # the lock has been served: a new run of attempts begins
-        user.locked_until = None
-        user.failed_logins = 0
-    elif until is not None:
+    if _still_locked(user, at):
         return ctx.fail(LOCKED, user=user)
 
     if not password_ok:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = at + LOCKOUT_DURATION
-            ctx.lock(user.failed_logins, user.locked_until)
+        until = _count_wrong_password(user, at)
+        if until is not None:
+            ctx.lock(user.failed_logins, until)
             return ctx.fail(LOCKOUT, user=user)
         return ctx.fail(BAD_CREDENTIALS, user=user)
     if not user.active:
@@ -306,6 +307,99 @@ def login(
         ok=True, reason=OK, message=MESSAGES[OK], user=user, token=token, csrf_token=row.csrf_token,
         expires_at=row.expires_at,
     )
+
+
+def _still_locked(user: User, at: datetime) -> bool:
+    """Whether ``user`` is locked at ``at``; a lock that has been served is cleared (a new run begins)."""
+    until = _aware(user.locked_until)
+    if until is not None and at >= until:
+        user.locked_until = None
+        user.failed_logins = 0
+        return False
+    return until is not None
+
+
+def _count_wrong_password(user: User, at: datetime) -> datetime | None:
+    """One more wrong password for ``user``; the end of the lock when it locks the account
+    (MAX_FAILED_LOGINS in a row), else None."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = at + LOCKOUT_DURATION
+        return user.locked_until
+    return None
+
+
+@dataclass(frozen=True)
+class CurrentPasswordCheck:
+    """The outcome of :func:`check_current_password`: ``reason`` is OK, BAD_CURRENT_PASSWORD, LOCKOUT (this
+    guess locked the account) or LOCKED; ``message`` is bilingual, safe to show."""
+
+    reason: str
+    message: str
+    sessions_revoked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == OK
+
+    @property
+    def locked(self) -> bool:
+        return self.reason in (LOCKOUT, LOCKED)
+
+
+#: Said on the change-password page when a wrong current password locked the account (or it was locked).
+CHANGE_LOCKED_MESSAGE = (
+    f"当前密码错误次数过多，账户已临时锁定，本账户的所有会话均已结束；请 {LOCKOUT_DURATION.seconds // 60} 分钟后"
+    f"重新登录或联系系统管理员 / Too many wrong current passwords: the account is locked for now and all its "
+    f"sessions have ended. Sign in again in {LOCKOUT_DURATION.seconds // 60} minutes or ask an administrator."
+)
+
+
+def check_current_password(
+    session: Session,
+    *,
+    user: User,
+    password: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> CurrentPasswordCheck:
+    """Check the current password a signed-in user gives to change it, counted like a sign-in.
+
+    A wrong one counts towards the same lockout as failed sign-ins (MAX_FAILED_LOGINS in a row lock the
+    account for LOCKOUT_DURATION; the address throttle counts it too), is recorded in login_attempts and
+    audited (``password_change_failed``; ``account_locked`` when it locks). While the account is locked
+    even the right password is refused. A guess that locks the account also ends every session of the
+    user, the one guessing included: whoever sat down at an unattended session is put out. Never raises
+    for a wrong password: the caller commits, or the count would be rolled back.
+    """
+    at = utc(now)
+    ip = _clip(ip, 64)
+    agent = _clip(user_agent, 400)
+    session.refresh(user, with_for_update=True)  # parallel guesses must not each see four failures
+    if _still_locked(user, at):
+        reason = LOCKED
+    elif verify_password(user.password_hash, password or ""):
+        return CurrentPasswordCheck(OK, MESSAGES[OK])
+    else:
+        reason = BAD_CURRENT_PASSWORD if _count_wrong_password(user, at) is None else LOCKOUT
+    repositories.record_login_attempt(session, username=user.username, at=at, ip=ip, success=False, reason=reason)
+    repositories.record_audit(
+        session, actor=user.username, action="password_change_failed", target=user.username,
+        details={"reason": reason, "failed_logins": user.failed_logins, "ip": ip, "user_agent": agent},
+    )
+    revoked = 0
+    if reason == LOCKOUT:
+        assert user.locked_until is not None
+        revoked = revoke_user_sessions(session, user=user, now=at)
+        repositories.record_audit(
+            session, actor="system:auth", action="account_locked", target=user.username,
+            details={"failed_logins": user.failed_logins, "locked_until": utc(user.locked_until).isoformat(),
+                     "ip": ip, "by": "password_change", "sessions_revoked": revoked},
+        )
+    session.flush()
+    message = MESSAGES[BAD_CURRENT_PASSWORD] if reason == BAD_CURRENT_PASSWORD else CHANGE_LOCKED_MESSAGE
+    return CurrentPasswordCheck(reason, message, revoked)
 
 
 def _unknown_user_failure(ctx: _Attempt) -> LoginResult:

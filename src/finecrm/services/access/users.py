@@ -55,6 +55,17 @@ class PasswordPolicyError(UserError):
         super().__init__("密码不符合要求 / the password does not meet the policy: " + "；".join(problems))
 
 
+class CurrentPasswordRefused(UserError):
+    """The current password given to change it was wrong, or the account is locked. The failure has been
+    counted (lockout, login_attempts, audit): unlike other :class:`UserError` s, the caller must **commit**
+    before showing the message, or the count is rolled back and guessing is unlimited again."""
+
+    def __init__(self, check: auth.CurrentPasswordCheck) -> None:
+        self.check = check
+        self.http_status = 429 if check.locked else 400
+        super().__init__(check.message)
+
+
 class _Keep(enum.Enum):
     KEEP = "keep"
 
@@ -454,20 +465,29 @@ def change_password(
     current_password: str,
     new_password: str,
     keep_token: str | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
     now: datetime | None = None,
 ) -> User:
     """A signed-in user changes their own password. The current one must be given and the new one must
     differ from it and meet the policy. Every other session of the user ends (``keep_token``: the session
-    the change was made from stays)."""
+    the change was made from stays).
+
+    A wrong current password is counted like a failed sign-in (``auth.check_current_password``: lockout,
+    audit) and raises :class:`CurrentPasswordRefused` — commit before showing it. Other refusals raise a
+    :class:`UserError` after writing nothing."""
     user = get_user(session, username=username)
-    if not auth.verify_password(user.password_hash, current_password):
-        raise UserError("当前密码不正确 / the current password is wrong")
+    checked = auth.check_current_password(session, user=user, password=current_password, ip=ip,
+                                          user_agent=user_agent, now=now)
+    if not checked.ok:
+        raise CurrentPasswordRefused(checked)
     check_password(new_password, username=user.username)
     if new_password == current_password:
         raise PasswordPolicyError(["新密码不能与当前密码相同 / must differ from the current password"])
     at = auth.utc(now)
     user.password_hash = auth.hash_password(new_password)
     user.must_change_password = False
+    user.failed_logins = 0  # the right current password ends a run of failures, as a sign-in does
     user.updated_at = at
     revoked = auth.revoke_user_sessions(session, user=user, now=at, keep_token=keep_token)
     repositories.record_audit(

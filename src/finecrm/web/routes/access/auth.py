@@ -151,7 +151,14 @@ def password_submit(
         return ctx.render("access/auth/password.html", status_code=400, error=ctx.t("password.mismatch"), done=False)
     try:
         user_service.change_password(ctx.db, username=user.username, current_password=current, new_password=new,
-                                     keep_token=ctx.request.cookies.get(SESSION_COOKIE))
+                                     keep_token=ctx.request.cookies.get(SESSION_COOKIE), ip=ctx.ip,
+                                     user_agent=ctx.request.headers.get("user-agent"))
+    except user_service.CurrentPasswordRefused as exc:
+        ctx.db.commit()  # the failure counts towards the lockout: keep it
+        response = ctx.render("access/auth/password.html", status_code=exc.http_status, error=str(exc), done=False)
+        if exc.check.sessions_revoked:
+            clear_session_cookie(response, ctx.state)
+        return response
     except user_service.UserError as exc:
         ctx.db.rollback()
         return ctx.render("access/auth/password.html", status_code=400, error=str(exc), done=False)
