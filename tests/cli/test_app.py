@@ -75,3 +75,57 @@ def test_the_package_stays_small_and_acyclic():
 
     for m in sorted(cli):
         visit(m, ())
+
+
+def _json_commands():
+    import typer
+
+    from finecrm.cli import app
+
+    for path, cmd in _commands(typer.main.get_command(app)):
+        if any("--json" in p.opts for p in cmd.params):
+            yield path
+
+
+def _main(monkeypatch, capsys, *argv: str) -> tuple[int, str, str]:
+    """``finecrm <argv>`` in this process (fast enough for every command), as the console script runs it."""
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["finecrm", *argv])
+    try:
+        finecrm.cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_is_one_document_on_every_failure(monkeypatch, capsys, tmp_path: Path):
+    """A script reading stdout gets one JSON document whatever went wrong: a bad option, a missing workspace,
+    a refused role — the same exit codes as without --json, and the message still on stderr."""
+    import json
+
+    paths = list(_json_commands())
+    assert len(paths) >= 20
+    for path in paths:
+        code, out, err = _main(monkeypatch, capsys, *path, "--json", "--no-such-option")
+        [doc] = [json.loads(line) for line in out.splitlines()]
+        assert code == 2 and doc["kind"] == "usage" and "--no-such-option" in doc["error"], path
+        assert "--no-such-option" in err
+    code, out, err = _main(monkeypatch, capsys, "snapshots", "list", "--json", "--home", str(tmp_path / "none"))
+    [doc] = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 == doc["exit_code"] and doc["status"] == "error" and "finecrm init" in doc["error"] in err
+    # Without --json the same failure is text only.
+    code, out, _ = _main(monkeypatch, capsys, "snapshots", "list", "--home", str(tmp_path / "none"))
+    assert code == 2 and out == ""
+
+
+def test_json_refusal_from_a_real_process(tmp_path: Path):
+    import json
+
+    home = tmp_path / "ws"
+    assert run("init", "--home", str(home)).returncode == 0
+    res = run("campaign", "list", "--json", "--home", str(home), env={"FINECRM_CLI_ROLE": "collector"})
+    doc = json.loads(res.stdout)
+    assert res.returncode == 77 == doc["exit_code"] and doc["status"] == "error" and "Traceback" not in res.stderr

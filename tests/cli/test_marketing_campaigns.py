@@ -86,7 +86,7 @@ def test_bad_options_are_explained(home: str):
     assert res.returncode == 2 and "42" in res.stderr
 
 
-def test_campaign_commands_need_manage_campaigns(home: str, tmp_path: Path):
+def test_campaign_commands_need_the_same_actions_as_the_pages(home: str, tmp_path: Path):
     lobby = {"FINECRM_CLI_ROLE": "lobby_manager"}
     for args in (["create", "x", "--target", "wealth", "--channel", "sms", "--start", "2026-10-01", "--end",
                   "2026-10-02"], ["list"], ["show", "1"], ["assign", "1"], ["detect", "1"], ["evaluate", "1"],

@@ -76,7 +76,7 @@ def test_segments_are_labelled_and_explained(engine_build):
     assert {"steady", "growth", "consumer"} <= labels
     assert seg.filter("segment_reason = ''").aggregate("count(*)").fetchall()[0][0] == 0
     model = manifest["artifacts"]["segments"]
-    assert len(model["centroids"]) == 4 and model["sample_rows"] > 100
+    assert len(model["centroids"]) == 6 and model["sample_rows"] > 100
 
 
 def test_sql_console_reads_marts_and_nothing_else(built, tmp_path):

@@ -7,6 +7,7 @@ for the browser tests.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -61,6 +62,23 @@ def web_bank(tmp_path_factory) -> WebBank:
     return WebBank(home, ws, logins, create_app(home, demo=True))
 
 
+_peers = itertools.count(1)
+
+
+def web_client(app: Any, **kwargs: Any) -> Any:
+    """A TestClient over https from an address of its own.
+
+    The sign-in throttle counts failures per address for ten minutes, and the session bank is shared by
+    every web test: from one shared address, the tests that guess wrong on purpose would, late in a full
+    run, lock out the sign-ins of the tests after them. Each client is its own workstation instead.
+    """
+    from fastapi.testclient import TestClient
+
+    n = next(_peers)
+    kwargs.setdefault("client", (f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000))
+    return TestClient(app, base_url="https://testserver", **kwargs)
+
+
 def form_csrf(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]*)"', html)
     assert m, "no CSRF field in the form"
@@ -75,11 +93,9 @@ def sign_in(client: Any, username: str, password: str) -> Any:
 
 @pytest.fixture(scope="session")
 def login(web_bank) -> Callable[[str], Any]:
-    from fastapi.testclient import TestClient
-
     def make(role: str) -> Any:
         account = web_bank.logins[role]
-        client = TestClient(web_bank.app, base_url="https://testserver")
+        client = web_client(web_bank.app)
         r = client.post("/api/auth/login", json={"username": account.username, "password": account.password})
         assert r.status_code == 200, r.text
         client.csrf = r.json()["csrf_token"]
@@ -169,3 +185,17 @@ def tabs(browser, live_server, web_bank) -> Iterator[Tabs]:
     t = Tabs(browser, live_server, web_bank)
     yield t
     t.close()
+
+
+def campaigns_or_one(login: Callable[[str], Any]) -> list[dict[str, Any]]:
+    """The campaigns the analyst sees; one is drawn through the API when the bank has none yet (tests that need
+    a campaign but not a particular one)."""
+    analyst = login("analyst")
+    campaigns = analyst.get("/api/campaigns").json()
+    if not campaigns:
+        r = analyst.post("/api/campaigns", headers={"X-CSRF-Token": analyst.csrf}, json={
+            "name": "scope check", "target": "mobile_banking", "channel": "phone", "start_date": "2026-10-01",
+            "end_date": "2026-10-31"})
+        assert r.status_code == 200, r.text
+        campaigns = analyst.get("/api/campaigns").json()
+    return campaigns

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import pytest
 from sqlalchemy import select
 
 from finecrm.db.models import Audience, Campaign, CampaignMember
@@ -70,7 +71,7 @@ def test_campaign_end_to_end_in_the_browser(tabs, web_bank):
     cap = min(candidates, 40)  # within one manager's capacity, so the own manager takes every task
     assert cap <= web_bank.ws.settings.marketing.capacity_per_manager
     analyst.fill("[name=size_cap]", str(cap))
-    analyst.fill("[data-testid=campaign-control]", "0.3")
+    analyst.fill("[data-testid=campaign-control]", "30")  # typed as a percentage
     analyst.select_option("[data-testid=campaign-channel]", "visit")
     analyst.fill("[data-testid=campaign-start]", start.isoformat())
     analyst.fill("[data-testid=campaign-end]", (start + timedelta(days=30)).isoformat())
@@ -81,6 +82,7 @@ def test_campaign_end_to_end_in_the_browser(tabs, web_bank):
         campaign = s.scalars(select(Campaign).where(Campaign.name == "浏览器端到端活动")).one()
         members = list(s.scalars(select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)))
     treated = [m for m in members if m.arm == "treatment"]
+    assert campaign.control_share == pytest.approx(0.3)  # "30" in the form is 30%
     assert len(members) == cap and treated and len(treated) < len(members)
     assert parse_count(analyst.inner_text("[data-testid=n-treatment]")) == len(treated)
     assert parse_count(analyst.inner_text("[data-testid=n-control]")) == len(members) - len(treated)

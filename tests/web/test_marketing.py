@@ -130,7 +130,8 @@ def test_a_branch_head_sees_and_reassigns_within_the_branch(campaign, login, web
     from finecrm.services.access.auth import principal_for
     from finecrm.services.access.users import get_user
 
-    branches, grids = web_bank.app.state.finecrm.org()
+    org = web_bank.app.state.finecrm.org()
+    branches, grids = org.branches, org.grids
     with web_bank.app.state.finecrm.sessions() as s:
         me = principal_for(get_user(s, username=head.account.username), branches=branches, grids=grids)
     in_scope = [m for m in members if customer_in_scope(me, {"branch_id": m.branch_id, "manager_id": m.manager_id,

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from finecrm.authz import AUTHENTICATED, PUBLIC, ROLES, allowed, declared_action
 from finecrm.engine import snapshots
 from finecrm.web.main import iter_routes
+from tests.web.conftest import campaigns_or_one
 
 #: Roles that may not reveal personal data (by default).
 NON_REVEALING = sorted(r for r, role in ROLES.items() if "reveal_pii" not in role.grants)
@@ -140,18 +141,17 @@ def test_a_role_that_may_reveal_still_finds_by_part_of_a_name_and_the_last_4(log
 
 
 def test_searches_by_personal_data_are_limited_per_user(web_bank):
-    from fastapi.testclient import TestClient
-
     from finecrm.services.access import users
     from finecrm.services.access.auth import generate_password
     from finecrm.services.customers.profile import SEARCH_LIMIT
+    from tests.web.conftest import web_client
 
     password = generate_password(username="limit_probe")
-    branches, _ = web_bank.app.state.finecrm.org()
+    branches = web_bank.app.state.finecrm.org().branches
     with web_bank.app.state.finecrm.sessions() as s, s.begin():
         users.add_user(s, username="limit_probe", role="analyst", password=password, actor="tests",
                        must_change_password=False, branches=branches)
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     assert client.post("/api/auth/login", json={"username": "limit_probe", "password": password}).status_code == 200
     answers = [client.get("/api/customers", params={"q": f"邱{i}"}).status_code for i in range(SEARCH_LIMIT + 1)]
     assert answers[:SEARCH_LIMIT] == [200] * SEARCH_LIMIT
@@ -163,13 +163,7 @@ def test_searches_by_personal_data_are_limited_per_user(web_bank):
 
 def test_a_branch_head_sees_campaign_numbers_of_their_scope_only(login, web_bank):
     analyst, head = login("analyst"), login("branch_head")
-    campaigns = analyst.get("/api/campaigns").json()
-    if not campaigns:
-        r = analyst.post("/api/campaigns", headers={"X-CSRF-Token": analyst.csrf}, json={
-            "name": "scope check", "target": "mobile_banking", "channel": "phone", "start_date": "2026-10-01",
-            "end_date": "2026-10-31"})
-        assert r.status_code == 200, r.text
-        campaigns = [r.json()]
+    campaigns = campaigns_or_one(login)
     seen = 0
     for c in campaigns:
         r = head.get(f"/api/campaigns/{c['id']}")
@@ -195,7 +189,8 @@ def _answers(web_bank, client, role: str) -> tuple[str, list[str]]:
     from finecrm.services.access.auth import principal_for
     from finecrm.services.access.users import get_user
 
-    branches, grids = web_bank.app.state.finecrm.org()
+    org = web_bank.app.state.finecrm.org()
+    branches, grids = org.branches, org.grids
     with web_bank.app.state.finecrm.sessions() as s:
         principal = principal_for(get_user(s, username=client.account.username), branches=branches, grids=grids)
     seen = client.get("/api/customers?page_size=3")

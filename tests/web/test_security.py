@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from finecrm.authz import AUTHENTICATED, PUBLIC, ROLES, allowed, declared_action, undeclared
 from finecrm.services.access.auth import MAX_FAILED_LOGINS
 from finecrm.web.main import iter_routes
-from tests.web.conftest import form_csrf, sign_in
+from tests.web.conftest import form_csrf, sign_in, web_client
 
 MASKED_PHONE = re.compile(r"^\d{3}\*+\d{4}$")
 
@@ -80,7 +80,8 @@ def test_role_route_matrix(role, web_bank, login, some_customer):
     from finecrm.services.access.users import get_user
 
     client = login(role)
-    branches, grids = web_bank.app.state.finecrm.org()
+    org = web_bank.app.state.finecrm.org()
+    branches, grids = org.branches, org.grids
     with web_bank.app.state.finecrm.sessions() as s:
         principal = principal_for(get_user(s, username=client.account.username), branches=branches, grids=grids)
     checked = 0
@@ -106,7 +107,8 @@ def test_every_post_route_refuses_a_role_without_its_action(role, web_bank, logi
     from finecrm.services.access.users import get_user
 
     client = login(role)
-    branches, grids = web_bank.app.state.finecrm.org()
+    org = web_bank.app.state.finecrm.org()
+    branches, grids = org.branches, org.grids
     with web_bank.app.state.finecrm.sessions() as s:
         principal = principal_for(get_user(s, username=client.account.username), branches=branches, grids=grids)
     refused = 0
@@ -153,12 +155,12 @@ def test_out_of_scope_customer_is_not_found_like_a_missing_one(login, web_bank):
 def test_search_shows_only_the_scope(login, web_bank):
     manager = login("customer_manager")
     staff = manager.account.staff_id
-    _, grids = web_bank.app.state.finecrm.org()
+    grids = web_bank.app.state.finecrm.org().grids
     own_grids = {g for g, m in grids.items() if m == staff}
     rows = manager.get("/api/customers?page_size=200").json()["rows"]
     assert rows and all(r["manager_id"] == staff or r["grid_id"] in own_grids for r in rows)
     branch_head = login("branch_head")
-    branches, _ = web_bank.app.state.finecrm.org()
+    branches = web_bank.app.state.finecrm.org().branches
     from finecrm.authz import branch_subtree
 
     subtree = branch_subtree(branch_head.account.branch_id, branches)
@@ -171,7 +173,7 @@ def test_search_shows_only_the_scope(login, web_bank):
 
 
 def test_not_signed_in(web_bank):
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     assert client.get("/api/customers").status_code == 401
     r = client.get("/dashboard", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/dashboard")
@@ -182,7 +184,7 @@ def test_not_signed_in(web_bank):
 
 def test_session_cookie_flags(web_bank):
     account = web_bank.logins["analyst"]
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     r = sign_in(client, account.username, account.password)
     assert r.status_code == 303
     cookie = r.headers["set-cookie"].lower()
@@ -204,7 +206,7 @@ def test_csrf_is_required_for_state_changes(login, some_customer):
 
 def test_login_form_needs_its_own_token(web_bank):
     account = web_bank.logins["analyst"]
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     client.get("/login")
     r = client.post("/login", data={"username": account.username, "password": account.password,
                                     "csrf_token": "forged"}, follow_redirects=False)
@@ -212,7 +214,7 @@ def test_login_form_needs_its_own_token(web_bank):
 
 
 def test_json_login_requires_json(web_bank):
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     account = web_bank.logins["analyst"]
     r = client.post("/api/auth/login", data={"username": account.username, "password": account.password})
     assert r.status_code in (415, 422)
@@ -225,7 +227,7 @@ def test_lockout_after_repeated_failures(web_bank):
     with state.sessions() as s, s.begin():
         add_user(s, username="lock.me", role="analyst", password="Correct-Horse-42", actor="test",
                  must_change_password=False)
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     codes = [client.post("/api/auth/login", json={"username": "lock.me", "password": "wrong-password"}).status_code
              for _ in range(MAX_FAILED_LOGINS)]
     assert codes[:-1] == [401] * (MAX_FAILED_LOGINS - 1) and codes[-1] == 429
@@ -234,7 +236,7 @@ def test_lockout_after_repeated_failures(web_bank):
     assert r.status_code == 429 and r.json()["error"] == "locked"
     page = sign_in(client, "lock.me", "Correct-Horse-42")
     assert page.status_code == 401
-    browse = TestClient(web_bank.app, base_url="https://testserver")
+    browse = web_client(web_bank.app)
     compliance_events = _audit(browse, web_bank, action="account_locked")
     assert any(e["target"] == "lock.me" for e in compliance_events)
 
@@ -245,7 +247,8 @@ def _audit(_client, web_bank, **filters):
     from finecrm.services.access.users import get_user
 
     state = web_bank.app.state.finecrm
-    branches, grids = state.org()
+    org = state.org()
+    branches, grids = org.branches, org.grids
     with state.sessions() as s:
         p = principal_for(get_user(s, username=web_bank.logins["compliance_officer"].username), branches=branches,
                           grids=grids)

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from finecrm.services.access.auth import IP_MAX_FAILURES
 from tests.conftest import _free_port
+from tests.web.conftest import web_client
 
 FINECRM = Path(sys.executable).with_name("finecrm")
 
@@ -148,7 +149,7 @@ def _user_client(web_bank, username: str, password: str, role: str = "analyst", 
     with state.sessions() as s, s.begin():
         add_user(s, username=username, role=role, password=password, actor="test", must_change_password=False,
                  **kw)
-    client = TestClient(web_bank.app, base_url="https://testserver")
+    client = web_client(web_bank.app)
     assert sign_in(client, username, password).status_code == 303
     return client
 
@@ -170,7 +171,7 @@ def test_a_common_password_is_refused_on_the_password_page(web_bank, weak):
     assert r.status_code == 400, r.text[:300]
     assert "太容易被猜到" in r.text and "too easy to guess" in r.text
     # Still the old password: the weak one signs nobody in.
-    fresh = TestClient(web_bank.app, base_url="https://testserver")
+    fresh = web_client(web_bank.app)
     assert fresh.post("/api/auth/login", json={"username": name, "password": weak}).status_code == 401
     assert _change_password(client, "Initial-Pass-77", "Zebra-Quilt-Harbor-9").status_code == 200
 
@@ -196,7 +197,7 @@ def test_guessing_the_current_password_locks_the_account(web_bank):
     from finecrm.services.access.auth import MAX_FAILED_LOGINS
 
     client = _user_client(web_bank, "guess.me", "Initial-Pass-77")
-    other = TestClient(web_bank.app, base_url="https://testserver")
+    other = web_client(web_bank.app)
     assert other.post("/api/auth/login", json={"username": "guess.me", "password": "Initial-Pass-77"}
                       ).status_code == 200
     codes = [_change_password(client, f"Guess-{i}-Wrong", "Zebra-Quilt-Harbor-9").status_code
@@ -212,7 +213,7 @@ def test_guessing_the_current_password_locks_the_account(web_bank):
     assert client.get("/account/password", follow_redirects=False).status_code == 303
     assert other.get("/api/me").status_code == 401
     # Locked: the right password signs nobody in, nor changes the password.
-    r = TestClient(web_bank.app, base_url="https://testserver").post(
+    r = web_client(web_bank.app).post(
         "/api/auth/login", json={"username": "guess.me", "password": "Initial-Pass-77"})
     assert r.status_code == 429 and r.json()["error"] == "locked"
     failed = [e for e in _audit_rows(web_bank.home, "password_change_failed") if e.target == "guess.me"]
@@ -230,3 +231,270 @@ def test_a_right_current_password_ends_the_run_of_failures(web_bank):
     assert _change_password(client, "Initial-Pass-77", "Zebra-Quilt-Harbor-9").status_code == 200
     assert _change_password(client, "Typo-again", "Other-Quilt-Harbor-8").status_code == 400  # not locked
     assert client.get("/api/me").status_code == 200
+
+
+# --- 12. an earlier session does not outlive a password change, and can be ended from the password page ----
+
+
+def _second_sign_in(web_bank, username: str, password: str) -> TestClient:
+    """The same user signed in again from another browser (its own address)."""
+    other = web_client(web_bank.app)
+    assert other.post("/api/auth/login", json={"username": username, "password": password}).status_code == 200
+    assert other.get("/api/me").status_code == 200
+    return other
+
+
+def test_a_password_change_ends_every_other_session(web_bank):
+    """Someone who learnt the old password and signed in keeps no session once the owner changes it."""
+    client = _user_client(web_bank, "change.ends", "Initial-Pass-77")
+    intruder = _second_sign_in(web_bank, "change.ends", "Initial-Pass-77")
+    third = _second_sign_in(web_bank, "change.ends", "Initial-Pass-77")
+    assert 'data-testid="sign-out-others"' in client.get("/account/password").text
+    r = _change_password(client, "Initial-Pass-77", "Zebra-Quilt-Harbor-9")
+    assert r.status_code == 200 and "其他浏览器" in r.text
+    assert intruder.get("/api/me").status_code == 401 and third.get("/api/me").status_code == 401
+    assert client.get("/api/me").status_code == 200  # the session the change was made from stays
+    [event] = [e for e in _audit_rows(web_bank.home, "password_change") if e.target == "change.ends"]
+    assert event.details["sessions_revoked"] == 2
+
+
+def test_sign_out_other_sessions_from_the_password_page(web_bank):
+    client = _user_client(web_bank, "ends.others", "Initial-Pass-77")
+    other = _second_sign_in(web_bank, "ends.others", "Initial-Pass-77")
+    page = client.get("/account/password").text
+    assert page.count("<tr>") == 1 + 2 and "当前会话" in page  # the header and both sessions
+    from tests.web.conftest import form_csrf
+
+    # A cross-site form without the session's CSRF token ends nothing.
+    assert client.post("/account/sessions/sign-out-others", data={"csrf_token": "forged"}).status_code == 403
+    assert other.get("/api/me").status_code == 200
+    r = client.post("/account/sessions/sign-out-others", data={"csrf_token": form_csrf(page)})
+    assert r.status_code == 200 and 'data-testid="sessions-ended">已退出 1 个其他会话' in r.text
+    assert 'data-testid="no-other-sessions"' in r.text
+    assert other.get("/api/me").status_code == 401 and client.get("/api/me").status_code == 200
+    # The JSON way, from the remaining session: nothing else is open now.
+    again = client.post("/api/me/sessions/sign-out-others", headers={"X-CSRF-Token": client.get("/api/me").json()
+                                                                  ["csrf_token"]})
+    assert again.status_code == 200 and again.json() == {"ended": 0}
+    [mine] = client.get("/api/me/sessions").json()
+    assert mine["current"] is True and "token" not in mine and "id" not in mine
+    events = [e for e in _audit_rows(web_bank.home, "sessions_revoked") if e.target == "ends.others"]
+    assert [e.details["sessions_revoked"] for e in events] == [1, 0]
+
+
+# --- 8. oversized ids, dates and page numbers: a 4xx with a clear message, never a 500 ----------------
+
+#: What an attacker sends for a parameter of each kind: 20- and 23-digit numbers, out-of-range and odd dates.
+BAD_INTS = ("99999999999999999999", "1" + "0" * 22, str(2**31), "-1", "0")
+BAD_DATES = ("9999-12-31", "0001-01-01", "99999-01-01", "2026-02-30")
+BAD_TEXT = ("9" * 20, "x" * 300)
+SECURITY_HEADERS = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY",
+                    "x-content-type-options": "nosniff", "cache-control": "no-store"}
+
+
+def _assert_safe(r: Any, what: Any) -> None:
+    assert r.status_code < 500, (what, r.status_code, r.text[:300])
+    for header, value in SECURITY_HEADERS.items():
+        assert value in r.headers.get(header, ""), (what, r.status_code, header, dict(r.headers))
+
+
+def _params(route: Any) -> tuple[list[Any], list[Any]]:
+    """The route's path and query parameters, looking into its dependencies too."""
+    path, query, todo = [], [], [route.dependant]
+    while todo:
+        d = todo.pop()
+        path += d.path_params
+        query += d.query_params
+        todo += d.dependencies
+    return path, query
+
+
+def _bad_values(param: Any) -> tuple[str, ...]:
+    from datetime import date
+
+    annotation = str(param.field_info.annotation)
+    if "int" in annotation:
+        return BAD_INTS
+    if date.__name__ in annotation and "datetime.date" in annotation:
+        return BAD_DATES
+    return BAD_TEXT
+
+
+def _clients_for(route: Any, signed_in: dict[str, Any], web_bank: Any) -> list[tuple[str, Any]]:
+    """Signed-in clients of every role the route's action allows (anyone signed in: one role; public: nobody)."""
+    from finecrm.authz import AUTHENTICATED, PUBLIC, declared_action
+
+    action = declared_action(route.endpoint)
+    if action == PUBLIC:
+        return [("public", web_client(web_bank.app))]
+    if action == AUTHENTICATED:
+        return [("analyst", signed_in["analyst"])]
+    return [(role, c) for role, c in sorted(signed_in.items()) if action in c.actions]
+
+
+def test_oversized_ids_dates_and_pages_never_answer_500_on_any_route(web_bank, login):
+    from fastapi.routing import APIRoute
+
+    from finecrm.authz import ROLES
+    from finecrm.web.main import iter_routes
+
+    signed_in = {role: login(role) for role in ROLES}
+    for client in signed_in.values():
+        client.actions = set(client.get("/api/me").json()["actions"])
+    routes = [r for r in iter_routes(web_bank.app.routes) if isinstance(r, APIRoute)]
+    sent, covered = 0, 0
+    for route in routes:
+        path_params, query_params = _params(route)
+        if not path_params and not query_params:
+            continue
+        covered += 1
+        for role, client in _clients_for(route, signed_in, web_bank):
+            for method in sorted(route.methods):
+                variants = []
+                if path_params:
+                    for i in range(max(len(_bad_values(p)) for p in path_params)):
+                        path = route.path
+                        for p in path_params:
+                            values = _bad_values(p)
+                            path = path.replace("{" + p.name + "}", values[i % len(values)])
+                        variants.append((path, {}))
+                base = route.path
+                for p in path_params:
+                    base = base.replace("{" + p.name + "}", _bad_values(p)[0])
+                for q in query_params:
+                    variants += [(base, {q.name: v}) for v in _bad_values(q)]
+                for path, query in variants:
+                    if method == "GET":
+                        r = client.get(path, params=query, follow_redirects=False)
+                    elif path.startswith("/api/"):
+                        r = client.request(method, path, params=query, json={}, follow_redirects=False,
+                                           headers={"X-CSRF-Token": getattr(client, "csrf", "")})
+                    else:
+                        r = client.request(method, path, params=query, follow_redirects=False,
+                                           data={"csrf_token": getattr(client, "csrf", "")})
+                    _assert_safe(r, (role, method, path[:80], query))
+                    sent += 1
+    assert covered >= 40 and sent >= 500, (covered, sent)
+
+
+def test_every_number_a_route_takes_is_bounded(web_bank):
+    """The mechanism behind the test above: each whole-number path or query parameter of every route has
+    an upper bound the database can hold (web.deps.Id / IdQuery / PageNo), so no new route forgets it."""
+    from annotated_types import Le
+    from fastapi.routing import APIRoute
+
+    from finecrm.services.common import MAX_ID
+    from finecrm.web.main import iter_routes
+
+    numbers = 0
+    for route in (r for r in iter_routes(web_bank.app.routes) if isinstance(r, APIRoute)):
+        path, query = _params(route)
+        for p in path + query:
+            if "int" in str(p.field_info.annotation):
+                bounds = [m.le for m in p.field_info.metadata if isinstance(m, Le)]
+                assert bounds and bounds[0] <= MAX_ID, (route.path, p.name)
+                numbers += 1
+    assert numbers >= 20
+
+
+def test_the_examples_of_the_report_get_a_clear_4xx(login):
+    compliance, analyst, manager = login("compliance_officer"), login("analyst"), login("customer_manager")
+    r = compliance.get("/api/audit", params={"until": "9999-12-31"})
+    assert r.status_code == 200  # the end of time is a valid upper bound: everything
+    r = compliance.get("/api/audit", params={"since": "2026-03-01", "until": "2026-02-01"})
+    assert r.status_code == 400 and "since" in r.json()["message"] and "开始日期" in r.json()["message"]
+    r = compliance.get("/api/audit", params={"page": "99999999999999999999"})
+    assert r.status_code == 422 and "page" in r.text and "请求参数" in r.json()["message"]
+    assert analyst.get("/api/campaigns/99999999999999999999").status_code == 422
+    r = manager.post("/api/tasks/99999999999999999999/C1", json={"outcome": "contacted"},
+                     headers={"X-CSRF-Token": manager.csrf})
+    assert r.status_code == 422 and "campaign_id" in r.text
+    assert analyst.get("/api/audiences/" + "1" + "0" * 22).status_code == 422
+    html = analyst.get("/campaigns/99999999999999999999")
+    assert html.status_code == 422 and "campaign_id" in html.text and "<html" in html.text
+
+
+def test_every_error_keeps_the_security_headers(web_bank, login):
+    """401, 403, 404, CSRF, 422 and an unexpected 500, as JSON and as pages."""
+    from finecrm.authz import AUTHENTICATED, declare
+    from finecrm.web.main import create_app
+
+    anonymous = web_client(web_bank.app)
+    lobby = login("lobby_manager")
+    answers = {
+        "401": anonymous.get("/api/customers"),
+        "login redirect": anonymous.get("/dashboard", follow_redirects=False),
+        "403 api": lobby.get("/api/audit"),
+        "403 page": lobby.get("/audit"),
+        "csrf": lobby.post("/api/auth/logout"),
+        "404 api": lobby.get("/api/customers/NO-SUCH-CUSTOMER"),
+        "404 page": lobby.get("/no/such/page"),
+        "422": lobby.get("/api/customers", params={"page": "x"}),
+    }
+    app = create_app(web_bank.home, demo=True)
+
+    @app.get("/api/boom")
+    @declare(AUTHENTICATED)
+    def boom_api() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/boom")
+    @declare(AUTHENTICATED)
+    def boom_page() -> None:
+        raise RuntimeError("secret internals")
+
+    account = web_bank.logins["analyst"]
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    assert client.post("/api/auth/login", json={"username": account.username, "password": account.password}
+                       ).status_code == 200
+    answers["500 api"], answers["500 page"] = client.get("/api/boom"), client.get("/boom")
+    for what, r in answers.items():
+        _assert_safe(r, what) if not what.startswith("500") else None
+        for header, value in SECURITY_HEADERS.items():
+            assert value in r.headers.get(header, ""), (what, header, dict(r.headers))
+    for what in ("500 api", "500 page"):
+        r = answers[what]
+        assert r.status_code == 500 and "secret internals" not in r.text and "RuntimeError" not in r.text
+        assert "内部错误" in r.text and "internal error" in r.text.lower()
+    assert answers["500 api"].json()["error"] == "internal_error"
+
+
+# --- 9. one rule length everywhere: a long rule is applied whole or refused, never cut -----------------
+
+
+def test_a_long_rule_is_applied_whole_and_an_over_long_one_is_refused(login):
+    from finecrm.core.limits import RULE_MAX_LENGTH
+
+    analyst = login("analyst")
+    everyone = analyst.get("/api/segments").json()["customers"]
+    # Its first 2,000 characters select nobody; the whole rule selects everyone. Cut, it would change the list.
+    head = "age < 0"
+    long_rule = head + " " * (3000 - len(head)) + " OR age >= 0 OR age IS NULL"
+    assert len(long_rule) <= RULE_MAX_LENGTH
+    r = analyst.get("/api/segments", params={"rule": long_rule})
+    assert r.status_code == 200 and r.json()["customers"] == everyone > 0
+    count = analyst.post("/api/audiences/preview", json={"rule": long_rule}, headers={"X-CSRF-Token": analyst.csrf})
+    assert count.status_code == 200, count.text
+    over = head + " " * RULE_MAX_LENGTH + " OR age >= 0"
+    for answer in (analyst.get("/api/segments", params={"rule": over}),
+                   analyst.post("/api/segments/export", json={"rule": over}, headers={"X-CSRF-Token": analyst.csrf}),
+                   analyst.post("/api/audiences/preview", json={"rule": over}, headers={"X-CSRF-Token": analyst.csrf}),
+                   analyst.get("/segments", params={"rule": over})):
+        assert answer.status_code in (400, 422), (answer.request.url, answer.status_code)
+        assert str(RULE_MAX_LENGTH) in answer.text, answer.text[:300]
+        assert "xlsx" not in answer.headers.get("content-type", "")
+
+
+def test_a_custom_segment_rule_over_the_limit_is_a_config_error(tmp_path):
+    from finecrm.core.errors import ConfigError
+    from finecrm.core.limits import RULE_MAX_LENGTH
+    from finecrm.core.settings import load_workspace
+
+    home = _fresh_workspace(tmp_path / "ws")
+    cfg = home / "finecrm.yaml"
+    doc = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    doc.setdefault("segments", {})["custom"] = [{"name": "long", "rule": "age > 1 OR " + "x" * RULE_MAX_LENGTH}]
+    cfg.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="rule") as err:
+        load_workspace(home)
+    assert "finecrm.yaml" in str(err.value) and str(RULE_MAX_LENGTH) in str(err.value)

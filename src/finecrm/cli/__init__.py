@@ -17,9 +17,10 @@ import sys
 
 import typer
 from rich.markup import escape
+from typer.exceptions import TyperException
 
 from finecrm.cli import access, data, marketing, serve
-from finecrm.cli.common import err
+from finecrm.cli.common import emit_failure, err, expect_document
 from finecrm.core.errors import FinecrmError
 
 app = typer.Typer(
@@ -49,12 +50,43 @@ app.add_typer(marketing.model_app, name="model")
 
 
 def main() -> None:
+    """Run the command; with ``--json`` every outcome is one JSON document on stdout, failures too."""
+    if "--json" in sys.argv[1:]:
+        _main_json()
+        return
     try:
         app()
     except FinecrmError as exc:
-        # one line, never wrapped, and the message's own brackets are text, not markup
-        err.print(f"[red]错误 error:[/red] {escape(str(exc))}", soft_wrap=True)
+        _print_error(exc)
         sys.exit(exc.exit_code)
+
+
+def _print_error(exc: FinecrmError) -> None:
+    # one line, never wrapped, and the message's own brackets are text, not markup
+    err.print(f"[red]错误 error:[/red] {escape(str(exc))}", soft_wrap=True)
+
+
+def _main_json() -> None:
+    """``--json``: click's own error pages (a bad option, a missing argument) become a JSON document too, so a
+    script reading stdout always gets one; the message still goes to stderr for the person watching."""
+    expect_document()
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as exc:  # a bad option or argument (exit 2, as without --json)
+        emit_failure(exc.format_message(), kind="usage", exit_code=exc.exit_code)
+        err.print(f"[red]错误 error:[/red] {escape(exc.format_message())} (--help)", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        emit_failure("已中止 / aborted", kind="aborted", exit_code=1)
+        sys.exit(1)
+    except FinecrmError as exc:
+        emit_failure(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
+        _print_error(exc)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a defect: still one document, then the traceback on stderr
+        emit_failure(f"internal error: {exc!r}", kind="internal", exit_code=1)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

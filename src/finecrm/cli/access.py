@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from finecrm.authz import AUTHENTICATED
 from finecrm.cli.common import Home, Json, command_context, emit, out, requires
 from finecrm.cli.present import access as present
 from finecrm.core.errors import FinecrmError
 
-user_app = typer.Typer(help="用户 / users: add, list, disable, reset passwords (action: manage_users).",
+user_app = typer.Typer(help="用户 / users: add, list, disable, reset passwords (action: manage_users); whoami.",
                        no_args_is_help=True)
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="从标准输入读取密码 / read the password "
@@ -60,6 +61,20 @@ def user_add(
     out.print(f"已新增 added {doc['username']} ({doc['role']})")
     if shown:
         out.print(f"初始密码 initial password (shown once, must be changed at first sign-in): {password}")
+
+
+@user_app.command("whoami")
+@requires(AUTHENTICATED)
+def user_whoami(home: Home = None, as_json: Json = False) -> None:
+    """我是谁 / Who the shell acts as: FINECRM_CLI_USER (as the web signs them in) or the FINECRM_CLI_ROLE role."""
+    from finecrm.services.access.principals import describe
+
+    with command_context(home) as c:
+        doc = describe(c.principal)
+    if as_json:
+        emit(True, doc)
+        return
+    present.print_identity(doc)
 
 
 @user_app.command("list")

@@ -56,9 +56,9 @@ def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def run(*args: Any, **kwargs: Any) -> Any:
             if action != PUBLIC:
                 from finecrm.authz import require
-                from finecrm.services.workspace import cli_principal
+                from finecrm.services.access.principals import cli_principal
 
-                require(cli_principal(), action)
+                require(cli_principal(kwargs.get("home")), action)
             return fn(*args, **kwargs)
 
         return declare(action)(run)
@@ -66,10 +66,29 @@ def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return wrap
 
 
+#: Whether this process has printed its JSON document (``main`` prints one for a failure only when not).
+_emitted = False
+
+
 def emit(as_json: bool, payload: Any) -> None:
     """Print ``payload`` as the command's one JSON document when ``--json`` was given."""
+    global _emitted
     if as_json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        _emitted = True
+
+
+def expect_document() -> None:
+    """A command starts: it has printed no document yet (``main`` may run more than one in a process)."""
+    global _emitted
+    _emitted = False
+
+
+def emit_failure(message: str, *, kind: str, exit_code: int) -> None:
+    """The one JSON document of a command run with ``--json`` that failed before printing its own: a bad
+    option, a refusal, an error a user can fix, or a defect (status "error", the message, the exit code)."""
+    if not _emitted:
+        emit(True, {"status": "error", "error": message, "kind": kind, "exit_code": exit_code})
 
 
 class CommandContext:
@@ -78,7 +97,9 @@ class CommandContext:
     ``session`` is the workspace database in one transaction (schema migrated first): committed when the
     ``with command_context(...)`` block ends normally, rolled back when it raises. ``serving`` is the
     published snapshot, read through :mod:`finecrm.services.snapshot`. ``principal`` is who runs the
-    command from the shell (``FINECRM_CLI_ROLE``), ``actor`` how the audit log names them.
+    command from the shell (``FINECRM_CLI_USER``, built as the web builds a signed-in user, else the role
+    of ``FINECRM_CLI_ROLE``; see :mod:`finecrm.services.access.principals`), ``actor`` how the audit log
+    names them.
     """
 
     def __init__(self, ws: Workspace, stack: ExitStack) -> None:
@@ -87,16 +108,15 @@ class CommandContext:
 
     @cached_property
     def principal(self) -> Principal:
-        from finecrm.services.workspace import cli_principal
+        from finecrm.services.access.principals import cli_principal
 
-        principal: Principal = cli_principal()
-        return principal
+        return cli_principal(self.ws.home)
 
     @cached_property
     def actor(self) -> str:
-        from finecrm.services.workspace import cli_actor
+        from finecrm.services.access.principals import cli_actor_of
 
-        return cli_actor()
+        return cli_actor_of(self.principal)
 
     @cached_property
     def session(self) -> Session:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -79,28 +77,6 @@ def generate(
     present.print_generated(target, rows, seconds)
 
 
-def _json_on_failure(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """With --json, a command that fails still prints one JSON document (status "error", the message,
-    the exit code) before the error goes to stderr."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort):  # the command's own exit code: it has printed its document
-            raise
-        except FinecrmError as exc:
-            emit(bool(kwargs.get("as_json")), {"status": "error", "error": str(exc), "kind": type(exc).__name__,
-                                               "exit_code": exc.exit_code})
-            raise
-        except Exception as exc:  # a defect: still one document, then the traceback on stderr
-            emit(bool(kwargs.get("as_json")), {"status": "error", "error": f"internal error: {exc!r}",
-                                               "kind": "internal", "exit_code": 1})
-            raise
-
-    return run
-
-
 #: Exit codes of `finecrm ingest` (docs/ingest.md): 0 stored (ok or partial), 1 failed (nothing stored),
 #: 2 bad command, configuration, folder or mapping, 3 stored but the warehouse lacks a required table,
 #: 74 the disk refused (full, read-only), 75 an ingest or a build is running, 77 not permitted.
@@ -120,7 +96,6 @@ def _periods(text: str | None) -> frozenset[str]:
     return frozenset(items)
 
 
-@_json_on_failure
 @requires("run_ingest")
 def ingest(
     input_dir: Annotated[Path, typer.Argument(help="导出文件目录 / folder with the exported files.")],
@@ -151,6 +126,9 @@ def ingest(
         raise typer.Exit(code)
 
 
+#: Exit codes of `finecrm build` (docs/marts.md): 0 published, 1 an unexpected error (a defect; nothing
+#: published), 2 bad command, configuration or data (checks failed: nothing published), 74 the disk refused
+#: (full, read-only; nothing published), 75 another build or an ingest is running, 77 not permitted.
 @requires("run_build")
 def build(
     engine: Annotated[str | None, typer.Option(help="duckdb | spark (default: build.engine in finecrm.yaml)")] = None,
@@ -177,7 +155,8 @@ def build(
     if as_json:
         emit(True, {"build_id": manifest["build_id"], "as_of": manifest["as_of"], "engine": manifest["engine"],
                     "seconds": manifest["seconds"], "checks_passed": manifest["checks_passed"],
-                    "serving_seconds": manifest.get("serving_seconds"),
+                    "serving_seconds": manifest.get("serving_seconds"), "currency": manifest.get("currency"),
+                    "warnings": manifest.get("warnings", []),
                     "marts": {k: {"rows": v["rows"], "checks": v["checks"]} for k, v in manifest["marts"].items()},
                     "summary": summary})
         return
@@ -251,9 +230,12 @@ def snapshots_rollback(
     """回滚 / Publish an earlier snapshot again."""
     from finecrm.db import repositories
     from finecrm.engine import snapshots as snaps
+    from finecrm.services.snapshot.serving import prepare
 
     with command_context(home) as c:
         before = snaps.published(c.ws.snapshots)
+        snaps.check_publishable(c.ws.snapshots, build_id)
+        prepare(c.ws, build_id)  # the pages' copy first: a snapshot is published only once they can read it
         snaps.publish(c.ws.snapshots, build_id)
         repositories.record_audit(c.session, actor=c.actor, action="rollback_snapshot", target=build_id,
                                   details={"previous": before})

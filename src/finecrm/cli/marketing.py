@@ -114,7 +114,7 @@ def campaign_create(
 
 
 @campaign_app.command("list")
-@requires("manage_campaigns")
+@requires("view_campaigns")
 def campaign_list(home: Home = None, as_json: Json = False) -> None:
     """营销活动列表 / List campaigns with their member counts."""
     from finecrm.services.marketing.campaigns import list_campaigns
@@ -131,7 +131,7 @@ CampaignId = Annotated[int, typer.Argument(help="活动编号 / the campaign's i
 
 
 @campaign_app.command("show")
-@requires("manage_campaigns")
+@requires("view_campaigns")
 def campaign_show(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:
     """查看营销活动 / Show a campaign: its settings, draw and member counts."""
     from finecrm.services.marketing.campaigns import get_campaign
@@ -173,7 +173,7 @@ def campaign_detect(campaign_id: CampaignId, home: Home = None, as_json: Json = 
 
 
 @campaign_app.command("evaluate")
-@requires("manage_campaigns")
+@requires("view_campaigns")
 def campaign_evaluate(
     campaign_id: CampaignId,
     confidence: Annotated[float, typer.Option(min=0.5, max=0.999, help="置信水平 / confidence level.")] = 0.95,
@@ -195,7 +195,7 @@ def campaign_evaluate(
 
 
 @campaign_app.command("export")
-@requires("manage_campaigns")
+@requires("export_list")
 def campaign_export(
     campaign_id: CampaignId,
     output: Annotated[Path, typer.Option("--output", "-o", help="Excel 文件 / the .xlsx file to write.")],

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
+from finecrm.core.limits import RULE_MAX_LENGTH
 
 CONFIG_NAME = "finecrm.yaml"
 HOME_ENV = "FINECRM_HOME"
@@ -36,6 +37,19 @@ class _Strict(BaseModel):
 class BankSettings(_Strict):
     name: str = "示例农商银行"
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    #: The bank's time zone (an IANA name): every time on a page, in an export or a CLI table is shown in it.
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not a time zone name (e.g. Asia/Shanghai, Asia/Hong_Kong)") from None
+        return v
 
 
 class DatabaseSettings(_Strict):
@@ -154,11 +168,11 @@ class DepositWatchSettings(_Strict):
 
 class CustomSegment(_Strict):
     name: str = Field(min_length=1, max_length=60)
-    rule: str = Field(min_length=1, max_length=4000)
+    rule: str = Field(min_length=1, max_length=RULE_MAX_LENGTH)
 
 
 class SegmentSettings(_Strict):
-    clusters: int = Field(4, ge=3, le=8)
+    clusters: int = Field(6, ge=3, le=8)
     sample_size: int = Field(50_000, ge=100)
     seed: int = 7
     custom: list[CustomSegment] = []

@@ -11,7 +11,9 @@ runs the very same expressions; it needs the ``spark`` extra (pyspark) and Java 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +157,31 @@ def _spark(work: Path, memory_limit: str) -> Any:
 
 def threads_default() -> int:
     return os.cpu_count() or 2
+
+
+#: What the disk says when it refuses, as every engine reports it in its own exception's text (DuckDB's
+#: IOException, Spark's Java errors): the errno and its C library message.
+_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+_QUOTED_PATH = re.compile(r'(?:file|directory|path)\s+\\?"([^"\\]+)')
+
+
+def disk_error(exc: BaseException) -> OSError | None:
+    """The disk's refusal (full, read-only, not permitted) behind ``exc`` as an ``OSError``, or None.
+
+    Python raises ``OSError`` itself; DuckDB and Spark raise their own exceptions whose text carries the
+    system's message ("No space left on device", "Read-only file system") and usually the file. The
+    chain of causes is searched too, so a refusal wrapped by a library is still found.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_ERRNOS:
+            return current
+        text = str(current)
+        for code in _DISK_ERRNOS:
+            if os.strerror(code) in text:
+                found = _QUOTED_PATH.search(text)
+                return OSError(code, os.strerror(code), found.group(1) if found else None)
+        current = current.__cause__ or current.__context__
+    return None

@@ -18,5 +18,7 @@ SEGMENTS = {
     "growth": "高增长型",
     "consumer": "消费型",
     "low_activity": "低活跃型",
+    "active": "活跃型",
+    "inactive": "无活动",
     "balanced": "均衡型",
 }

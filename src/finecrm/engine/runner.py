@@ -12,7 +12,7 @@ import fcntl
 import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,10 +22,10 @@ import ibis
 
 from finecrm.contract.store import warehouse_lock
 from finecrm.contract.tables import TABLES
-from finecrm.core.errors import FinecrmError
+from finecrm.core.errors import BusyError, FinecrmError, storage_error
 from finecrm.core.progress import SILENT, Progress
 from finecrm.engine import snapshots
-from finecrm.engine.backends import DEFAULT_ENGINE, connect
+from finecrm.engine.backends import DEFAULT_ENGINE, connect, disk_error
 from finecrm.engine.checks import run_checks
 from finecrm.engine.model import BuildContext, Model, month_end
 from finecrm.engine.registry import MODELS
@@ -34,6 +34,10 @@ from finecrm.engine.sources import load_sources
 
 class BuildError(FinecrmError):
     """A build could not run, or its checks failed (then nothing was published)."""
+
+
+class BuildBusy(BuildError, BusyError):
+    """Another build holds the workspace (exit code 75, as for a running ingest)."""
 
 
 def order(models: tuple[Model, ...], sources: set[str]) -> list[Model]:
@@ -71,8 +75,23 @@ def build_lock(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildError("another build is running in this workspace; wait for it to finish") from None
+            raise BuildBusy("另一个构建正在运行，请等待其完成 / another build is running in this workspace; "
+                            "wait for it to finish") from None
         yield
+
+
+def _clean_scratch(work_root: Path) -> None:
+    """Scratch folders of builds that died (a killed build never reaches its own cleanup); under the build lock."""
+    if work_root.is_dir():
+        for p in work_root.glob("build-*"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+class _Step:
+    """What the build is doing now, for the one line a refusing disk turns into."""
+
+    def __init__(self) -> None:
+        self.now = "starting the build"
 
 
 def _as_date(value: Any) -> date | None:
@@ -103,21 +122,66 @@ def run_build(
     memory_limit: str = "",
     progress: Progress = SILENT,
     models: tuple[Model, ...] = MODELS,
+    before_publish: Callable[[Path], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """Build every model and publish the snapshot; returns its manifest.
 
     ``ctx_factory(as_of) -> BuildContext`` lets the caller (the build service) supply settings and the
-    hooks that live in higher layers (segment fitting, custom segment predicates).
+    hooks that live in higher layers (segment fitting, custom segment predicates). ``before_publish(folder)``
+    runs once every check passed, on the snapshot's folder before it is moved into place: what it writes
+    there (the serving copy) is part of the snapshot, what it returns is added to the manifest, and if it
+    fails nothing is published.
+
+    A disk that refuses (full, read-only) at any step ends in one :class:`StorageError` naming the step;
+    whatever the build had written is removed and the published snapshot is unchanged.
     """
+    step = _Step()
+    try:
+        return _run_build(raw=raw, root=root, work_root=work_root, ctx_factory=ctx_factory, engine=engine,
+                          as_of=as_of, keep=keep, memory_limit=memory_limit, progress=progress, models=models,
+                          before_publish=before_publish, step=step)
+    except FinecrmError:
+        raise
+    except Exception as exc:
+        disk = disk_error(exc)
+        if disk is None:
+            raise
+        current = snapshots.published(root) if root.is_dir() else None
+        kept = ((f"已发布的快照 {current} 未变", f"snapshot {current} is still the published one") if current
+                else ("仍无已发布的快照", "nothing is published"))
+        raise storage_error(disk, step.now, (f"未发布新快照，{kept[0]}", f"no new snapshot was published, {kept[1]}"))\
+            from exc
+
+
+def _run_build(
+    *,
+    raw: Path,
+    root: Path,
+    work_root: Path,
+    ctx_factory: Any,
+    engine: str,
+    as_of: date | None,
+    keep: int,
+    memory_limit: str,
+    progress: Progress,
+    models: tuple[Model, ...],
+    before_publish: Callable[[Path], dict[str, Any] | None] | None,
+    step: _Step,
+) -> dict[str, Any]:
     started = time.perf_counter()
+    step.now = "taking the build lock"
     # The warehouse lock too: an ingest and a build exclude each other (contract/store.py).
     with build_lock(root), warehouse_lock(raw, "build"):
+        step.now = "removing what killed builds left behind"
         snapshots.clean_stale(root)
+        _clean_scratch(work_root)
         build_id = snapshots.new_build_id()
+        step.now = "starting the snapshot folder"
         building = snapshots.start(root, build_id)
         work = work_root / f"build-{build_id}"
         backend = None
         try:
+            step.now = "reading the warehouse"
             data_bytes = sum(f.stat().st_size for f in raw.rglob("*.parquet")) if raw.is_dir() else 0
             backend = connect(engine, work, memory_limit=memory_limit, data_bytes=data_bytes)
             contract = {t.name for t in TABLES}
@@ -137,8 +201,10 @@ def run_build(
             with progress.task(f"构建 building ({engine}, as of {day})", len(plan)) as task:
                 for m in plan:
                     t0 = time.perf_counter()
+                    step.now = f"building {m.name}"
                     expr = m.build({d: tables[d] for d in m.deps}, ctx)
                     if m.layer == "mart":
+                        step.now = f"writing mart {m.name}"
                         tables[m.name] = backend.write(expr, building / "marts" / m.name)
                         rows, checks = run_checks(tables[m.name], m)
                         marts[m.name] = {
@@ -148,6 +214,7 @@ def run_build(
                             "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
                         }
                     elif m.materialize and readers[m.name] > 1:
+                        step.now = f"keeping {m.name} in the scratch folder"
                         tables[m.name] = backend.scratch(expr, m.name, work / "intermediate" / m.name)
                     else:
                         tables[m.name] = expr
@@ -168,14 +235,27 @@ def run_build(
             shutil.rmtree(work, ignore_errors=True)
         if not passed:
             # Keep it for inspection, never publish it.
-            (building / snapshots.MANIFEST).write_text(json.dumps(manifest, default=str, indent=2))
-            final = root / f"failed-{build_id}"
-            building.rename(final)
+            step.now = "keeping the failed build for inspection"
+            final = root / f"{snapshots.FAILED}{build_id}"
+            try:
+                (building / snapshots.MANIFEST).write_text(json.dumps(manifest, default=str, indent=2))
+                building.rename(final)
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
             failing = [f"{name}: {c['check']} ({c['failing']} rows)" for name, m in marts.items()
                        for c in m["checks"] if not c["passed"]]
             raise BuildError("checks failed, the snapshot was not published: " + "; ".join(failing)
                              + f". Details: {final / snapshots.MANIFEST}")
+        if before_publish is not None:
+            step.now = "making the serving copy for the pages"
+            try:
+                manifest.update(before_publish(building) or {})
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+        step.now = f"publishing snapshot {build_id}"
         snapshots.finish(root, building, manifest)
+        step.now = "removing old snapshots"
         manifest["pruned"] = snapshots.prune(root, keep)
         return manifest
-

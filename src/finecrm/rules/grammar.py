@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-# Longer rules are refused before parsing: no real segment rule needs more, and it bounds the work
-# a hostile input can cause.
-MAX_LENGTH = 4000
+from finecrm.core.limits import RULE_MAX_LENGTH
+
+# Longer rules are refused before parsing (one limit for every place a rule is written: core.limits).
+MAX_LENGTH = RULE_MAX_LENGTH
 # Nesting of parentheses, CASE, NOT, unary minus and function calls. Beyond this a rule is
 # unreadable, and the parser's recursion is bounded by it.
 MAX_DEPTH = 50

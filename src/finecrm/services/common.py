@@ -15,14 +15,22 @@ from finecrm.authz import Principal, allowed
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
+#: The largest record id or count an input takes: the operational database's INTEGER (32-bit on
+#: PostgreSQL). A larger number is refused as bad input before it reaches the database, which would fail.
+MAX_ID = 2**31 - 1
 
 #: Columns of customer_360 that are money or reveal money; hidden without ``view_balances``.
 _MONEY_PREFIXES = ("aum_", "deposit", "time_deposit_", "wealth_", "fund_", "insurance_", "loan", "contribution",
                    "out_", "consumption_", "fees_", "balance")
 
 
+#: Text columns that quote amounts (the marts' own reasons): hidden with the money they quote. Pages say why in
+#: sentences made for the role instead (services.customers.reasons).
+_QUOTES_MONEY = frozenset({"tier_reason", "lifecycle_reason"})
+
+
 def is_money(column: str) -> bool:
-    return column.startswith(_MONEY_PREFIXES)
+    return column.startswith(_MONEY_PREFIXES) or column in _QUOTES_MONEY
 
 
 def hide_money(principal: Principal, record: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -56,23 +55,6 @@ def init_workspace(home: Path | str | None) -> InitResult:
 
 def open_workspace(home: Path | str | None) -> Workspace:
     return load_workspace(home)
-
-
-#: The role the shell acts with. Shell access to the server is the system administrator's
-#: (系统管理员) by default; the head office's data team sets FINECRM_CLI_ROLE=analyst for the SQL
-#: console. Either way every command asks authz for its action, as the web app does.
-CLI_ROLE_ENV = "FINECRM_CLI_ROLE"
-
-
-def cli_principal() -> Any:
-    """Who runs a command from the server's shell (role from FINECRM_CLI_ROLE, default admin)."""
-    import os
-
-    from finecrm.authz import make_principal
-
-    role = os.environ.get(CLI_ROLE_ENV, "").strip() or "admin"
-    # The shell decides actions, not rows: a placeholder home branch lets branch-bound roles resolve.
-    return make_principal(cli_actor(), role, branches={"_shell": None}, branch_id="_shell", staff_id="_shell")
 
 
 def _pairs(ws: Workspace, table: str, key: str, value: str) -> dict[str, str | None] | None:

@@ -8,13 +8,14 @@ the role does not have, 404 for a customer that does not exist *or* is outside t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -73,20 +74,31 @@ def create_app(home: str | Path | None = None, *, demo: bool = False, secure_coo
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
-        return response
+        return secure(request, await call_next(request))
 
     return app
+
+
+def secure(request: Request, response: Response) -> Response:
+    """The security headers every answer carries: pages, JSON, files and every error (the 500 handler
+    runs outside the middleware, so it calls this itself)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
+    return response
+
+
+_log = logging.getLogger("finecrm.web")
+INTERNAL_ERROR = ("内部错误，请求未完成；系统管理员可在服务日志中查到原因 / internal error: the request was not "
+                  "completed; the administrator finds the cause in the server's log")
+INVALID_REQUEST = "请求参数无效 / invalid request parameters"
 
 
 def iter_routes(routes: Any) -> Any:
@@ -166,7 +178,8 @@ def _errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
         if _is_api(request):
-            return JSONResponse({"error": "invalid_request", "problems": problems}, status_code=422)
+            return JSONResponse({"error": "invalid_request", "message": INVALID_REQUEST, "problems": problems},
+                                status_code=422)
         return _page(request, "errors/error.html", 422, title_key="error.invalid.title",
                      message_key="error.invalid.body", detail="; ".join(problems))
 
@@ -180,6 +193,21 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(deps.UndeclaredRoute)
     async def undeclared(request: Request, exc: deps.UndeclaredRoute) -> Response:
         return JSONResponse({"error": "undeclared_route", "path": str(exc)}, status_code=500)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        # Starlette answers from outside every middleware here: add the security headers ourselves, and say
+        # nothing of the cause (it is logged with its traceback for the administrator).
+        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        if _is_api(request):
+            return secure(request, JSONResponse({"error": "internal_error", "message": INTERNAL_ERROR},
+                                                status_code=500))
+        try:
+            page: Response = _page(request, "errors/error.html", 500, title_key="error.500.title",
+                                   message_key="error.500.body", detail=INTERNAL_ERROR)
+        except Exception:  # the error page itself failed: plain text, still with the headers
+            page = PlainTextResponse(INTERNAL_ERROR, status_code=500)
+        return secure(request, page)
 
     @app.exception_handler(FinecrmError)
     async def bad_request(request: Request, exc: FinecrmError) -> Response:

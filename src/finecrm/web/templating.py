@@ -1,7 +1,11 @@
 """The Jinja2 environment of the workbench pages: where the templates are, the filters, the chart-data JSON.
 
-The filters are the shared formatters of ``finecrm.core.formats`` (the same text as exports and CLI tables):
-``money`` (yuan, 万/亿 in Chinese), ``number`` (a count), ``pct`` (a share as a percentage), ``day`` (a date).
+The filters are the shared formatters of ``finecrm.core.formats`` (the same text as exports and CLI tables), in
+the page's workspace settings: ``money`` (in ``bank.currency``: ¥12.3万, CZK 12.3万), ``money_scale`` (one unit
+for a column of amounts), ``number`` (a count), ``pct`` (a share as 20%), ``day`` (a business date or time),
+``moment`` (a time the product recorded, in ``bank.timezone`` to the minute), ``month`` (2026年9月) and ``built`` (a snapshot's build time from its id). The global ``named(kind, code)`` shows
+a branch, staff member, grid or product by its name with the code on hover (``services.names``); ``explain(code)``
+the ⓘ with a term's definition (``services.definitions``).
 """
 
 from __future__ import annotations
@@ -12,8 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from finecrm.core import formats
+from finecrm.services.definitions import definitions
+from finecrm.services.names import load_names
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -27,13 +36,98 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
+def _bank(context: Context) -> Any:
+    """The page's ``bank`` settings (a page rendered without a workspace: None)."""
+    ws = getattr(getattr(context.get("ctx"), "state", None), "ws", None)
+    return ws.settings.bank if ws is not None else None
+
+
+@pass_context
+def money(context: Context, value: Any, lang: str = "zh") -> str:
+    """``formats.money`` in the currency of the page's workspace (a page rendered without one: no unit)."""
+    bank = _bank(context)
+    return formats.money(value, lang, bank.currency if bank is not None else None)
+
+
+@pass_context
+def money_scale(context: Context, values: Any, lang: str = "zh") -> formats.MoneyScale:
+    """The one unit of a column of amounts (``{% set s = rows | map(attribute="aum") | money_scale(lang) %}``,
+    then ``s.label`` in the header and ``s.cell(v, lang)`` in each cell)."""
+    bank = _bank(context)
+    known = [v for v in values if not isinstance(v, Undefined)]  # a column the rows do not have
+    return formats.money_scale(known, lang, bank.currency if bank is not None else "CNY")
+
+
+@pass_context
+def day(context: Context, value: Any) -> str:
+    """``formats.day``: a business date or time (a time with a zone in the bank's time zone)."""
+    bank = _bank(context)
+    return formats.day(value, bank.timezone if bank is not None else None)
+
+
+@pass_context
+def moment(context: Context, value: Any) -> str:
+    """``formats.moment``: a moment the product recorded (UTC in the database) in the bank's time zone."""
+    bank = _bank(context)
+    return formats.moment(value, bank.timezone if bank is not None else None)
+
+
+@pass_context
+def built(context: Context, build_id: Any) -> str:
+    """A snapshot as staff read it: its build time in the bank's time zone (its id when of another form)."""
+    at = formats.build_time(str(build_id)) if build_id else None
+    return moment(context, at) if at is not None else (str(build_id) if build_id else formats.MISSING)
+
+
+@pass_context
+def named(context: Context, kind: str, code: Any) -> Markup:
+    """A branch, staff member, grid or product by name, its code in the title (hover) and ``data-code``; the
+    code itself where the warehouse has no name for it; "—" for none."""
+    if code is None or code == "":
+        return Markup(formats.MISSING)
+    ws = getattr(getattr(context.get("ctx"), "state", None), "ws", None)
+    name = load_names(ws).of(kind, code) if ws is not None else None
+    if name is None:
+        return Markup('<span class="code" data-code="{0}">{0}</span>').format(code)
+    return Markup('<span class="named" title="{0}" data-code="{0}">{1}</span>').format(code, name)
+
+
+@pass_context
+def name_options(context: Context, kind: str) -> list[tuple[str, str]]:
+    """``(code, name)`` of every branch (staff member, grid, product) by name: a form's choices."""
+    ws = getattr(getattr(context.get("ctx"), "state", None), "ws", None)
+    return load_names(ws).options(kind) if ws is not None else []
+
+
+@pass_context
+def explain(context: Context, code: str) -> Markup:
+    """The ⓘ beside a metric or term: its definition one click away (services.definitions), in the page's
+    language; nothing for a term without one."""
+    ws = getattr(getattr(context.get("ctx"), "state", None), "ws", None)
+    found = definitions(ws.settings).get(code) if ws is not None else None
+    if found is None:
+        return Markup("")
+    text = found["en"] if context.get("lang") == "en" else found["zh"]
+    title = context["t"]("metric.definition") if "t" in context else ""
+    return Markup('<details class="definition" data-testid="def-{0}"><summary title="{1}">ⓘ</summary>'
+                  "<p>{2}</p></details>").format(code, title, text)
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.filters["money"] = formats.money
+    env.filters["money"] = money
+    env.filters["money_scale"] = money_scale
     env.filters["number"] = formats.number
     env.filters["pct"] = formats.pct
-    env.filters["day"] = formats.day
+    env.filters["day"] = day
+    env.filters["moment"] = moment
+    env.filters["month"] = formats.month
+    env.filters["built"] = built
+    env.filters["in_language"] = formats.in_language
+    env.globals["named"] = named
+    env.globals["name_options"] = name_options
+    env.globals["explain"] = explain
     env.globals["asset_version"] = os.environ.get("FINECRM_ASSET_VERSION", "1")
     env.policies["json.dumps_kwargs"] = {"default": json_default, "sort_keys": False}
     return templates

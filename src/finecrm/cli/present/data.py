@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table as RichTable
 
 from finecrm.cli.common import err, out
-from finecrm.core.formats import pct
+from finecrm.core.formats import currency_unit, pct
 
 if TYPE_CHECKING:
     from finecrm.contract.types import Table
@@ -83,15 +83,24 @@ def print_build(manifest: Mapping[str, Any], summary: Mapping[str, Any]) -> None
     print_summary(summary)
     out.print(f"已发布 published in {manifest['seconds']}s. 查询 query: FINECRM_CLI_ROLE=analyst finecrm sql "
               "\"SELECT tier, count(*) FROM customer_360 GROUP BY 1\"")
+    for w in manifest.get("warnings") or []:
+        err.print(f"[yellow]注意 note[/yellow]: {w}", markup=True, highlight=False)
 
 
 def print_summary(s: Mapping[str, Any]) -> None:
     """The short summary a branch head would glance at."""
+    currency = s.get("currency") or "CNY"
+    unit = f"{currency_unit(currency, 'zh')} {currency}" if currency_unit(currency, "zh") != currency else currency
     out.print(f"客户 customers (not lost): {s['customers']:,}")
-    tiers = RichTable("类型 kind", "层级 tier", "客户 customers", "AUM/存款日均 (元)", title="客户分层 tiers")
+    tiers = RichTable("类型 kind", "层级 tier", "客户 customers", f"AUM/存款日均 ({unit})", title="客户分层 tiers")
     for t in s["tiers"]:
         tiers.add_row(t["kind"], t["tier"], f"{t['customers']:,}", f"{t['aum'] or 0:,.0f}")
     out.print(tiers)
+    for kind, label in (("retail", "个人 retail, AUM"), ("corporate", "对公 corporate, deposits")):
+        bands = (s.get("thresholds") or {}).get(kind) or []
+        if bands:
+            out.print(f"分层门槛 thresholds ({label}, {currency}): "
+                      + "; ".join(f"{b['tier']} ≥ {b['min']:,.0f}" for b in bands), markup=False)
     out.print(f"潜力客户 potential: {s['potential']:,}")
     out.print(f"前20%客户AUM占比 top-20% share of AUM: {pct(s['top20_aum_share'])}; "
               f"贡献度占比 of contribution: {pct(s['top20_contribution_share'])}")

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -35,8 +36,9 @@ class AuditPage(PageInfo):
     rows: list[AuditEventRow]
 
 
-class Me(TypedDict):
-    """The signed-in user: role, branch, scope, the actions the role grants, and the CSRF token to send back."""
+class Identity(TypedDict):
+    """Who is asking, as access control sees them: role, branch, scope and the actions granted. The same
+    from ``GET /api/me`` and ``finecrm user whoami`` (one principal builder, services.access.principals)."""
 
     username: str
     role: str
@@ -44,6 +46,14 @@ class Me(TypedDict):
     scope: Annotated[str, Field(description="数据范围 / which rows the role sees (all, branch_subtree, "
                                             "own_customers, …)")]
     actions: Annotated[list[str], Field(description="可执行的操作 / the actions the role grants")]
+    branches: Annotated[int | None, Field(description="范围内机构数 / branches in scope (None: the whole bank)")]
+    grids: Annotated[int, Field(description="管辖网格数 / grid cells the user manages")]
+    loans: Annotated[int, Field(description="分配的贷款数 / loans assigned to the user (collectors)")]
+
+
+class Me(Identity):
+    """The signed-in user, and the CSRF token to send back."""
+
     csrf_token: Annotated[str, Field(description="请求头 X-CSRF-Token 的值 / send it as X-CSRF-Token on POST")]
 
 
@@ -70,3 +80,19 @@ class SignedOut(TypedDict):
     """The session was ended."""
 
     ok: bool
+
+
+class OtherSessionsEnded(TypedDict):
+    """How many other sessions of yours "sign out other sessions" ended."""
+
+    ended: int
+
+
+class OpenSession(TypedDict):
+    """One signed-in browser as its owner sees it (never the token or its hash)."""
+
+    current: bool
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_agent: str | None

@@ -15,15 +15,18 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, cast
 
 import ibis
 
 from finecrm.authz import Principal, customer_filter, require, scope_customers
+from finecrm.core.formats import currency_unit
 from finecrm.services.customers.outputs import (
     ComparisonRow,
+    Currency,
     Dashboard,
+    Definition,
     Kpi,
     LifecycleFlow,
     ParetoPoint,
@@ -31,34 +34,8 @@ from finecrm.services.customers.outputs import (
     TrendMonth,
 )
 from finecrm.services.customers.profile import CHANNELS
+from finecrm.services.definitions import definitions
 from finecrm.services.snapshot.serving import Serving
-
-#: Each metric's definition, one click away on the page (zh, en). Keys are the KPI codes.
-METRICS: Mapping[str, tuple[str, str]] = {
-    "customers": ("客户数：范围内未流失的客户（有未销户账户或尚未开户的潜在客户）。",
-                  "Customers: customers in scope that are not lost (an open account, or potential)."),
-    "aum": ("AUM（金融资产）：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，元。",
-            "AUM: demand deposits (debit cards included) + time deposits + wealth + funds + insurance, "
-            "sum of the month's average daily balances, yuan."),
-    "deposits": ("存款：活期 + 定期的月日均余额合计，元。", "Deposits: demand + time deposits, month's daily average, yuan."),
-    "loans": ("贷款：贷款的月日均余额合计，元。", "Loans: the month's average daily loan balances, yuan."),
-    "off_counter_rate": ("柜面替代率：当月客户主动交易中非柜面渠道的占比（不含利息、费用、代发工资/养老金、放款和批量）。",
-                         "Off-counter rate: share of the month's customer-initiated transactions made outside "
-                         "the counter (interest, fees, salary/pension credits, disbursements and batch excluded)."),
-    "new_customers": ("新增客户：当月开立首个账户的客户。", "New customers: opened their first account this month."),
-    "lost_customers": ("流失客户：当月所有账户均已销户的客户。", "Lost customers: every account closed this month."),
-    "tier_pyramid": ("客户分层：个人按 AUM、对公按存款日均分层，降级需连续数月低于门槛（见 finecrm.yaml tiers）。",
-                     "Tiers: individuals by AUM, corporates by deposits; downgrades only after months below "
-                     "(finecrm.yaml, tiers)."),
-    "pareto": ("二八曲线：按 AUM 从高到低排序，前 x% 客户所占 AUM 的比例。",
-               "Pareto curve: customers ranked by AUM; the share of AUM held by the top x%."),
-    "channel_mix": ("渠道结构：近 90 天客户主动交易按渠道的笔数。",
-                    "Channel mix: customer-initiated transactions in the last 90 days by channel."),
-    "lifecycle_flow": ("生命周期迁移：上月阶段到本月阶段的客户数。",
-                       "Lifecycle flows: customers from last month's stage to this month's."),
-    "comparison": ("机构/网格对比：本月各机构（或网格）的客户数、AUM 与柜面替代率。",
-                   "Branch / grid comparison: this month's customers, AUM and off-counter rate by branch (or grid)."),
-}
 
 PARETO_POINTS = 20
 COMPARISON_ROWS = 15
@@ -116,6 +93,8 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def _compute(serving: Serving, principal: Principal, build_id: str) -> Dashboard:
+    code = serving.ws.settings.bank.currency
+    currency: Currency = {"code": code, "zh": currency_unit(code, "zh"), "en": currency_unit(code, "en")}
     p = scope_customers(principal, serving.table("portfolio_summary"))
     monthly = p.group_by("month").agg(
         customers=p.customers.sum(), aum=p.aum_avg.sum(), deposits=p.deposits_avg.sum(), loans=p.loans_avg.sum(),
@@ -132,9 +111,14 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> Dashboard
             r[k] = round(_f(r[k]), 2)
     last = trend[-1] if trend else {}
     prev = trend[-2] if len(trend) > 1 else {}
+    # No loan balance in any month: the data holds no balances for loans (a mapping may give none), which is
+    # not the same as no loans; the card says "unknown" rather than 0.
+    loans_known = any(_f(r["loans"]) for r in trend)
     kpis: list[Kpi] = []
     for code in ("customers", "aum", "deposits", "loans", "off_counter_rate", "new_customers", "lost_customers"):
         now, before = last.get(code), prev.get(code)
+        if code == "loans" and not loans_known:
+            now = before = None
         kpis.append({"code": code, "value": now, "previous": before, "change": _change(now, before)})
     month = last.get("month")
 
@@ -165,8 +149,14 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> Dashboard
         r["off_counter_rate"] = round(_f(r["txn_off_counter"]) / _f(r["txn_ci"]), 4) if r["txn_ci"] else None
 
     c = scope_customers(principal, serving.table("customer_360"))
-    channel_row = serving.query(c.aggregate(**{ch: c[f"txn_{ch}_90d"].sum() for ch in CHANNELS}))
-    channels = {ch: int((channel_row[0] if channel_row else {}).get(ch) or 0) for ch in CHANNELS}
+    channel_row = serving.query(c.aggregate(all=c.txn_ci_90d.sum(), **{ch: c[f"txn_{ch}_90d"].sum() for ch in CHANNELS}))
+    counts = channel_row[0] if channel_row else {}
+    channels = {ch: int(counts.get(ch) or 0) for ch in CHANNELS}
+    # Customer-initiated transactions through a channel the contract does not name one by one ('other': in
+    # Berka, transfers with other banks) count as off-counter: they are drawn too, so the mix adds up to the
+    # rate beside it.
+    channels["other"] = max(int(counts.get("all") or 0) - sum(channels.values()), 0)
+    channels = {ch: n for ch, n in channels.items() if n}  # a channel nobody used is no slice of the mix
 
     # The rows above were converted column by column from the queries they come from.
     return {
@@ -181,8 +171,19 @@ def _compute(serving: Serving, principal: Principal, build_id: str) -> Dashboard
         "lifecycle_flow": _flows(serving, principal, month),
         "comparison": {"by": "grid" if comparison_by == "grid_id" else "branch",
                        "rows": cast(list[ComparisonRow], comparison)},
-        "definitions": {k: {"zh": v[0], "en": v[1]} for k, v in METRICS.items()},
+        "currency": currency,
+        "definitions": _definitions(serving, loans_known),
     }
+
+
+def _definitions(serving: Serving, loans_known: bool) -> dict[str, Definition]:
+    """The metrics' definitions (services.definitions: the workspace's currency and thresholds)."""
+    out: dict[str, Definition] = dict(definitions(serving.ws.settings))
+    if not loans_known:
+        out["loans"] = {"zh": out["loans"]["zh"] + "本快照的数据中没有贷款余额，贷款余额未知（不是 0）。",
+                        "en": out["loans"]["en"] + " This snapshot's data holds no loan balances: they are unknown "
+                                                   "(not 0)."}
+    return out
 
 
 def _names(serving: Serving, by: str) -> dict[str, str]:

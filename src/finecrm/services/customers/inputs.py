@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from finecrm.core.limits import RULE_MAX_LENGTH
+
 
 class RevealRequest(BaseModel):
     """Show a customer's personal data in clear: why (written to the audit log before anything is shown)."""
@@ -30,7 +32,7 @@ class SegmentSelection(BaseModel):
     branch_id: str | None = _filter("机构", "branch id")
     grid_id: str | None = _filter("网格", "grid id")
     custom_segment: str | None = _filter("自定义分群", "a saved custom segment")
-    rule: str | None = Field(None, description="规则 / a boolean expression over the documented columns "
+    rule: str | None = Field(None, max_length=RULE_MAX_LENGTH, description="规则 / a boolean expression over the documented columns "
                                                "(docs/rules.md), e.g. age < 40 AND txn_ci_30d >= 2")
     breakdown: str | None = Field(None, description="分组列 / tier (default), value_tier, segment_label, "
                                                     "lifecycle_label or branch_id")

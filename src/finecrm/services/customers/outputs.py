@@ -17,6 +17,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from finecrm.services.common import PageInfo
+from finecrm.services.definitions import Definition
 
 Snapshot = Annotated[str, Field(description="快照编号 / the published build the answer was read from")]
 Tier = Annotated[str, Field(description="客户层级 / tier: individuals by the month's average daily AUM, corporates "
@@ -128,7 +129,9 @@ class NextBest(TypedDict):
     offer: Annotated[str | None, Field(description="推荐产品代码 / the product code offered")]
     score: float | None
     value: Annotated[float | None, Field(description="期望价值（元/年）/ expected value, yuan a year")]
-    reason: str | None
+    reason: Annotated[str | None, Field(description="计算过程、原因与适当性 / the sum, reasons and suitability "
+                                                    "(\"中文 / English\" parts)")]
+    why: Annotated[str | None, Field(description="倾向原因 / why the score (\"中文 / English\")")]
 
 
 class Propensity(TypedDict):
@@ -136,6 +139,21 @@ class Propensity(TypedDict):
 
     products: list[ProductScore]
     next_best: NextBest | None
+
+
+class Sentence(TypedDict):
+    """One sentence in each language: 中文 and English (a page shows the one of its language)."""
+
+    zh: str
+    en: str
+
+
+class Reasons(TypedDict):
+    """Why the customer has their tier and lifecycle stage, as sentences a manager can say (amounts quoted only
+    for roles that see money)."""
+
+    tier: Sentence
+    lifecycle: Sentence
 
 
 class Customer360(TypedDict):
@@ -151,6 +169,7 @@ class Customer360(TypedDict):
     customer: dict[str, Any]
     revealed: Annotated[bool, Field(description="已显示明文 / personal data shown in clear (after an audited reveal)")]
     shows_money: Annotated[bool, Field(description="含金额 / money columns are shown (view_balances)")]
+    reasons: Reasons
     tier_history: list[TierMonth]
     accounts: list[AccountRow]
     deposit_alerts: list[DepositAlertRow]
@@ -188,7 +207,8 @@ class TransactionPage(PageInfo):
 
 
 class Kpi(TypedDict):
-    """A KPI of the latest month with the month before (counts are whole numbers, amounts yuan, rates shares)."""
+    """A KPI of the latest month with the month before (counts are whole numbers, amounts in the workspace's
+    currency, rates shares; None where the data holds no value, e.g. loans without balances)."""
 
     code: str
     value: int | float | None
@@ -252,11 +272,12 @@ class DashboardComparison(TypedDict):
     rows: list[ComparisonRow]
 
 
-class Definition(TypedDict):
-    """A metric's definition in both languages."""
+class Currency(TypedDict):
+    """The workspace's currency (``bank.currency``): every amount and threshold is in it."""
 
-    zh: str
-    en: str
+    code: Annotated[str, Field(description="ISO 4217 币种代码 / currency code (CNY, CZK, …)")]
+    zh: Annotated[str, Field(description="中文名称 / its name in Chinese (元, 捷克克朗)")]
+    en: Annotated[str, Field(description="英文名称 / its name in English (yuan, CZK)")]
 
 
 class Dashboard(TypedDict):
@@ -269,10 +290,12 @@ class Dashboard(TypedDict):
     trend: list[TrendMonth]
     tier_pyramid: list[TierCell]
     pareto: list[ParetoPoint]
-    channel_mix: Annotated[dict[str, int], Field(description="近 90 天客户主动交易按渠道 / customer-initiated "
-                                                             "transactions in 90 days by channel")]
+    channel_mix: Annotated[dict[str, int], Field(description="近 90 天客户主动交易按渠道（other：数据未细分的渠道）"
+                                                             " / customer-initiated transactions in 90 days by "
+                                                             "channel (other: channels the data does not name; unused channels left out)")]
     lifecycle_flow: list[LifecycleFlow]
     comparison: DashboardComparison
+    currency: Currency
     definitions: Annotated[dict[str, Definition], Field(description="各指标口径 / each metric's definition, by code")]
 
 

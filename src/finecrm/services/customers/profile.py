@@ -48,12 +48,27 @@ from finecrm.services.customers.outputs import (
     TierMonth,
     TransactionRow,
 )
+from finecrm.services.customers.reasons import reasons
+from finecrm.services.exports import export_customers
 from finecrm.services.snapshot.serving import Serving
 
 TRANSACTIONS_PAGE_SIZE = 20
 
 SEARCH_COLUMNS = ("customer_id", "kind", "name", "phone", "id_number", "branch_id", "grid_id", "manager_id",
                   "tier", "value_tier", "lifecycle", "lifecycle_label", "segment_label", "aum_avg")
+
+#: The columns a search list sorts by ("-" first: descending). Never a personal-data column: the order of masked
+#: names, phones or ID numbers would give away what the mask hides. AUM only for who sees money.
+SEARCH_SORTS = ("customer_id", "branch_id", "manager_id", "tier", "value_tier", "lifecycle", "aum_avg")
+
+
+class SearchExportTooLarge(FinecrmError):
+    """A search that finds more customers than one export may hold."""
+
+
+class SortRefused(FinecrmError):
+    """A sort a list does not offer, or one on money for a role that does not see money."""
+
 
 MIN_REASON_LENGTH = 4
 
@@ -78,7 +93,8 @@ class SearchLimited(FinecrmError):
 
 
 def search(session: Session, serving: Serving, principal: Principal, q: str | None, *, page: int = 1,
-           page_size: int = PAGE_SIZE, ip: str | None = None, now: datetime | None = None) -> Page[SearchRow]:
+           page_size: int = PAGE_SIZE, sort: str | None = None, ip: str | None = None,
+           now: datetime | None = None) -> Page[SearchRow]:
     """Customers in scope matching ``q``; an empty ``q`` lists every customer in scope. Masked per role.
 
     ``q`` is a customer id (exact), or personal data: a name, phone or ID number. Searching by personal data
@@ -87,9 +103,29 @@ def search(session: Session, serving: Serving, principal: Principal, q: str | No
     :data:`SEARCH_LIMIT` per :data:`SEARCH_WINDOW` per user. Who may reveal personal data may search part of
     a name or the last 4 digits of a phone or ID number; everyone else only the whole value, as a customer
     hands it over at the counter — a part would be an oracle for the masked characters.
+
+    ``sort`` is one of :data:`SEARCH_SORTS`, "-" first for descending (then by customer id, so pages are stable).
     """
     require(principal, "search_customers")
+    order = _search_order(principal, sort)
     page, page_size = clamp_page(page, page_size)
+    t, text, partial = _searched(session, serving, principal, q, now)
+    total = int(serving.scalar(t.count()) or 0)
+    if text:
+        repositories.record_audit(session, actor=principal.username, action=SEARCH_ACTION, target=None,
+                                  details={"searched": _searched_kind(text), "masked": _masked_query(text),
+                                           "matches": total, "partial": partial, "ip": ip})
+    cols = [c for c in SEARCH_COLUMNS if c in t.columns]
+    rows_expr = mask_table(principal, t.select(*cols)).order_by(order).limit(
+        page_size, offset=(page - 1) * page_size)
+    rows = [cast(SearchRow, hide_money(principal, r)) for r in serving.query(rows_expr)]  # SEARCH_COLUMNS
+    return Page(rows, page, page_size, total)
+
+
+def _searched(session: Session, serving: Serving, principal: Principal, q: str | None, now: datetime | None
+              ) -> tuple[Any, str, bool]:
+    """The customers in scope a search text selects (the rules of :func:`search`), the text, and whether a
+    part of a value was allowed. A search by personal data counts towards the per-user limit."""
     t = scope_customers(principal, serving.table("customer_360"))
     text = (q or "").strip()[:60]
     partial = False
@@ -102,16 +138,36 @@ def search(session: Session, serving: Serving, principal: Principal, q: str | No
             if _DIGITS4.match(text):
                 cond = cond | (t.phone.right(4) == text) | (t.id_number.right(4) == text)
         t = t.filter(cond)
-    total = int(serving.scalar(t.count()) or 0)
-    if text:
-        repositories.record_audit(session, actor=principal.username, action=SEARCH_ACTION, target=None,
-                                  details={"searched": _searched_kind(text), "masked": _masked_query(text),
-                                           "matches": total, "partial": partial, "ip": ip})
-    cols = [c for c in SEARCH_COLUMNS if c in t.columns]
-    rows_expr = mask_table(principal, t.select(*cols)).order_by("customer_id").limit(
-        page_size, offset=(page - 1) * page_size)
-    rows = [cast(SearchRow, hide_money(principal, r)) for r in serving.query(rows_expr)]  # SEARCH_COLUMNS
-    return Page(rows, page, page_size, total)
+    return t, text, partial
+
+
+def export_search(session: Session, serving: Serving, principal: Principal, q: str | None, *,
+                  ip: str | None = None, now: datetime | None = None) -> tuple[bytes, int]:
+    """The customers a search finds, as an Excel workbook: the same rows as the list (scope, search rules),
+    masked in the query, money only for who sees it, audited (``export_list``) before it is made. The search
+    text is audited in its masked form only, as a search is."""
+    require(principal, "search_customers")
+    require(principal, "export_list")
+    t, text, partial = _searched(session, serving, principal, q, now)
+    return export_customers(
+        session, serving, principal, t, columns=SEARCH_COLUMNS, title="客户查询 customer search",
+        target="customer_search",
+        details={"searched": _searched_kind(text) if text else None, "masked": _masked_query(text) if text else None,
+                 "partial": partial},
+        about=[["查询 search", _masked_query(text) or "（全部 all）" if text else "（全部 all）"]],
+        too_many=(SearchExportTooLarge, "一次最多导出 {limit:,} 名客户，当前查询到 {n:,} 名，请缩小范围 / at most {limit:,} "
+                  "customers per export; this search found {n:,}: narrow it"), ip=ip)
+
+
+def _search_order(principal: Principal, sort: str | None) -> list[Any]:
+    key = (sort or "customer_id").strip()
+    column, descending = key.removeprefix("-"), key.startswith("-")
+    if column not in SEARCH_SORTS:
+        raise SortRefused(f"不能按 {column!r} 排序 / cannot sort by {column!r}: one of {', '.join(SEARCH_SORTS)}")
+    if column == "aum_avg" and not allowed(principal, "view_balances"):
+        raise SortRefused("您的角色不查看金额，不能按金额排序 / your role does not see money: it cannot sort by it")
+    first = ibis.desc(column) if descending else ibis.asc(column)
+    return [first, "customer_id"] if column != "customer_id" else [first]
 
 
 def _within_limit(session: Session, principal: Principal, now: datetime | None) -> None:
@@ -178,6 +234,7 @@ def customer_360(serving: Serving, principal: Principal, customer_id: str, *, re
         "customer": profile,
         "revealed": revealed and profile.get("name") == row.get("name"),
         "shows_money": money,
+        "reasons": reasons(row, serving.ws.settings, money=money),
         "tier_history": history,
         "accounts": accounts,
         "deposit_alerts": alerts,
@@ -209,7 +266,8 @@ def _propensity(serving: Serving, customer_id: str) -> Propensity | None:
     best = next((p for p in products if p["code"] == r.get("nbp_target")), None)
     next_best: NextBest | None = None if best is None else {
         "code": best["code"], "zh": best["zh"], "en": best["en"], "offer": r.get("nbp_offer"),
-        "score": r.get("nbp_score"), "value": r.get("nbp_value"), "reason": r.get("nbp_reason")}
+        "score": r.get("nbp_score"), "value": r.get("nbp_value"), "reason": r.get("nbp_reason"),
+        "why": best["reason"]}
     return {"products": products, "next_best": next_best}
 
 

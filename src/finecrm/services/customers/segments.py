@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, mask_table, require, scope_customers
 from finecrm.core.errors import FinecrmError
+from finecrm.core.limits import RULE_MAX_LENGTH
 from finecrm.services.common import Page, clamp_page, is_money
 from finecrm.services.customers.columns import customer_360_columns
 from finecrm.services.customers.outputs import ExplorerQueryDoc, SegmentExplore, SegmentRow
@@ -47,7 +48,10 @@ class Query:
         if breakdown not in BREAKDOWNS:
             raise ExplorerError(f"breakdown 只能是 {', '.join(BREAKDOWNS)} / breakdown must be one of "
                                 f"{', '.join(BREAKDOWNS)}")
-        return cls(filters, str(params.get("rule") or "").strip()[:2000], breakdown)
+        rule = str(params.get("rule") or "").strip()
+        if len(rule) > RULE_MAX_LENGTH:  # refused, never cut: a cut rule selects other customers
+            raise ExplorerError(f"规则过长 / the rule is too long ({len(rule)} characters; at most {RULE_MAX_LENGTH})")
+        return cls(filters, rule, breakdown)
 
     def describe(self) -> ExplorerQueryDoc:
         return {"filters": self.filters, "rule": self.rule or None, "breakdown": self.breakdown}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,18 +55,34 @@ def build(
                             fit_segments=fit_segments_hook(s.segments.clusters, s.segments.seed),
                             custom_segments=custom, score_propensity=score)
 
-    manifest = run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
-                         engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
-                         memory_limit=s.build.memory_limit, progress=progress)
-    if manifest.get("checks_passed"):
-        # The web pages read a sorted copy of the marts; making it now spares the first visitor the wait.
-        from finecrm.services.snapshot.serving import prepare
+    # The web pages read a sorted copy of the marts (services/snapshot/serving.py). It is made inside the
+    # snapshot's folder before the snapshot is published, so a published snapshot always has it and a copy
+    # that cannot be made (a full disk) stops the publication instead of breaking the pages afterwards.
+    from finecrm.services.snapshot.serving import account_currencies, make_copy
 
+    def before_publish(folder: Path) -> dict[str, Any]:
         started = time.perf_counter()
         with progress.task("serving copy / 查询副本"):
-            prepare(ws, manifest["build_id"])
-        manifest["serving_seconds"] = round(time.perf_counter() - started, 2)
-    return manifest
+            make_copy(folder, s.build.memory_limit)
+        seconds = round(time.perf_counter() - started, 2)
+        return {"serving_seconds": seconds, "currency": s.bank.currency,
+                "warnings": currency_warnings(s.bank.currency, account_currencies(folder))}
+
+    return run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
+                     engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
+                     memory_limit=s.build.memory_limit, progress=progress, before_publish=before_publish)
+
+
+def currency_warnings(currency: str, found: dict[str, int]) -> list[str]:
+    """A warning when accounts are in another currency than the workspace's (its thresholds are in that one)."""
+    other = {code: n for code, n in found.items() if code != currency}
+    if not other:
+        return []
+    codes = ", ".join(f"{code} ({n:,})" for code, n in sorted(other.items(), key=lambda kv: -kv[1]))
+    return [f"账户币种 {codes} 与工作区币种 {currency} 不同：金额按 {currency} 显示，分层和预警门槛按 {currency} 设定，"
+            f"请在 finecrm.yaml 中设置 bank.currency 及门槛 / accounts in {codes} (open accounts) are not in the "
+            f"workspace's currency {currency}: amounts are shown as {currency} and the tier and watch thresholds "
+            f"are read as {currency}; set bank.currency (and the thresholds) in finecrm.yaml to the data's currency"]
 
 
 def custom_segment_predicates(ws: Workspace) -> list[tuple[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from finecrm.core.settings import Workspace
+from finecrm.engine.snapshots import manifest
 from finecrm.services.snapshot.console import open_snapshot
 
 
@@ -24,8 +25,14 @@ def snapshot_summary(ws: Workspace, build_id: str | None = None) -> dict[str, An
         segments = con.execute(
             "SELECT segment_label, count(*) FROM customer_360 WHERE segment IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
+        settings = manifest(ws.snapshots, chosen).get("settings", {})
+        tiers_set = settings.get("tiers", {})
         return {
             "snapshot": chosen,
+            # the currency the snapshot was built in (bank.currency): amounts and thresholds are in it
+            "currency": settings.get("bank", {}).get("currency", ws.settings.bank.currency),
+            "thresholds": {kind: [{"tier": b["name"], "min": b["min"]} for b in tiers_set.get(kind, [])]
+                           for kind in ("retail", "corporate")},
             "customers": one("SELECT count(*) FROM customer_360 WHERE lifecycle <> 'lost'"),
             "tiers": [{"kind": k, "tier": t, "customers": n, "aum": a} for k, t, n, a in tiers],
             "potential": one("SELECT count(*) FROM customer_360 WHERE tier_potential"),

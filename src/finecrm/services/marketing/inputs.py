@@ -13,9 +13,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from finecrm.core.errors import FinecrmError
-
-#: The largest id or count a field takes (the database's integer).
-MAX_ID = 2**31 - 1
+from finecrm.core.limits import RULE_MAX_LENGTH
+from finecrm.services.common import MAX_ID  # the largest id or count a field takes (the database's integer)
 
 
 class InputError(FinecrmError):
@@ -73,8 +72,8 @@ class CampaignSpec(BaseModel):
 
     #: The fields a new-campaign form sends (everything else in the form is ignored).
     FORM_FIELDS: ClassVar[tuple[str, ...]] = (
-        "name", "target", "audience", "top_n", "size_cap", "control_share", "seed", "channel", "start_date",
-        "end_date", "cost_per_contact", "offer_product")
+        "name", "target", "audience", "top_n", "size_cap", "control_share", "control_percent", "seed", "channel",
+        "start_date", "end_date", "cost_per_contact", "offer_product")
 
     @model_validator(mode="before")
     @classmethod
@@ -116,7 +115,7 @@ class CampaignSpec(BaseModel):
             start_date=_form_date(text, "start_date"), end_date=_form_date(text, "end_date"),
             audience_id=ref.id if ref else None, audience_version=ref.version if ref else None,
             top_n=_form_int(text, "top_n"), size_cap=_form_int(text, "size_cap"),
-            control_share=_form_float(text, "control_share"), seed=_form_int(text, "seed"),
+            control_share=_control_share(text), seed=_form_int(text, "seed"),
             cost_per_contact=_form_float(text, "cost_per_contact") or 0.0,
             offer_product=text.get("offer_product") or None,
         )
@@ -126,6 +125,13 @@ def problems(exc: ValidationError) -> str:
     """A model's validation errors as one line: each field with what was wrong."""
     return "输入有误 / invalid input — " + "; ".join(
         f"{'.'.join(str(p) for p in e.get('loc', ())) or 'input'}: {e.get('msg')}" for e in exc.errors())
+
+
+def _control_share(form: Mapping[str, str]) -> float | None:
+    """The control share of a form: typed by staff as a percentage (``control_percent``: 20 for 20%), or as a
+    share (``control_share``: 0.2) by a script posting the old field."""
+    percent = _form_float(form, "control_percent")
+    return percent / 100 if percent is not None else _form_float(form, "control_share")
 
 
 def _form_int(form: Mapping[str, str], key: str) -> int | None:
@@ -159,7 +165,7 @@ def _form_date(form: Mapping[str, str], key: str) -> date:
 class AudienceRule(BaseModel):
     """A rule to count (nothing is saved)."""
 
-    rule: str = Field("", description="规则 / a boolean expression over the documented columns (docs/rules.md)")
+    rule: str = Field("", max_length=RULE_MAX_LENGTH, description="规则 / a boolean expression over the documented columns (docs/rules.md)")
 
 
 class NewAudience(AudienceRule):

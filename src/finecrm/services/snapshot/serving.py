@@ -4,9 +4,9 @@ Pages ask small questions many times ("this customer", "this manager's customers
 written by a build are laid out for the build, not for that: a point look-up would decompress row
 groups of every column. So each published snapshot gets ``serving.duckdb`` beside its marts: the
 same rows, sorted by customer (DuckDB's per-block min/max then skips everything but one block), with
-an index on ``customer_360.customer_id``. It is derived data: made once per snapshot (after a build,
-or on first use of an older snapshot), written to a temporary name and renamed, so a reader never
-sees half a file; deleting it is always safe.
+an index on ``customer_360.customer_id``. It is derived data: made once per snapshot (by the build,
+before it is published, or on first use of an older snapshot), written to a temporary name and renamed,
+so a reader never sees half a file; deleting it is always safe.
 
 Queries from the services are Ibis expressions compiled to DuckDB SQL (``Serving.query``): row scopes
 and masking come from ``finecrm.authz`` as Ibis predicates, so they are the same code everywhere.
@@ -29,9 +29,10 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from finecrm.core.errors import FinecrmError
+from finecrm.core.errors import FinecrmError, storage_error
 from finecrm.core.settings import Workspace
 from finecrm.engine import snapshots
+from finecrm.engine.backends import disk_error
 
 SERVING_FILE = "serving.duckdb"
 
@@ -61,36 +62,33 @@ def serving_path(ws: Workspace, build_id: str) -> Path:
     return ws.snapshots / build_id / SERVING_FILE
 
 
-def prepare(ws: Workspace, build_id: str) -> Path:
-    """Make ``serving.duckdb`` for snapshot ``build_id`` unless it exists; returns its path.
+def make_copy(folder: Path, memory_limit: str) -> Path:
+    """Write ``serving.duckdb`` for the snapshot in ``folder`` (its marts sorted for look-ups); returns its path.
 
-    Safe to call from several processes: a file lock makes one of them do the work, the others wait
-    and then find the file.
+    Written under a temporary name and renamed, so a reader never sees half a file. If anything fails
+    (a full disk, say) the temporary file and DuckDB's write-ahead log beside it are removed before the
+    error goes on, so a failure leaves nothing behind.
     """
-    target = serving_path(ws, build_id)
-    if target.is_file():
-        return target
-    marts_dir = ws.snapshots / build_id / "marts"
+    target = folder / SERVING_FILE
+    marts_dir = folder / "marts"
     if not marts_dir.is_dir():
-        raise NoSnapshot(f"快照 {build_id} 没有数据集市 / snapshot {build_id} has no marts folder ({marts_dir})")
-    lock_path = target.with_suffix(".lock")
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.is_file():
-            return target
-        tmp = target.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        con = duckdb.connect(str(tmp), config={"memory_limit": ws.settings.build.memory_limit})
-        con.execute("SET enable_progress_bar = false")  # stdout belongs to the command's own output
+        raise NoSnapshot(f"快照 {folder.name} 没有数据集市 / snapshot {folder.name} has no marts folder ({marts_dir})")
+    tmp = folder / snapshots.SERVING_TMP
+    leftovers = (tmp, tmp.with_name(tmp.name + ".wal"))
+    for f in leftovers:
+        f.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit})
         try:
-            for folder in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
-                if not any(folder.rglob("*.parquet")):
+            con.execute("SET enable_progress_bar = false")  # stdout belongs to the command's own output
+            for mart in sorted(p for p in marts_dir.iterdir() if p.is_dir()):
+                if not any(mart.rglob("*.parquet")):
                     continue
-                source = str(folder / "**" / "*.parquet").replace("'", "''")
-                order = SORT_ORDER.get(folder.name)
+                source = str(mart / "**" / "*.parquet").replace("'", "''")
+                order = SORT_ORDER.get(mart.name)
                 order_by = f" ORDER BY {order}" if order else ""
                 con.execute(
-                    f'CREATE TABLE "{folder.name}" AS SELECT * FROM '
+                    f'CREATE TABLE "{mart.name}" AS SELECT * FROM '
                     f"read_parquet('{source}', hive_partitioning = false){order_by}"
                 )
             tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -100,6 +98,52 @@ def prepare(ws: Workspace, build_id: str) -> Path:
         finally:
             con.close()
         os.replace(tmp, target)
+    except BaseException:
+        for f in leftovers:
+            f.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def account_currencies(folder: Path) -> dict[str, int]:
+    """Open accounts by currency in the serving copy of the snapshot in ``folder`` (the build's currency check)."""
+    con = duckdb.connect(str(folder / SERVING_FILE), read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customer_accounts'").fetchall()[0][0]:
+            return {}
+        rows = con.execute("SELECT currency, count(*) FROM customer_accounts WHERE is_open AND currency IS NOT NULL "
+                           "GROUP BY 1").fetchall()
+        return {str(code): int(n) for code, n in rows}
+    finally:
+        con.close()
+
+
+def prepare(ws: Workspace, build_id: str) -> Path:
+    """Make ``serving.duckdb`` for snapshot ``build_id`` unless it exists; returns its path.
+
+    A build makes the copy before it publishes, so this only works for snapshots published before
+    that was so. Safe to call from several processes: a file lock makes one of them do the work, the
+    others wait and then find the file. A disk that refuses is one clear error (nothing is left behind).
+    """
+    target = serving_path(ws, build_id)
+    if target.is_file():
+        return target
+    folder = ws.snapshots / build_id
+    lock_path = folder / snapshots.SERVING_LOCK
+    try:
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if target.is_file():
+                return target
+            make_copy(folder, ws.settings.build.memory_limit)
+    except FinecrmError:
+        raise
+    except Exception as exc:
+        disk = disk_error(exc)
+        if disk is None:
+            raise
+        raise storage_error(disk, f"making the serving copy of snapshot {build_id}",
+                            ("页面暂无法显示该快照", "the pages cannot show this snapshot until it is made")) from exc
     lock_path.unlink(missing_ok=True)
     return target
 

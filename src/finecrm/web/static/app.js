@@ -11,20 +11,26 @@
 
   var PALETTE = ["#1f5f8b", "#3f8fc5", "#7cb7df", "#f0a23b", "#d9534f", "#5cb85c", "#8e6bbf", "#999"];
 
-  function fmtYuan(v) {
-    var a = Math.abs(v);
-    if (a >= 1e8) return (v / 1e8).toFixed(2) + (document.documentElement.lang === "en" ? "×100m" : "亿");
-    if (a >= 1e4) return (v / 1e4).toFixed(1) + (document.documentElement.lang === "en" ? "×10k" : "万");
-    return String(Math.round(v));
+  // Amounts as bank staff read them, in the workspace's currency (body data-currency): ¥2.35万, ¥6,000万,
+  // ¥1.23亿 in Chinese, ¥60M in English (the browser's CLDR data, as the server's Babel formats).
+  function fmtMoney(v) {
+    if (v === null || v === undefined) return "—";
+    var en = document.documentElement.lang === "en";
+    var cur = (document.body && document.body.dataset.currency) || "CNY";
+    return new Intl.NumberFormat(en ? "en" : "zh-CN", { style: "currency", currency: cur, currencyDisplay: "narrowSymbol",
+      notation: "compact", maximumSignificantDigits: 3 }).format(v);
   }
+  var fmtYuan = fmtMoney;
 
   var builders = {
     pyramid: function (d, L) {
       var rows = d.tier_pyramid.slice().reverse();
       return {
-        tooltip: { trigger: "axis" }, grid: { left: 110, right: 30, top: 30, bottom: 40 },
-        legend: { data: [L.customers, L.aum] },
-        xAxis: [{ type: "value", name: L.customers, nameLocation: "middle", nameGap: 24 }, { type: "value", show: false }],
+        tooltip: { trigger: "axis" }, grid: { left: 110, right: 30, top: 72, bottom: 40 },
+        legend: { data: [L.customers, L.aum], top: 0 },
+        xAxis: [{ type: "value", name: L.customers, nameLocation: "middle", nameGap: 24 },
+                { type: "value", name: L.aum, nameLocation: "middle", nameGap: 24, position: "top", axisLabel: { formatter: fmtMoney },
+                  splitLine: { show: false } }],
         yAxis: { type: "category", data: rows.map(function (r) { return (L[r.kind] || r.kind) + "·" + r.tier; }) },
         series: [
           { name: L.customers, type: "bar", data: rows.map(function (r) { return r.customers; }), itemStyle: { color: PALETTE[0] } },

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from finecrm.authz import declare
 from finecrm.services.access import audit_log
 from finecrm.services.access.outputs import AuditPage
-from finecrm.web.deps import Ctx, context
+from finecrm.web.deps import Ctx, PageNo, context
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
@@ -27,7 +27,7 @@ def _filters(actor: str | None, action: str | None, target: str | None, since: d
 @router.get("/audit", include_in_schema=False)
 @declare("view_audit")
 def audit_page(ctx: C, actor: Text = None, action: Text = None, target: Text = None, since: date | None = None,
-               until: date | None = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+               until: date | None = None, page: PageNo = 1) -> Response:
     f = _filters(actor, action, target, since, until)
     result = audit_log.browse(ctx.db, ctx.me(), page=page, **f)
     return ctx.render("access/audit/index.html", result=result, filters=f, actions=audit_log.actions_seen(ctx.db))
@@ -36,7 +36,7 @@ def audit_page(ctx: C, actor: Text = None, action: Text = None, target: Text = N
 @router.get("/api/audit", tags=["audit"])
 @declare("view_audit")
 def audit_api(ctx: C, actor: Text = None, action: Text = None, target: Text = None, since: date | None = None,
-              until: date | None = None, page: Annotated[int, Query(ge=1)] = 1,
+              until: date | None = None, page: PageNo = 1,
               page_size: Annotated[int, Query(ge=1, le=200)] = audit_log.PAGE_SIZE) -> AuditPage:
     """Audit events, newest first, filtered by actor, action, target and date range."""
     f = _filters(actor, action, target, since, until)

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out (form and JSON), language switch, own password, health check."""
+"""Sign-in and sign-out (form and JSON), language switch, own password and sessions, health check."""
 
 from __future__ import annotations
 
@@ -6,14 +6,22 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from finecrm.authz import AUTHENTICATED, PUBLIC, declare
 from finecrm.services.access import auth as auth_service
+from finecrm.services.access import sessions as session_service
 from finecrm.services.access import users as user_service
 from finecrm.services.access.inputs import Credentials
-from finecrm.services.access.outputs import Me, SignedIn, SignedOut, SignInRefused
+from finecrm.services.access.outputs import (
+    Me,
+    OpenSession,
+    OtherSessionsEnded,
+    SignedIn,
+    SignedOut,
+    SignInRefused,
+)
 from finecrm.web.deps import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -133,8 +141,19 @@ def switch_language(ctx: C, code: str, next: str | None = None) -> Response:
 
 @router.get("/account/password", include_in_schema=False)
 @declare(AUTHENTICATED)
-def password_form(ctx: C) -> Response:
-    return ctx.render("access/auth/password.html", error=None, done=False)
+def password_form(ctx: C, ended: Annotated[int | None, Query(ge=0, le=9999)] = None) -> Response:
+    return _password_page(ctx, ended=ended)
+
+
+def _password_page(ctx: Ctx, *, error: str | None = None, done: bool = False, status_code: int = 200,
+                   ended: int | None = None) -> Response:
+    """The password page, with the user's open sessions and the "sign out other sessions" button."""
+    user = ctx.user
+    assert user is not None
+    mine = session_service.open_sessions(ctx.db, user=user, token=ctx.request.cookies.get(SESSION_COOKIE))
+    return ctx.render("access/auth/password.html", status_code=status_code, error=error, done=done,
+                      sessions=mine, others=sum(not s["current"] for s in mine),
+                      ended=ended)
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -148,22 +167,39 @@ def password_submit(
     user = ctx.user
     assert user is not None
     if new != repeat:
-        return ctx.render("access/auth/password.html", status_code=400, error=ctx.t("password.mismatch"), done=False)
+        return _password_page(ctx, status_code=400, error=ctx.t("password.mismatch"))
     try:
         user_service.change_password(ctx.db, username=user.username, current_password=current, new_password=new,
                                      keep_token=ctx.request.cookies.get(SESSION_COOKIE), ip=ctx.ip,
                                      user_agent=ctx.request.headers.get("user-agent"))
     except user_service.CurrentPasswordRefused as exc:
         ctx.db.commit()  # the failure counts towards the lockout: keep it
-        response = ctx.render("access/auth/password.html", status_code=exc.http_status, error=str(exc), done=False)
+        response = _password_page(ctx, status_code=exc.http_status, error=str(exc))
         if exc.check.sessions_revoked:
             clear_session_cookie(response, ctx.state)
         return response
     except user_service.UserError as exc:
         ctx.db.rollback()
-        return ctx.render("access/auth/password.html", status_code=400, error=str(exc), done=False)
+        return _password_page(ctx, status_code=400, error=str(exc))
     ctx.db.commit()
-    return ctx.render("access/auth/password.html", error=None, done=True)
+    return _password_page(ctx, done=True)
+
+
+@router.post("/account/sessions/sign-out-others", include_in_schema=False)
+@declare(AUTHENTICATED)
+def sign_out_others_submit(ctx: C) -> Response:
+    """End every other session of the signed-in user; back to the password page saying how many ended."""
+    ended = _sign_out_others(ctx)
+    return RedirectResponse(f"/account/password?ended={ended}", status_code=303)
+
+
+def _sign_out_others(ctx: Ctx) -> int:
+    user = ctx.user
+    assert user is not None
+    ended = session_service.sign_out_other_sessions(ctx.db, user=user, token=ctx.request.cookies.get(SESSION_COOKIE),
+                                                    ip=ctx.ip)
+    ctx.db.commit()
+    return ended
 
 
 # --- JSON -------------------------------------------------------------------------------------------
@@ -206,8 +242,22 @@ def api_logout(ctx: C) -> Response:
 @router.get("/api/me", tags=["auth"])
 @declare(AUTHENTICATED)
 def api_me(ctx: C) -> Me:
-    p = ctx.me()
-    from finecrm.authz import granted_actions
+    from finecrm.services.access.principals import describe
 
-    return {"username": p.username, "role": p.role, "branch_id": p.branch_id, "scope": p.scope.value,
-            "actions": sorted(granted_actions(p)), "csrf_token": ctx.csrf}
+    return {**describe(ctx.me()), "csrf_token": ctx.csrf}
+
+
+@router.get("/api/me/sessions", tags=["auth"])
+@declare(AUTHENTICATED)
+def api_my_sessions(ctx: C) -> list[OpenSession]:
+    """Where you are signed in: your open sessions, newest first (``current``: this one)."""
+    user = ctx.user
+    assert user is not None
+    return session_service.open_sessions(ctx.db, user=user, token=ctx.request.cookies.get(SESSION_COOKIE))
+
+
+@router.post("/api/me/sessions/sign-out-others", tags=["auth"])
+@declare(AUTHENTICATED)
+def api_sign_out_others(ctx: C) -> OtherSessionsEnded:
+    """End every session of yours but this one (audited as sessions_revoked)."""
+    return {"ended": _sign_out_others(ctx)}

@@ -39,7 +39,7 @@ def users_page(ctx: C) -> Response:
 @declare("manage_users")
 def add_user(ctx: C, username: Field100 = "", role: Field100 = "", branch_id: Field100 = "", staff_id: Field100 = "",
              display_name: Field100 = "") -> Response:
-    branches, _ = ctx.state.org()
+    branches = ctx.state.org().branches
     password = generate_password(username=username)
     try:
         user_service.add_user(ctx.db, username=username, role=role, password=password, actor=ctx.me().username,

@@ -13,22 +13,45 @@ from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
 from finecrm.services.customers.inputs import RevealRequest
 from finecrm.services.customers.outputs import Customer360, CustomerPage, TransactionPage
-from finecrm.web.deps import Ctx, context
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 CustomerId = Annotated[str, Field(max_length=64)]
+#: How a list is sorted: a column, "-" first for descending (customer_service.SEARCH_SORTS).
+Sort = Annotated[str, Query(max_length=40, pattern=r"^-?[a-z_]*$", description="排序 / sort: a column, '-' first "
+                                                                            "for descending, e.g. -aum_avg")]
 
 
 @router.get("/customers", include_in_schema=False)
 @declare("search_customers")
-def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1) -> Response:
-    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, ip=ctx.ip)
+def search_page(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1, sort: Sort = "") -> Response:
+    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, sort=sort or None, ip=ctx.ip)
     ctx.db.commit()  # the search by personal data is audited
     template = "customers/profile/_results.html" if ctx.request.headers.get("hx-request") else "customers/profile/search.html"
-    return ctx.render(template, q=q, result=result)
+    return ctx.render(template, q=q, result=result, sort=sort)
+
+
+@router.post("/customers/export", include_in_schema=False)
+@declare("export_list")
+def export_page(ctx: C, q: Annotated[str, Form(max_length=60)] = "") -> Response:
+    """The search's customers as an Excel file (masked, audited), from the button above the list."""
+    return _export(ctx, q)
+
+
+def _export(ctx: Ctx, q: str) -> Response:
+    content, _rows = customer_service.export_search(ctx.db, ctx.serving, ctx.me(), q, ip=ctx.ip)
+    return xlsx_download(ctx, content, "customer-search")
+
+
+@router.post("/api/customers/export", tags=["customers"], response_class=Response, responses=XLSX_RESPONSES)
+@declare("export_list")
+def export_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "") -> Response:
+    """The customers a search finds (`q`, as GET /api/customers) as an .xlsx file: masked, money only for who
+    sees it, audited. Send the CSRF token in X-CSRF-Token."""
+    return _export(ctx, q)
 
 
 @router.get("/customers/{customer_id}", include_in_schema=False)
@@ -64,11 +87,12 @@ def transactions_fragment(ctx: C, customer_id: str, page: PageNo = 1) -> Respons
 @router.get("/api/customers", tags=["customers"])
 @declare("search_customers")
 def search_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "", page: PageNo = 1,
-               page_size: PageSize = customer_service.PAGE_SIZE) -> CustomerPage:
+               page_size: PageSize = customer_service.PAGE_SIZE, sort: Sort = "") -> CustomerPage:
     """Customers in scope by id, or by a whole name, phone or ID number (who may reveal personal data: also
-    part of a name or the last 4 digits); paged and masked per role. Searches by personal data are audited
-    and limited per user (429 when too many)."""
-    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, page_size=page_size, ip=ctx.ip)
+    part of a name or the last 4 digits); paged and masked per role, sorted by `sort` (customer id by default;
+    never by personal data). Searches by personal data are audited and limited per user (429 when too many)."""
+    result = customer_service.search(ctx.db, ctx.serving, ctx.me(), q, page=page, page_size=page_size,
+                                     sort=sort or None, ip=ctx.ip)
     ctx.db.commit()
     return result.to_dict()
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
 from finecrm.services.marketing import audiences
 from finecrm.services.marketing.inputs import AudienceRule, NewAudience, NewAudienceVersion
 from finecrm.services.marketing.outputs import AudienceDetail, AudienceDoc, AudiencePreview
-from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, Id, IdQuery, PageNo, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
-Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
 async def _form(ctx: Ctx) -> dict[str, str]:
@@ -53,8 +52,8 @@ async def create_page(ctx: C) -> Response:
 
 @router.get("/audiences/{audience_id}", include_in_schema=False)
 @declare("manage_campaigns")
-def audience_page(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None,
-                  page: Page = 1) -> Response:
+def audience_page(ctx: C, audience_id: Id, version: IdQuery = None,
+                  page: PageNo = 1) -> Response:
     doc = audiences.get_audience(ctx.db, audience_id, version)
     live = audiences.preview(ctx.serving, ctx.me(), doc["rule"])
     members = audiences.members(ctx.serving, ctx.me(), doc["rule"], page=page)
@@ -65,7 +64,7 @@ def audience_page(ctx: C, audience_id: int, version: Annotated[int | None, Query
 
 @router.post("/audiences/{audience_id}", include_in_schema=False)
 @declare("manage_campaigns")
-async def version_page(ctx: C, audience_id: int) -> Response:
+async def version_page(ctx: C, audience_id: Id) -> Response:
     form = await _form(ctx)
     try:
         audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, rule=form.get("rule", ""),
@@ -82,7 +81,7 @@ async def version_page(ctx: C, audience_id: int) -> Response:
 
 @router.post("/audiences/{audience_id}/export", include_in_schema=False)
 @declare("export_list")
-async def export_page(ctx: C, audience_id: int) -> Response:
+async def export_page(ctx: C, audience_id: Id) -> Response:
     form = await _form(ctx)
     version = int(form["version"]) if form.get("version", "").isdigit() else None
     return _export(ctx, audience_id, version)
@@ -120,8 +119,8 @@ def create_api(ctx: C, body: NewAudience) -> AudienceDoc:
 
 @router.get("/api/audiences/{audience_id}", tags=["marketing"])
 @declare("manage_campaigns")
-def get_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None,
-            page: Page = 1) -> AudienceDetail:
+def get_api(ctx: C, audience_id: Id, version: IdQuery = None,
+            page: PageNo = 1) -> AudienceDetail:
     """An audience version with live counts in your scope and a page of its (masked) customers."""
     doc = audiences.get_audience(ctx.db, audience_id, version)
     return {**doc, "live": audiences.preview(ctx.serving, ctx.me(), doc["rule"]),
@@ -130,7 +129,7 @@ def get_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)
 
 @router.post("/api/audiences/{audience_id}/versions", tags=["marketing"])
 @declare("manage_campaigns")
-def version_api(ctx: C, audience_id: int, body: NewAudienceVersion) -> AudienceDoc:
+def version_api(ctx: C, audience_id: Id, body: NewAudienceVersion) -> AudienceDoc:
     """Add a version with a new rule: `{"rule": ..., "note": ...}` (audited)."""
     doc = audiences.new_version(ctx.db, ctx.serving, ctx.me(), audience_id=audience_id, rule=body.rule,
                                 note=body.note)
@@ -141,6 +140,6 @@ def version_api(ctx: C, audience_id: int, body: NewAudienceVersion) -> AudienceD
 @router.post("/api/audiences/{audience_id}/export", tags=["marketing"], response_class=Response,
              responses=XLSX_RESPONSES)
 @declare("export_list")
-def export_api(ctx: C, audience_id: int, version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+def export_api(ctx: C, audience_id: Id, version: IdQuery = None) -> Response:
     """The audience's customers in your scope as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""
     return _export(ctx, audience_id, version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
@@ -22,11 +22,10 @@ from finecrm.services.marketing.outputs import (
     Detection,
     Reassigned,
 )
-from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
+from finecrm.web.deps import XLSX_RESPONSES, Ctx, Id, IdQuery, PageNo, context, xlsx_download
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
-Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
 def _create(ctx: Ctx, spec: CampaignSpec) -> CampaignDoc:
@@ -49,7 +48,7 @@ def campaigns_page(ctx: C) -> Response:
 def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Response:
     settings = ctx.state.ws.settings.marketing
     saved = audiences.list_audiences(ctx.db, ctx.me())
-    defaults = {"control_share": settings.control_share, "seed": settings.seed, "channel": "phone",
+    defaults = {"control_percent": f"{settings.control_share * 100:g}", "seed": settings.seed, "channel": "phone",
                 "cost_per_contact": "0"}
     return ctx.render("marketing/campaigns/new.html", form={**defaults, **form}, error=error, audiences=saved,
                       targets=settings.targets, channels=campaigns.CHANNELS, status_code=400 if error else 200)
@@ -57,7 +56,7 @@ def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Respo
 
 @router.get("/campaigns/new", include_in_schema=False)
 @declare("manage_campaigns")
-def new_page(ctx: C, audience: int | None = None, version: int | None = None) -> Response:
+def new_page(ctx: C, audience: IdQuery = None, version: IdQuery = None) -> Response:
     form = {"audience": f"{audience}:{version}" if audience and version else (str(audience) if audience else "")}
     return _new_form(ctx, form)
 
@@ -76,7 +75,7 @@ async def create_page(ctx: C) -> Response:
 
 @router.get("/campaigns/{campaign_id}", include_in_schema=False)
 @declare("view_campaigns")
-def campaign_page(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> Response:
+def campaign_page(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = None) -> Response:
     doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     members = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None, page=page)
     staff = (campaign_tasks.assignable_staff(ctx.serving, ctx.me(), campaign_id=campaign_id, session=ctx.db)
@@ -88,7 +87,7 @@ def campaign_page(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = No
 
 @router.post("/campaigns/{campaign_id}/assign", include_in_schema=False)
 @declare("manage_campaigns")
-def assign_page(ctx: C, campaign_id: int) -> Response:
+def assign_page(ctx: C, campaign_id: Id) -> Response:
     done = campaign_tasks.assign_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
     return RedirectResponse(f"/campaigns/{campaign_id}?notice=assigned&n={done['assigned']}", status_code=303)
@@ -96,7 +95,7 @@ def assign_page(ctx: C, campaign_id: int) -> Response:
 
 @router.post("/campaigns/{campaign_id}/reassign", include_in_schema=False)
 @declare("assign_customers")
-async def reassign_page(ctx: C, campaign_id: int) -> Response:
+async def reassign_page(ctx: C, campaign_id: Id) -> Response:
     form = await _form(ctx)
     ids = [str(i) for i in form.get("customer_id", []) if str(i).strip()]
     if not ids:
@@ -110,7 +109,7 @@ async def reassign_page(ctx: C, campaign_id: int) -> Response:
 
 @router.post("/campaigns/{campaign_id}/detect", include_in_schema=False)
 @declare("manage_campaigns")
-def detect_page(ctx: C, campaign_id: int) -> Response:
+def detect_page(ctx: C, campaign_id: Id) -> Response:
     campaign_conversions.detect_conversions(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
     return RedirectResponse(f"/campaigns/{campaign_id}/evaluation", status_code=303)
@@ -118,14 +117,14 @@ def detect_page(ctx: C, campaign_id: int) -> Response:
 
 @router.get("/campaigns/{campaign_id}/evaluation", include_in_schema=False)
 @declare("view_campaigns")
-def evaluation_page(ctx: C, campaign_id: int) -> Response:
+def evaluation_page(ctx: C, campaign_id: Id) -> Response:
     doc = campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     return ctx.render("marketing/campaigns/evaluation.html", e=doc, c=doc["campaign"])
 
 
 @router.post("/campaigns/{campaign_id}/export", include_in_schema=False)
 @declare("export_list")
-def export_page(ctx: C, campaign_id: int) -> Response:
+def export_page(ctx: C, campaign_id: Id) -> Response:
     return _export(ctx, campaign_id)
 
 
@@ -152,7 +151,7 @@ def create_api(ctx: C, body: CampaignSpec) -> CampaignDoc:
 
 @router.get("/api/campaigns/{campaign_id}", tags=["marketing"])
 @declare("view_campaigns")
-def get_api(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) -> CampaignDetail:
+def get_api(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = None) -> CampaignDetail:
     """A campaign with counts in your scope and a page of its members (masked)."""
     doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     return {**doc, "members": campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm,
@@ -161,7 +160,7 @@ def get_api(ctx: C, campaign_id: int, page: Page = 1, arm: str | None = None) ->
 
 @router.post("/api/campaigns/{campaign_id}/assign", tags=["marketing"])
 @declare("manage_campaigns")
-def assign_api(ctx: C, campaign_id: int) -> Assignment:
+def assign_api(ctx: C, campaign_id: Id) -> Assignment:
     """Assign treatment members: own manager first, then the grid's manager, within capacity (audited)."""
     done = campaign_tasks.assign_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
@@ -170,7 +169,7 @@ def assign_api(ctx: C, campaign_id: int) -> Assignment:
 
 @router.post("/api/campaigns/{campaign_id}/reassign", tags=["marketing"])
 @declare("assign_customers")
-def reassign_api(ctx: C, campaign_id: int, body: Reassignment) -> Reassigned:
+def reassign_api(ctx: C, campaign_id: Id, body: Reassignment) -> Reassigned:
     """Branch heads: `{"customer_ids": [...], "to_staff_id": "...", "reason": "..."}` within the branch."""
     done = campaign_tasks.reassign_members(ctx.db, ctx.serving, ctx.me(), campaign_id,
                                            customer_ids=body.customer_ids, to_staff_id=body.to_staff_id,
@@ -181,7 +180,7 @@ def reassign_api(ctx: C, campaign_id: int, body: Reassignment) -> Reassigned:
 
 @router.post("/api/campaigns/{campaign_id}/detect", tags=["marketing"])
 @declare("manage_campaigns")
-def detect_api(ctx: C, campaign_id: int) -> Detection:
+def detect_api(ctx: C, campaign_id: Id) -> Detection:
     """Detect conversions from the published snapshot (the product's first appearance in the window)."""
     done = campaign_conversions.detect_conversions(ctx.db, ctx.serving, ctx.me(), campaign_id)
     ctx.db.commit()
@@ -190,7 +189,7 @@ def detect_api(ctx: C, campaign_id: int) -> Detection:
 
 @router.get("/api/campaigns/{campaign_id}/evaluation", tags=["marketing"])
 @declare("view_campaigns")
-def evaluation_api(ctx: C, campaign_id: int) -> CampaignEvaluation:
+def evaluation_api(ctx: C, campaign_id: Id) -> CampaignEvaluation:
     """Treated versus control with intervals and a test, incremental conversions and cost, breakdowns,
     funnel and the descriptive before/after comparison (your scope)."""
     return campaign_evaluation.evaluate_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
@@ -199,6 +198,6 @@ def evaluation_api(ctx: C, campaign_id: int) -> CampaignEvaluation:
 @router.post("/api/campaigns/{campaign_id}/export", tags=["marketing"], response_class=Response,
              responses=XLSX_RESPONSES)
 @declare("export_list")
-def export_api(ctx: C, campaign_id: int) -> Response:
+def export_api(ctx: C, campaign_id: Id) -> Response:
     """The evaluation and the members as .xlsx (masked, audited). CSRF token in X-CSRF-Token."""
     return _export(ctx, campaign_id)

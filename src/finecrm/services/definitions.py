@@ -1,0 +1,124 @@
+"""What each metric and term on the workbench means, in both languages, from the bank's own settings — the one
+table behind every ⓘ (issue 13, convention 6: definitions one click away on every page) and the words the
+docs use.
+
+A definition names the bank's thresholds and rates where they decide the number (tier bands, value tiers,
+spreads, the lifecycle rules, the control share), so what a page says is what the build computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from typing_extensions import TypedDict
+
+from finecrm.core import formats
+from finecrm.core.settings import Settings
+
+
+class Definition(TypedDict):
+    """A metric's definition in both languages."""
+
+    zh: str
+    en: str
+
+
+#: (zh, en) templates; ``{zh}``/``{en}`` are the currency's name, the other fields come from the settings.
+TERMS: Mapping[str, tuple[str, str]] = {
+    "customers": ("客户数：范围内未流失的客户（有未销户账户或尚未开户的潜在客户）。",
+                  "Customers: customers in scope that are not lost (an open account, or potential)."),
+    "aum": ("AUM（金融资产）：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，{zh}。",
+            "AUM: demand deposits (debit cards included) + time deposits + wealth + funds + insurance, "
+            "sum of the month's average daily balances, {en}."),
+    "deposits": ("存款：活期 + 定期的月日均余额合计，{zh}。", "Deposits: demand + time deposits, month's daily average, {en}."),
+    "loans": ("贷款：贷款的月日均余额合计，{zh}。", "Loans: the month's average daily loan balances, {en}."),
+    "off_counter_rate": ("柜面替代率：当月客户主动交易中非柜面渠道的占比（不含利息、费用、代发工资/养老金、放款和批量）。",
+                         "Off-counter rate: share of the month's customer-initiated transactions made outside "
+                         "the counter (interest, fees, salary/pension credits, disbursements and batch excluded)."),
+    "new_customers": ("新增客户：当月开立首个账户的客户。", "New customers: opened their first account this month."),
+    "lost_customers": ("流失客户：当月所有账户均已销户的客户。", "Lost customers: every account closed this month."),
+    "tier_pyramid": ("客户分层：个人按 AUM（{retail}）、对公按存款日均（{corporate}）分层，门槛单位{zh}；连续 {hold} 个月"
+                     "低于门槛才降级。",
+                     "Tiers: individuals by AUM ({retail}), corporates by deposits ({corporate}), thresholds in "
+                     "{en}; a tier is lowered only after {hold} months below its threshold."),
+    "pareto": ("二八曲线：按 AUM 从高到低排序，前 x% 客户所占 AUM 的比例。",
+               "Pareto curve: customers ranked by AUM; the share of AUM held by the top x%."),
+    "channel_mix": ("渠道结构：近 90 天客户主动交易按渠道的笔数，每个计入柜面替代率的渠道都在内（“其他”为数据中"
+                    "未细分的渠道，如跨行转账）。",
+                    "Channel mix: customer-initiated transactions in the last 90 days by channel, every channel the "
+                    "off-counter rate counts included ('other': channels the data does not name, such as transfers "
+                    "with other banks)."),
+    "lifecycle_flow": ("生命周期迁移：上月阶段到本月阶段的客户数。",
+                       "Lifecycle flows: customers from last month's stage to this month's."),
+    "comparison": ("机构/网格对比：本月各机构（或网格）的客户数、AUM 与柜面替代率。",
+                   "Branch / grid comparison: this month's customers, AUM and off-counter rate by branch (or grid)."),
+    "lifecycle": ("生命周期：新客户（开户不满 {new_months} 个月）、成长（近 {trend} 个月资产增加 {rise} 以上）、衰退"
+                  "（减少 {drop} 以上）、沉睡（连续 {dormant} 个月无主动交易）、流失（全部销户）、稳定（其余）。",
+                  "Lifecycle: new (first account within {new_months} months), growing (assets up more than {rise} in "
+                  "{trend} months), declining (down more than {drop}), dormant ({dormant} months without a "
+                  "transaction of their own), lost (every account closed), stable (the rest)."),
+    "contribution": ("贡献度（年化）：存款日均 × FTP 利差（活期 {spread_d}、定期 {spread_t}）+ 贷款日均 ×（利率 − "
+                     "FTP {ftp}）+ 理财、基金、保险的中间业务收入 + 手续费，{zh}。",
+                     "Contribution (a year): deposits × FTP spread (demand {spread_d}, time {spread_t}) + loans × "
+                     "(rate − FTP {ftp}) + intermediary income on wealth, funds and insurance + fees, {en}."),
+    "value_tier": ("价值层级：按贡献度在全行的排名划分：{value_tiers}。",
+                   "Value tier: by the customer's rank of contribution in the bank: {value_tiers}."),
+    "segment": ("行为分群：按定期占比、理财基金保险占比、资产增长、消费占比和活跃度对客户聚类，每群按其突出的特征命名；"
+                "原因写出该群与全行平均相比高或低的特征。",
+                "Behaviour segment: customers clustered on time-deposit share, investment share, AUM growth, "
+                "consumption share and activity; each cluster is named by what it stands out on, and its reason "
+                "says which features are high or low against the bank's average."),
+    "propensity": ("倾向得分：模型估计的客户在接下来一段时间内办理该产品的概率；十分位 1 为得分最高的 10%。",
+                   "Propensity: the model's probability that the customer takes up the product in the coming "
+                   "period; decile 1 is the top 10% of scores."),
+    "next_best": ("下一最佳产品：客户未持有且适合办理（年龄、反洗钱风险、产品风险等级不高于客户风险承受能力）的产品中，"
+                  "倾向得分 × 每次成交年化价值最高者。",
+                  "Next best product: among products the customer does not hold and is suited to (age, AML risk, "
+                  "product risk not above their risk tolerance), the one with the highest propensity × yearly "
+                  "value of a sale."),
+    "uplift": ("提升：处理组转化率 − 对照组转化率（百分点）。对照组随机留出（默认 {control}）、不被联系，差值即活动"
+               "带来的转化；区间与显著性按所选置信水平计算。",
+               "Uplift: the treated group's conversion rate minus the control group's, in points. The control "
+               "group is held back at random (by default {control}) and not contacted, so the difference is what "
+               "the campaign caused; the interval and significance are at the chosen confidence level."),
+}
+
+
+def _bands(settings: Settings, kind: str, lang: str) -> str:
+    cur = settings.bank.currency
+    parts = [f"{b.name} ≥ {formats.money(b.min, lang, cur)}" if b.min else
+             (f"{b.name}（起点）" if lang == "zh" else f"{b.name} (entry)") for b in getattr(settings.tiers, kind)]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+_last: tuple[Settings, dict[str, Definition]] | None = None
+
+
+def definitions(settings: Settings) -> dict[str, Definition]:
+    """Every term's definition, filled in from the workspace's settings (currency, thresholds, rates); made
+    once per settings object (a page asks for several; the settings of a running workspace do not change)."""
+    global _last
+    if _last is not None and _last[0] is settings:
+        return _last[1]
+    made = _fill(settings)
+    _last = (settings, made)
+    return made
+
+
+def _fill(settings: Settings) -> dict[str, Definition]:
+    c, lc, cur = settings.contribution, settings.lifecycle, settings.bank.currency
+    common = {
+        "zh": formats.currency_unit(cur, "zh"), "en": formats.currency_unit(cur, "en"),
+        "hold": settings.tiers.downgrade_after_months, "new_months": lc.new_within_months, "trend": lc.trend_months,
+        "rise": formats.pct(lc.growing_rise), "drop": formats.pct(lc.declining_drop), "dormant": lc.dormant_months,
+        "spread_d": formats.pct(c.deposit_spread.get("deposit", 0), 2),
+        "spread_t": formats.pct(c.deposit_spread.get("time_deposit", 0), 2), "ftp": formats.pct(c.loan_ftp_rate, 2),
+        "control": formats.pct(settings.marketing.control_share),
+    }
+    by_lang = {
+        "zh": {**common, "retail": _bands(settings, "retail", "zh"), "corporate": _bands(settings, "corporate", "zh"),
+               "value_tiers": "、".join(f"{t.name}（前 {formats.pct(t.top_share)}）" for t in c.value_tiers)},
+        "en": {**common, "retail": _bands(settings, "retail", "en"), "corporate": _bands(settings, "corporate", "en"),
+               "value_tiers": ", ".join(f"{t.name} (top {formats.pct(t.top_share)})" for t in c.value_tiers)},
+    }
+    return {k: {"zh": zh.format(**by_lang["zh"]), "en": en.format(**by_lang["en"])} for k, (zh, en) in TERMS.items()}
