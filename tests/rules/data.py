@@ -15,6 +15,9 @@ from typing import Any
 
 import pyarrow as pa
 
+# The rows are laid out around the day the tests are collected. Rules that say current_date are read
+# against the engine's own date of the query (``expected_ids(reading, today=...)``), so a run that
+# crosses midnight still compares like with like.
 TODAY = dt.date.today()
 
 
@@ -173,15 +176,15 @@ CASES: list[tuple[str, Reading]] = [
     ("open_date >= DATE '2026-01-01' AND open_date < DATE '2026-03-01'",
      lambda r: and_(cmp(r.open_date, ">=", dt.date(2026, 1, 1)), cmp(r.open_date, "<", dt.date(2026, 3, 1)))),
     ("open_date < '2025-12-31'", lambda r: cmp(r.open_date, "<", dt.date(2025, 12, 31))),
-    ("date_diff('day', open_date, current_date) <= 30", lambda r: cmp(days(r.open_date, TODAY), "<=", 30)),
-    ("last_txn_at >= current_date", lambda r: cmp(r.last_txn_at, ">=", dt.datetime.combine(TODAY, dt.time()))),
-    ("date_diff('day', last_txn_at, current_date) = 1", lambda r: cmp(days(r.last_txn_at, TODAY), "=", 1)),
+    ("date_diff('day', open_date, current_date) <= 30", lambda r: cmp(days(r.open_date, r.today), "<=", 30)),
+    ("last_txn_at >= current_date", lambda r: cmp(r.last_txn_at, ">=", dt.datetime.combine(r.today, dt.time()))),
+    ("date_diff('day', last_txn_at, current_date) = 1", lambda r: cmp(days(r.last_txn_at, r.today), "=", 1)),
     ("last_txn_at > open_date", lambda r: cmp(r.last_txn_at, ">", None if r.open_date is None
                                               else dt.datetime.combine(r.open_date, dt.time()))),
     ("year(open_date) = 2025 AND month(open_date) = 12 AND day(open_date) > 1",
      lambda r: and_(r.open_date.year == 2025, r.open_date.month == 12, r.open_date.day > 1)),
     ("month(last_txn_at) = month(current_date) AND year(last_txn_at) = year(current_date)",
-     lambda r: None if r.last_txn_at is None else (r.last_txn_at.month, r.last_txn_at.year) == (TODAY.month, TODAY.year)),
+     lambda r: None if r.last_txn_at is None else (r.last_txn_at.month, r.last_txn_at.year) == (r.today.month, r.today.year)),
     ("coalesce(aum_avg_m, 0) < 1000", lambda r: (r.aum_avg_m if r.aum_avg_m is not None else 0) < 1000),
     ("aum_avg_m / 10000 >= 50", lambda r: cmp(None if r.aum_avg_m is None else r.aum_avg_m / 10000, ">=", 50)),
     # Division by zero gives NULL (no match) rather than infinity or an error.
@@ -214,5 +217,6 @@ CASES: list[tuple[str, Reading]] = [
 ]
 
 
-def expected_ids(reading: Reading) -> set[int]:
-    return {row["customer_id"] for row in ROWS if reading(SimpleNamespace(**row)) is True}
+def expected_ids(reading: Reading, today: dt.date = TODAY) -> set[int]:
+    """The rows the reading selects, with ``r.today`` as the engine's current_date."""
+    return {row["customer_id"] for row in ROWS if reading(SimpleNamespace(**row, today=today)) is True}

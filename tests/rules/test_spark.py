@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 
+import ibis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,12 +56,14 @@ def test_every_case_selects_the_same_rows_on_spark(spark_customers):
     table = spark_customers
     # One Spark job for all cases: each rule becomes a boolean column.
     flags = {f"case_{i}": parse_rule(text, COLUMNS).to_ibis(table) for i, (text, _) in enumerate(CASES)}
-    result = table.select("customer_id", **flags).to_pyarrow().to_pylist()
+    # Spark's own current_date of this query is what the current_date rules are read against.
+    result = table.select("customer_id", today=ibis.today(), **flags).to_pyarrow().to_pylist()
+    today = result[0]["today"]
     mismatches = {}
     for i, (text, reading) in enumerate(CASES):
         got = {row["customer_id"] for row in result if row[f"case_{i}"] is True}
-        if got != expected_ids(reading):
-            mismatches[text] = (sorted(got), sorted(expected_ids(reading)))
+        if got != expected_ids(reading, today):
+            mismatches[text] = (sorted(got), sorted(expected_ids(reading, today)))
     assert not mismatches, mismatches
 
 
