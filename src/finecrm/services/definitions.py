@@ -27,7 +27,7 @@ class Definition(TypedDict):
 TERMS: Mapping[str, tuple[str, str]] = {
     "customers": ("客户数：范围内未流失的客户（有未销户账户或尚未开户的潜在客户）。",
                   "Customers: customers in scope that are not lost (an open account, or potential)."),
-    "aum": ("AUM（金融资产）：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，{zh}。",
+    "aum": ("金融资产：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，{zh}。",
             "AUM: demand deposits (debit cards included) + time deposits + wealth + funds + insurance, "
             "sum of the month's average daily balances, {en}."),
     "deposits": ("存款：活期 + 定期的月日均余额合计，{zh}。", "Deposits: demand + time deposits, month's daily average, {en}."),
@@ -37,11 +37,11 @@ TERMS: Mapping[str, tuple[str, str]] = {
                          "the counter (interest, fees, salary/pension credits, disbursements and batch excluded)."),
     "new_customers": ("新增客户：当月开立首个账户的客户。", "New customers: opened their first account this month."),
     "lost_customers": ("流失客户：当月所有账户均已销户的客户。", "Lost customers: every account closed this month."),
-    "tier_pyramid": ("客户分层：个人按 AUM（{retail}）、对公按存款日均（{corporate}）分层，门槛单位{zh}；连续 {hold} 个月"
+    "tier_pyramid": ("客户分层：个人按金融资产（{retail}）、对公按存款日均（{corporate}）分层，门槛单位{zh}；连续 {hold} 个月"
                      "低于门槛才降级。",
                      "Tiers: individuals by AUM ({retail}), corporates by deposits ({corporate}), thresholds in "
                      "{en}; a tier is lowered only after {hold} months below its threshold."),
-    "pareto": ("二八曲线：按 AUM 从高到低排序，前 x% 客户所占 AUM 的比例。",
+    "pareto": ("二八曲线：按金融资产从高到低排序，前 x% 客户所占金融资产的比例。",
                "Pareto curve: customers ranked by AUM; the share of AUM held by the top x%."),
     "channel_mix": ("渠道结构：近 90 天客户主动交易按渠道的笔数，每个计入柜面替代率的渠道都在内（“其他”为数据中"
                     "未细分的渠道，如跨行转账）。",
@@ -50,7 +50,7 @@ TERMS: Mapping[str, tuple[str, str]] = {
                     "with other banks)."),
     "lifecycle_flow": ("生命周期迁移：上月阶段到本月阶段的客户数。",
                        "Lifecycle flows: customers from last month's stage to this month's."),
-    "comparison": ("机构/网格对比：本月各机构（或网格）的客户数、AUM 与柜面替代率。",
+    "comparison": ("机构/网格对比：本月各机构（或网格）的客户数、金融资产与柜面替代率。",
                    "Branch / grid comparison: this month's customers, AUM and off-counter rate by branch (or grid)."),
     "lifecycle": ("生命周期：新客户（开户不满 {new_months} 个月）、成长（近 {trend} 个月资产增加 {rise} 以上）、衰退"
                   "（减少 {drop} 以上）、沉睡（连续 {dormant} 个月无主动交易）、流失（全部销户）、稳定（其余）。",

@@ -11,7 +11,7 @@ the ⓘ with a term's definition (``services.definitions``).
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,12 @@ def moment(context: Context, value: Any) -> str:
 
 
 @pass_context
+def printed_at(context: Context) -> str:
+    """Now, in the bank's time zone: the time a printed page says it was printed."""
+    return moment(context, datetime.now(UTC))
+
+
+@pass_context
 def built(context: Context, build_id: Any) -> str:
     """A snapshot as staff read it: its build time in the bank's time zone (its id when of another form)."""
     at = formats.build_time(str(build_id)) if build_id else None
@@ -90,6 +96,30 @@ def named(context: Context, kind: str, code: Any) -> Markup:
     if name is None:
         return Markup('<span class="code" data-code="{0}">{0}</span>').format(code)
     return Markup('<span class="named" title="{0}" data-code="{0}">{1}</span>').format(code, name)
+
+
+#: Columns whose values are codes with a label in the catalogs (``<prefix>.<code>``).
+_LABELLED = {"lifecycle": "lifecycle", "segment": "behaviour", "kind": "kind", "gender": "gender"}
+#: Columns named by the warehouse's names (branch, staff, grid, product).
+_NAMED = {"branch_id": "branch", "manager_id": "staff", "staff_id": "staff", "grid_id": "grid",
+          "product_code": "product"}
+
+
+@pass_context
+def value_label(context: Context, column: str, value: Any) -> str:
+    """A value as plain text in the page's language: a code by its label, a branch (staff, grid, product) by
+    its name, anything else as it is — for table cells and chart categories alike."""
+    if value is None or value == "":
+        return formats.MISSING
+    if column in _LABELLED:
+        key = f"{_LABELLED[column]}.{value}"
+        text = context["t"](key)
+        return str(value) if text == key else str(text)
+    if column in _NAMED:
+        ws = getattr(getattr(context.get("ctx"), "state", None), "ws", None)
+        name = load_names(ws).of(_NAMED[column], value) if ws is not None else None
+        return str(name) if name is not None else str(value)
+    return str(value)
 
 
 @pass_context
@@ -127,7 +157,9 @@ def make_templates() -> Jinja2Templates:
     env.filters["in_language"] = formats.in_language
     env.globals["named"] = named
     env.globals["name_options"] = name_options
+    env.globals["value_label"] = value_label
     env.globals["explain"] = explain
+    env.globals["printed_at"] = printed_at
     env.globals["asset_version"] = os.environ.get("FINECRM_ASSET_VERSION", "1")
     env.policies["json.dumps_kwargs"] = {"default": json_default, "sort_keys": False}
     return templates

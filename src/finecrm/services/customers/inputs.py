@@ -34,5 +34,5 @@ class SegmentSelection(BaseModel):
     custom_segment: str | None = _filter("自定义分群", "a saved custom segment")
     rule: str | None = Field(None, max_length=RULE_MAX_LENGTH, description="规则 / a boolean expression over the documented columns "
                                                "(docs/rules.md), e.g. age < 40 AND txn_ci_30d >= 2")
-    breakdown: str | None = Field(None, description="分组列 / tier (default), value_tier, segment_label, "
-                                                    "lifecycle_label or branch_id")
+    breakdown: str | None = Field(None, description="分组列 / tier (default), value_tier, segment, "
+                                                    "lifecycle or branch_id")

@@ -330,8 +330,8 @@ class SegmentRow(TypedDict):
     manager_id: str | None
     tier: Tier
     value_tier: ValueTier
-    segment_label: Label
-    lifecycle_label: Label
+    segment: Annotated[str | None, Field(description="行为分群代码 / behaviour segment code (steady, growth, …)")]
+    lifecycle: Annotated[str | None, Field(description="生命周期代码 / lifecycle stage code (new, stable, …)")]
     aum_avg: NotRequired[Yuan]
     deposits_avg: NotRequired[float | None]
     loans_end: NotRequired[float | None]

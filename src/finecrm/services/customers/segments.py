@@ -24,11 +24,15 @@ from finecrm.services.snapshot.serving import Serving
 
 #: The filters the explorer offers, in order: form field → customer_360 column.
 FILTERS = ("tier", "value_tier", "segment", "lifecycle", "branch_id", "grid_id", "custom_segment")
-BREAKDOWNS = ("tier", "value_tier", "segment_label", "lifecycle_label", "branch_id")
+#: Grouped by codes (the pages label them in their language); the old names of the label columns still work.
+BREAKDOWNS = ("tier", "value_tier", "segment", "lifecycle", "branch_id")
+_BREAKDOWN_ALIASES = {"segment_label": "segment", "lifecycle_label": "lifecycle"}
 LIST_COLUMNS = ("customer_id", "kind", "name", "phone", "branch_id", "grid_id", "manager_id", "tier", "value_tier",
-                "segment_label", "lifecycle_label", "aum_avg", "deposits_avg", "loans_end", "contribution")
-EXPORT_COLUMNS = (*LIST_COLUMNS[:4], "id_number", *LIST_COLUMNS[4:], "age", "products_held", "txn_ci_90d",
-                  "off_counter_rate_90d")
+                "segment", "lifecycle", "aum_avg", "deposits_avg", "loans_end", "contribution")
+# The workbook carries the Chinese labels, as a report does.
+EXPORT_COLUMNS = ("customer_id", "kind", "name", "phone", "id_number", "branch_id", "grid_id", "manager_id", "tier",
+                  "value_tier", "segment_label", "lifecycle_label", "aum_avg", "deposits_avg", "loans_end",
+                  "contribution", "age", "products_held", "txn_ci_90d", "off_counter_rate_90d")
 
 
 class ExplorerError(FinecrmError):
@@ -45,6 +49,7 @@ class Query:
     def from_params(cls, params: dict[str, Any]) -> Query:
         filters = {k: str(params[k]).strip() for k in FILTERS if params.get(k) not in (None, "")}
         breakdown = str(params.get("breakdown") or "tier")
+        breakdown = _BREAKDOWN_ALIASES.get(breakdown, breakdown)
         if breakdown not in BREAKDOWNS:
             raise ExplorerError(f"breakdown 只能是 {', '.join(BREAKDOWNS)} / breakdown must be one of "
                                 f"{', '.join(BREAKDOWNS)}")

@@ -41,9 +41,11 @@ from finecrm.services.snapshot.serving import Serving
 PROPENSITY_MART = "customer_propensity"
 #: Columns of the customer_propensity mart that customer_360 already has (kept from customer_360).
 _SHARED = ("customer_id", "branch_id", "grid_id", "manager_id", "tier")
+# The page shows the lifecycle code in its language; the workbook carries the Chinese label, as a report does.
 LIST_COLUMNS = ("customer_id", "name", "phone", "branch_id", "grid_id", "manager_id", "tier", "age", "aum_avg",
-                "lifecycle_label")
-EXPORT_COLUMNS = (*LIST_COLUMNS, "products_held", "txn_ci_30d", "signed_online", "signed_mobile")
+                "lifecycle")
+EXPORT_COLUMNS = (*LIST_COLUMNS[:-1], "lifecycle_label", "products_held", "txn_ci_30d", "signed_online",
+                  "signed_mobile")
 MAX_NAME = 100
 
 

@@ -149,6 +149,28 @@
 
   var charts = [];
 
+  // True when no series has a value to draw: an empty result is said in words (body data-empty-chart),
+  // not drawn as empty axes.
+  function isEmpty(option) {
+    var series = option.series || [];
+    if (!series.length) return true;
+    return series.every(function (s) {
+      var data = s.type === "sankey" ? (s.links || []) : (s.data || []);
+      return !data.some(function (v) {
+        var x = v !== null && typeof v === "object" ? (Array.isArray(v) ? v[1] : v.value) : v;
+        return x !== null && x !== undefined && x !== 0 && !(typeof x === "number" && isNaN(x));
+      });
+    });
+  }
+
+  function sayEmpty(el) {
+    var note = document.createElement("div");
+    note.className = "chart-empty";
+    note.setAttribute("data-chart-empty", el.getAttribute("data-chart"));
+    note.textContent = (document.body && document.body.dataset.emptyChart) || "—";
+    el.replaceWith(note);
+  }
+
   function draw(root) {
     if (typeof echarts === "undefined") return;
     var dash = json("dashboard-data"), labels = json("chart-labels");
@@ -157,6 +179,7 @@
       var build = builders[el.getAttribute("data-chart")];
       var option = build ? build(dash, labels, el) : null;
       if (!option) return;
+      if (isEmpty(option)) { sayEmpty(el); return; }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
       chart.setOption(option);

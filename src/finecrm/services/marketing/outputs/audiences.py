@@ -66,7 +66,7 @@ class AudienceMemberRow(TypedDict):
     manager_id: str | None
     tier: str
     age: int | None
-    lifecycle_label: str | None
+    lifecycle: Annotated[str | None, Field(description="生命周期代码 / lifecycle stage code (new, stable, …)")]
     aum_avg: NotRequired[float]
 
 
