@@ -40,7 +40,8 @@ VISIBLE_TEXT_JS = f"""() => {{
 
 SKIP = re.compile(r"^/(lang/|static/|logout|api/)|/export")
 MAX_PAGES = 40  # per role and language: every kind of page, not every customer
-MASKED = re.compile(r"[\u4e00-\u9fff]{0,3}\*+[\u4e00-\u9fff]{0,3}")
+#: A masked value (张*明, 138****5678, an ID or credit code's last four after stars) is data, whatever it holds.
+MASKED = re.compile(r"[^\s*]*\*+[^\s*]*")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3001-\u3011]+")
 
