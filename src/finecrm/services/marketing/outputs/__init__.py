@@ -45,6 +45,8 @@ from finecrm.services.marketing.outputs.campaigns import (
     StratumCount,
     StratumDraw,
     TaskPage,
+    ManagerProgress,
+    TaskCall,
     TaskRow,
     UnassignedReasons,
 )
@@ -89,6 +91,7 @@ from finecrm.services.marketing.outputs.models import (
 )
 
 __all__ = [
+    "ManagerProgress",
     "Activation",
     "ArmCount",
     "ArmResult",
@@ -151,6 +154,7 @@ __all__ = [
     "TargetDefinition",
     "TargetModels",
     "TaskPage",
+    "TaskCall",
     "TaskRow",
     "TierShare",
     "TopFeature",
