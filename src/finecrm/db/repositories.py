@@ -436,6 +436,14 @@ def list_tasks(
     return rows, total
 
 
+def task_campaigns(session: Session, *, staff_id: str) -> list[tuple[int, str]]:
+    """``(id, name)`` of the campaigns in which ``staff_id`` holds tasks, newest first."""
+    stmt = (select(Campaign.id, Campaign.name).where(Campaign.id.in_(
+        select(CampaignMember.campaign_id).where(CampaignMember.assigned_to == staff_id,
+                                                 CampaignMember.arm == "treatment"))).order_by(Campaign.id.desc()))
+    return [(int(i), str(n)) for i, n in session.execute(stmt)]
+
+
 def count_due_tasks(session: Session, *, staff_id: str, today: date) -> int:
     """How many of ``staff_id``'s tasks are due on ``today`` (the menu's badge): one count query."""
     stmt = (

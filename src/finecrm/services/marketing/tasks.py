@@ -319,6 +319,13 @@ def list_tasks(session: Session, serving: Serving, principal: Principal, *, camp
     return Page([_task_row(m, c, labels.get(m.customer_id), money, day) for m, c in rows], page, page_size, total)
 
 
+def task_campaigns(session: Session, principal: Principal) -> list[tuple[int, str]]:
+    """``(id, name)`` of the campaigns the principal has tasks in, newest first (the list's campaign filter)."""
+    if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
+        return []
+    return repositories.task_campaigns(session, staff_id=principal.staff_id)
+
+
 def due_today(session: Session, principal: Principal, *, today: date | None = None) -> int:
     """How many of the principal's tasks are due today (the menu's badge); 0 without tasks."""
     if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
