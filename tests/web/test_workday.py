@@ -358,9 +358,9 @@ def test_the_member_list_filters_sorts_and_exports_by_manager_and_outcome(bank):
         pytest.skip("the demo branch holds no assigned member of this campaign")
     staff = max(progress, key=lambda p: p["assigned"])["staff_id"]
     branches = _subtree(bank.web_bank, head.account.branch_id)
-    expected = sorted((m.customer_id for m in bank.sql(
+    expected = sorted(m.customer_id for m in bank.sql(
         "SELECT customer_id, branch_id, outcome FROM campaign_members WHERE campaign_id = :c AND assigned_to = :s",
-        c=cid, s=staff) if m.branch_id in branches and m.outcome is None))
+        c=cid, s=staff) if m.branch_id in branches and m.outcome is None)
     page = head.get(f"/campaigns/{cid}", params={"assigned_to": staff, "outcome": "none", "sort": "-customer_id"})
     assert page.status_code == 200
     shown = [i for i in re.findall(r'data-testid="member-([^"]+)"', page.text)

@@ -360,11 +360,10 @@ def _task_order(sort: str) -> list[Any]:
     # the day a task is (or was) due: its follow-up date, else its campaign's start (SQL date() on both sides:
     # SQLite keeps dates as text, PostgreSQL as dates)
     due = func.coalesce(m.follow_up_on, func.date(Campaign.start_date))
-    first: list[Any] = {
-        "due": [due], "campaign": [Campaign.id], "customer_id": [m.customer_id],
-        "decile": [m.decile], "outcome_at": [m.outcome_at],
-    }[column]
-    first = [c.desc().nulls_last() if descending else c.asc().nulls_last() for c in first]
+    columns: dict[str, Any] = {"due": due, "campaign": Campaign.id, "customer_id": m.customer_id,
+                               "decile": m.decile, "outcome_at": m.outcome_at}
+    col = columns[column]
+    first = [col.desc().nulls_last() if descending else col.asc().nulls_last()]
     # then a fixed order, so that pages never overlap
     return [*first, Campaign.id.desc(), m.decile.asc().nulls_last(), m.customer_id]
 

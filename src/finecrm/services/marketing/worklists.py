@@ -25,9 +25,9 @@ from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
 from finecrm.services.marketing.campaigns import (
     CHANNELS,
     CampaignError,
-    filtered_members,
     customer_labels,
     day_of,
+    filtered_members,
     load_campaign,
     member_row,
     require_any,

@@ -36,6 +36,7 @@ from finecrm.services.marketing.outputs.campaigns import (
     DrawCounts,
     DrawMethod,
     ListRule,
+    ManagerProgress,
     MemberCounts,
     MemberPage,
     MemberRow,
@@ -44,9 +45,8 @@ from finecrm.services.marketing.outputs.campaigns import (
     StaffLoad,
     StratumCount,
     StratumDraw,
-    TaskPage,
-    ManagerProgress,
     TaskCall,
+    TaskPage,
     TaskRow,
     UnassignedReasons,
 )
@@ -91,7 +91,6 @@ from finecrm.services.marketing.outputs.models import (
 )
 
 __all__ = [
-    "ManagerProgress",
     "Activation",
     "ArmCount",
     "ArmResult",
@@ -131,6 +130,7 @@ __all__ = [
     "FunnelPoint",
     "FunnelStage",
     "ListRule",
+    "ManagerProgress",
     "MemberCounts",
     "MemberPage",
     "MemberRow",
@@ -153,8 +153,8 @@ __all__ = [
     "StratumDraw",
     "TargetDefinition",
     "TargetModels",
-    "TaskPage",
     "TaskCall",
+    "TaskPage",
     "TaskRow",
     "TierShare",
     "TopFeature",

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from finecrm.authz import declare
-from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services import workbench
+from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
-from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.customers.inputs import RevealRequest
 from finecrm.services.customers.outputs import Customer360, CustomerPage, TransactionPage
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()

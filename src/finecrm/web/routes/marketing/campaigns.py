@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services.marketing import audiences, campaigns
+from finecrm.services.marketing import audiences, campaigns, worklists
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
-from finecrm.services.marketing import worklists
 from finecrm.services.marketing.inputs import CampaignSpec, InputError, Reassignment
 from finecrm.services.marketing.outputs import (
     Assignment,
