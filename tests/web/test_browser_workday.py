@@ -8,17 +8,18 @@ Screenshots on a desktop and a 390 px phone. Expectations come from the database
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import duckdb
 from sqlalchemy import select
 
+from finecrm.core import formats
 from finecrm.db.models import AuditEvent, CampaignMember, Contact
 from tests.web.browser import PHONE, shoot
 from tests.web.test_pages import _mart
 from tests.web.test_workday import _raw, _subtree
 
-TODAY = date.today()
+TODAY = formats.today()  # the bank's day (Asia/Shanghai in the demo bank)
 
 
 def test_a_managers_day_and_the_branch_heads_view(tabs, web_bank, login):

@@ -21,11 +21,12 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from finecrm.core import formats
 from tests.conftest import new_postgres_database
 from tests.web.conftest import web_client
 from tests.web.test_pages import _mart
 
-TODAY = date.today()
+TODAY = formats.today()  # the bank's day (Asia/Shanghai in the demo bank)
 DONE = {"contacted", "converted", "refused", "unreachable"}
 
 

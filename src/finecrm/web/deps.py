@@ -194,7 +194,7 @@ class Ctx:
         if self.principal is None or self.request.headers.get("hx-request"):
             return {}
         try:
-            due = campaign_tasks.due_today(self.db, self.principal)
+            due = campaign_tasks.due_today(self.db, self.principal, tz=self.state.ws.settings.bank.timezone)
         except SQLAlchemyError:  # the menu never breaks a page (an error page after a failed transaction)
             return {}
         return {"/tasks": due} if due else {}

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, customer_in_scope, require
 from finecrm.authz.errors import NotFound
+from finecrm.core import formats
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services import customers, workbench
@@ -310,7 +311,7 @@ def list_tasks(session: Session, serving: Serving, principal: Principal, *, camp
     filters, key = task_filters(status, sort)
     if principal.staff_id is None:
         return Page([], page, page_size, 0)
-    day = today or date.today()
+    day = today or formats.today(serving.ws.settings.bank.timezone)
     rows, total = repositories.list_tasks(session, staff_id=principal.staff_id, campaign_id=campaign_id,
                                           due_by=due_by, today=day, sort=key, limit=page_size,
                                           offset=(page - 1) * page_size, **filters)
@@ -326,19 +327,20 @@ def task_campaigns(session: Session, principal: Principal) -> list[tuple[int, st
     return repositories.task_campaigns(session, staff_id=principal.staff_id)
 
 
-def due_today(session: Session, principal: Principal, *, today: date | None = None) -> int:
-    """How many of the principal's tasks are due today (the menu's badge); 0 without tasks."""
+def due_today(session: Session, principal: Principal, *, today: date | None = None, tz: str | None = None) -> int:
+    """How many of the principal's tasks are due today (the menu's badge; today in the bank's time zone
+    ``tz``); 0 without tasks."""
     if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
         return 0
-    return repositories.count_due_tasks(session, staff_id=principal.staff_id, today=today or date.today())
+    return repositories.count_due_tasks(session, staff_id=principal.staff_id, today=today or formats.today(tz))
 
 
-def customer_tasks(session: Session, principal: Principal, customer_id: str, *, today: date | None = None
-                   ) -> list[dict[str, Any]]:
+def customer_tasks(session: Session, principal: Principal, customer_id: str, *, today: date | None = None,
+                   tz: str | None = None) -> list[dict[str, Any]]:
     """The principal's open tasks on one customer (for the 360): campaign, product, state and due day."""
     if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
         return []
-    day = today or date.today()
+    day = today or formats.today(tz)
     rows, _ = repositories.list_tasks(session, staff_id=principal.staff_id, customer_id=customer_id, view="open",
                                       today=day, limit=None)
     out = []
@@ -377,7 +379,8 @@ def call_task(session: Session, serving: Serving, principal: Principal, campaign
 
 
 def record_outcome(session: Session, principal: Principal, campaign_id: int, customer_id: str, *, outcome: str,
-                   note: str = "", follow_up_on: date | None = None, today: date | None = None) -> OutcomeRecorded:
+                   note: str = "", follow_up_on: date | None = None, today: date | None = None,
+                   tz: str | None = None) -> OutcomeRecorded:
     """Record what came of a task. Only the assigned manager, only from the campaign's start; audited.
 
     "interested" needs ``follow_up_on`` (after today, within :data:`MAX_FOLLOW_UP_DAYS`); other outcomes take
@@ -394,7 +397,7 @@ def record_outcome(session: Session, principal: Principal, campaign_id: int, cus
     if len(text) > MAX_NOTE:
         raise CampaignError(f"备注最多 {MAX_NOTE} 个字，当前 {len(text)} 个 / the note may have at most {MAX_NOTE} "
                             f"characters; it has {len(text)}")
-    day = today or date.today()
+    day = today or formats.today(tz)  # the bank's day (``tz``: bank.timezone)
     start = day_of(c.start_date)
     if start is not None and day < start:
         raise CampaignError(f"活动 {start} 才开始，不能提前登记结果 / the campaign starts on {start}: outcomes can be "

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, require
+from finecrm.core import formats
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
@@ -61,7 +62,7 @@ def manager_progress(session: Session, serving: Serving, principal: Principal, *
     if campaign_id is not None:
         load_campaign(session, campaign_id)
     names = load_names(serving.ws)
-    rows = repositories.manager_progress(session, campaign_id=campaign_id, today=today or date.today(),
+    rows = repositories.manager_progress(session, campaign_id=campaign_id, today=today or formats.today(serving.ws.settings.bank.timezone),
                                          branch_ids=_branches(principal))
     out: list[ManagerProgress] = [{
         "staff_id": str(r["staff_id"]), "name": names.of("staff", r["staff_id"]), "assigned": int(r["assigned"]),
@@ -88,7 +89,7 @@ def export_tasks(session: Session, serving: Serving, principal: Principal, *, ca
     require(principal, "view_own_tasks")
     require(principal, "export_list")
     filters, key = task_filters(status, sort)
-    day = today or date.today()
+    day = today or formats.today(serving.ws.settings.bank.timezone)
     if principal.staff_id is None:
         rows: list[Any] = []
     else:

@@ -60,7 +60,7 @@ def _work(ctx: Ctx, customer_id: str) -> dict[str, Any]:
     """The 360's work part: the viewer's open tasks on the customer and the contact history (after the 360 itself
     has answered 404 for a customer out of scope)."""
     me = ctx.me()
-    return {"tasks": campaign_tasks.customer_tasks(ctx.db, me, customer_id),
+    return {"tasks": campaign_tasks.customer_tasks(ctx.db, me, customer_id, tz=ctx.state.ws.settings.bank.timezone),
             "contacts": workbench.contact_history(ctx.db, ctx.serving, me, customer_id)}
 
 

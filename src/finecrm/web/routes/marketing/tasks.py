@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
+from finecrm.core import formats
 from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.marketing import worklists
 from finecrm.services.marketing.campaigns import CampaignError
@@ -55,7 +56,7 @@ def tasks_page(ctx: C, page: PageNo = 1, status: Status = "open", campaign_id: I
     return ctx.render("marketing/tasks/index.html", tasks=tasks, status=status, campaign_id=campaign_id,
                       due_by=due_by, sort=sort or "due", query=_list_query(status, campaign_id, due_by, sort),
                       campaigns=campaign_tasks.task_campaigns(ctx.db, me), outcomes=campaign_tasks.OUTCOMES,
-                      max_follow_up=campaign_tasks.MAX_FOLLOW_UP_DAYS, today=date.today(),
+                      max_follow_up=campaign_tasks.MAX_FOLLOW_UP_DAYS, today=formats.today(ctx.state.ws.settings.bank.timezone),
                       notice=ctx.request.query_params.get("notice"))
 
 
@@ -89,7 +90,8 @@ async def outcome_page(ctx: C, campaign_id: Id, customer_id: str) -> Response:
     form = {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
     campaign_tasks.record_outcome(ctx.db, ctx.me(), campaign_id, customer_id[:64], outcome=form.get("outcome", ""),
                                   note=form.get("note", "")[:2000],
-                                  follow_up_on=_day(form.get("follow_up_on"), "跟进日期 follow-up date"))
+                                  follow_up_on=_day(form.get("follow_up_on"), "跟进日期 follow-up date"),
+                                  tz=ctx.state.ws.settings.bank.timezone)
     ctx.db.commit()
     back = form.get("back", "")
     # back to the list as it was (only a local /tasks address: never a redirect elsewhere)
@@ -135,6 +137,7 @@ def outcome_api(ctx: C, campaign_id: Id, customer_id: str, body: TaskOutcome) ->
     """Record `{"outcome": contacted|interested|converted|refused|unreachable, "note": "...",
     "follow_up_on": "YYYY-MM-DD"}` on your task (a follow-up date is required with interested)."""
     done = campaign_tasks.record_outcome(ctx.db, ctx.me(), campaign_id, customer_id[:64], outcome=body.outcome,
-                                         note=body.note, follow_up_on=body.follow_up_on)
+                                         note=body.note, follow_up_on=body.follow_up_on,
+                                         tz=ctx.state.ws.settings.bank.timezone)
     ctx.db.commit()
     return done
