@@ -99,7 +99,7 @@ EXPECTED = {
     "customer_manager": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "reveal_pii",
         "view_own_tasks", "record_visit", "record_outcome", "record_referral", "view_deposit_watch",
-        "view_credit", "view_early_warnings", "view_kpi",
+        "view_credit", "view_early_warnings", "view_kpi", "export_list",
     },
     "lobby_manager": {
         "view_dashboard", "view_customer", "search_customers", "view_own_tasks", "record_referral", "view_kpi",

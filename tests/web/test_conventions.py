@@ -265,6 +265,13 @@ def test_definitions_are_one_click_away_on_the_pages_that_show_the_numbers(login
         html = unescape(analyst.get(path).text)
         for code in codes:
             assert f'data-testid="def-{code}"' in html and terms[code]["zh"] in html, (path, code)
+    # the work lists: the task states and propensity on the tasks page, what an audience is on its page
+    for role, path, codes in (("customer_manager", "/tasks", ("task_state", "propensity")),
+                              ("analyst", "/audiences?rule=kind%20%3D%20%27individual%27", ("audience", "customers")),
+                              ("branch_head", "/dashboard", ("manager_progress",))):
+        html = unescape(login(role).get(path).text)
+        for code in codes:
+            assert f'data-testid="def-{code}"' in html and terms[code]["zh"] in html, (path, code)
     # the thresholds in a definition are the bank's own, in its currency
     settings = web_bank.ws.settings
     for band in settings.tiers.retail:

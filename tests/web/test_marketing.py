@@ -114,7 +114,8 @@ def test_a_manager_sees_and_works_only_own_tasks(campaign, login, web_bank):
                         headers=h).status_code == 404
     if mine:
         r = manager.post(f"/tasks/{campaign['id']}/{mine[0].customer_id}",
-                         data={"outcome": "interested", "note": "周末到网点面谈", "csrf_token": manager.csrf},
+                         data={"outcome": "interested", "note": "周末到网点面谈", "csrf_token": manager.csrf,
+                               "follow_up_on": (date.today() + timedelta(days=5)).isoformat()},
                          follow_redirects=False)
         assert r.status_code == 303
         done = manager.get("/api/tasks", params={"campaign_id": campaign["id"], "status": "interested"}).json()

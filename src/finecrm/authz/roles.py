@@ -109,6 +109,8 @@ ROLES: Mapping[str, Role] = _declare(
         "customer_manager", "客户经理", "customer manager", Scope.OWN_CUSTOMERS,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "reveal_pii",
         "view_own_tasks", "record_visit", "record_outcome", "record_referral", "view_deposit_watch",
+        # Their own call list taken into the field (own customers only, masked, audited like every export).
+        "export_list",
         # County-bank customer managers are also the loan officers (信贷客户经理) of their customers.
         "view_credit", "view_early_warnings", "view_kpi",
     ),

@@ -176,6 +176,12 @@ def zone(name: str | None = None) -> ZoneInfo:
     return ZoneInfo(name or DEFAULT_TIMEZONE)
 
 
+def today(tz: str | None = None) -> date:
+    """Today's date in the bank's time zone: what is due "today" turns over at the bank's midnight, not the
+    server's (a server on UTC is eight hours behind a bank in Shanghai)."""
+    return datetime.now(zone(tz)).date()
+
+
 def local(value: datetime, tz: str | None = None) -> datetime:
     """A moment the product recorded in the bank's time zone (a time without a zone is UTC, as the database
     keeps it)."""

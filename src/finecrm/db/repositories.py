@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from finecrm.db.models import (
     AuditEvent,
     Campaign,
     CampaignMember,
+    Contact,
     IngestRun,
     LoginAttempt,
     User,
@@ -312,36 +313,193 @@ def update_campaign_members(session: Session, *, campaign_id: int, changes: Sequ
     return len(rows)
 
 
-def list_tasks(
-    session: Session,
-    *,
-    staff_id: str,
-    campaign_id: int | None = None,
-    outcomes: Collection[str | None] | None = None,
-    limit: int = 20,
-    offset: int = 0,
-) -> tuple[list[tuple[CampaignMember, Campaign]], int]:
-    """Treatment members assigned to ``staff_id`` with their campaign, newest campaign first, and the total.
+#: Outcomes after which a task is finished; "interested" keeps it open until its follow-up date.
+DONE_OUTCOMES = ("contacted", "converted", "refused", "unreachable")
+#: Views of a task list (see :func:`list_tasks`).
+TASK_VIEWS = ("open", "due", "upcoming", "overdue", "done")
+#: How a task list may be sorted: name → the columns, in order (each ascending; "-" reverses the first).
+TASK_SORTS = ("due", "campaign", "customer_id", "decile", "outcome_at")
 
-    ``outcomes`` keeps members whose recorded outcome is one of them (``None`` in it: not yet recorded).
+
+def _midnight(d: date) -> datetime:
+    """A calendar date as campaign dates are stored: midnight UTC."""
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def task_conditions(view: str, today: date) -> Any:
+    """The SQL condition of a task view on ``today`` (members joined with their campaign).
+
+    open: nothing recorded yet, or "interested" (waiting for its follow-up); due: open, the campaign has
+    started and any follow-up date has come; upcoming: open, but the campaign starts later or the follow-up
+    is later; overdue: open, and the follow-up date has passed or the campaign has ended; done: a final
+    outcome (:data:`DONE_OUTCOMES`).
     """
+    m = CampaignMember
+    is_open = or_(m.outcome.is_(None), m.outcome == "interested")
+    started = Campaign.start_date <= _midnight(today)
+    follow_due = or_(m.follow_up_on.is_(None), m.follow_up_on <= today)
+    if view == "open":
+        return is_open
+    if view == "due":
+        return and_(is_open, started, follow_due)
+    if view == "upcoming":
+        return and_(is_open, or_(~started, m.follow_up_on > today))
+    if view == "overdue":
+        return and_(is_open, started, or_(m.follow_up_on < today,
+                                          and_(m.follow_up_on.is_(None), Campaign.end_date < _midnight(today))))
+    if view == "done":
+        return m.outcome.in_(DONE_OUTCOMES)
+    raise ValueError(f"unknown task view {view!r}; one of {TASK_VIEWS}")
+
+
+def _task_order(sort: str) -> list[Any]:
+    column, descending = sort.removeprefix("-"), sort.startswith("-")
+    if column not in TASK_SORTS:
+        raise ValueError(f"cannot sort tasks by {column!r}; one of {TASK_SORTS}")
+    m = CampaignMember
+    # the day a task is (or was) due: its follow-up date, else its campaign's start (SQL date() on both sides:
+    # SQLite keeps dates as text, PostgreSQL as dates)
+    due = func.coalesce(m.follow_up_on, func.date(Campaign.start_date))
+    columns: dict[str, Any] = {"due": due, "campaign": Campaign.id, "customer_id": m.customer_id,
+                               "decile": m.decile, "outcome_at": m.outcome_at}
+    col = columns[column]
+    first = [col.desc().nulls_last() if descending else col.asc().nulls_last()]
+    # then a fixed order, so that pages never overlap
+    return [*first, Campaign.id.desc(), m.decile.asc().nulls_last(), m.customer_id]
+
+
+def task_query(
+    *,
+    staff_id: str | None = None,
+    campaign_id: int | None = None,
+    customer_id: str | None = None,
+    outcomes: Collection[str | None] | None = None,
+    view: str | None = None,
+    due_by: date | None = None,
+    today: date | None = None,
+) -> Any:
+    """The select of treatment members with their campaign that the filters keep (see :func:`list_tasks`)."""
     stmt = (
         select(CampaignMember, Campaign)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)
-        .where(CampaignMember.assigned_to == staff_id, CampaignMember.arm == "treatment")
+        .where(CampaignMember.arm == "treatment", CampaignMember.assigned_to.is_not(None))
     )
+    if staff_id is not None:
+        stmt = stmt.where(CampaignMember.assigned_to == staff_id)
     if campaign_id is not None:
         stmt = stmt.where(CampaignMember.campaign_id == campaign_id)
+    if customer_id is not None:
+        stmt = stmt.where(CampaignMember.customer_id == customer_id)
     if outcomes is not None:
         named = [o for o in outcomes if o is not None]
         conds = [CampaignMember.outcome.in_(named)] if named else []
         if None in outcomes:
             conds.append(CampaignMember.outcome.is_(None))
-        if not conds:
-            return [], 0
-        stmt = stmt.where(or_(*conds))
+        stmt = stmt.where(or_(*conds) if conds else Campaign.id.is_(None))
+    day = today or date.today()
+    if view is not None:
+        stmt = stmt.where(task_conditions(view, day))
+    if due_by is not None:  # due on or before that day: open, the campaign started and any follow-up come by then
+        stmt = stmt.where(task_conditions("due", due_by))
+    return stmt
+
+
+def list_tasks(
+    session: Session,
+    *,
+    staff_id: str | None,
+    campaign_id: int | None = None,
+    customer_id: str | None = None,
+    outcomes: Collection[str | None] | None = None,
+    view: str | None = None,
+    due_by: date | None = None,
+    today: date | None = None,
+    sort: str = "due",
+    limit: int | None = 20,
+    offset: int = 0,
+) -> tuple[list[tuple[CampaignMember, Campaign]], int]:
+    """Treatment members assigned to ``staff_id`` (``None``: to anyone) with their campaign, and the total.
+
+    ``outcomes`` keeps members whose recorded outcome is one of them (``None`` in it: not yet recorded);
+    ``view`` is one of :data:`TASK_VIEWS` on ``today``; ``due_by`` keeps tasks due on or before that day;
+    ``sort`` one of :data:`TASK_SORTS` ("-" first: descending).
+    """
+    stmt = task_query(staff_id=staff_id, campaign_id=campaign_id, customer_id=customer_id, outcomes=outcomes,
+                      view=view, due_by=due_by, today=today)
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     # decile, not score: score is a JSON column, which PostgreSQL cannot order by
-    page = stmt.order_by(Campaign.id.desc(), CampaignMember.decile.asc().nulls_last(), CampaignMember.customer_id)
-    rows = [(m, c) for m, c in session.execute(page.limit(limit).offset(offset))]
+    page = stmt.order_by(*_task_order(sort))
+    if limit is not None:
+        page = page.limit(limit).offset(offset)
+    rows = [(m, c) for m, c in session.execute(page)]
     return rows, total
+
+
+def task_campaigns(session: Session, *, staff_id: str) -> list[tuple[int, str]]:
+    """``(id, name)`` of the campaigns in which ``staff_id`` holds tasks, newest first."""
+    stmt = (select(Campaign.id, Campaign.name).where(Campaign.id.in_(
+        select(CampaignMember.campaign_id).where(CampaignMember.assigned_to == staff_id,
+                                                 CampaignMember.arm == "treatment"))).order_by(Campaign.id.desc()))
+    return [(int(i), str(n)) for i, n in session.execute(stmt)]
+
+
+def count_due_tasks(session: Session, *, staff_id: str, today: date) -> int:
+    """How many of ``staff_id``'s tasks are due on ``today`` (the menu's badge): one count query."""
+    stmt = (
+        select(func.count())
+        .select_from(CampaignMember)
+        .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .where(CampaignMember.assigned_to == staff_id, CampaignMember.arm == "treatment",
+               task_conditions("due", today))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def manager_progress(session: Session, *, campaign_id: int | None, today: date,
+                     branch_ids: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Per assigned manager: members assigned, contacted (an outcome other than unreachable), converted (found
+    in the data), interested and overdue (:func:`task_conditions`). ``branch_ids`` keeps members of those
+    branches (the members' branch when drawn); ``campaign_id`` None: every campaign."""
+    m = CampaignMember
+    reached = and_(m.outcome.is_not(None), m.outcome != "unreachable")
+    stmt = (
+        select(
+            m.assigned_to.label("staff_id"),
+            func.count().label("assigned"),
+            func.count(case((reached, 1))).label("contacted"),
+            func.count(case((m.outcome == "interested", 1))).label("interested"),
+            func.count(m.converted_on).label("converted"),
+            func.count(case((task_conditions("overdue", today), 1))).label("overdue"),
+            func.count(case((task_conditions("due", today), 1))).label("due"),
+        )
+        .select_from(m)
+        .join(Campaign, Campaign.id == m.campaign_id)
+        .where(m.arm == "treatment", m.assigned_to.is_not(None))
+        .group_by(m.assigned_to)
+        .order_by(m.assigned_to)
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(m.campaign_id == campaign_id)
+    if branch_ids is not None:
+        ids = sorted(set(branch_ids))
+        if not ids:
+            return []
+        stmt = stmt.where(m.branch_id.in_(ids))
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+# --- contacts -------------------------------------------------------------------------------------------
+
+
+def add_contact(session: Session, *, contact: Contact) -> Contact:
+    """Append one contact. There is deliberately no update or delete counterpart: the history is kept."""
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def list_contacts(session: Session, *, customer_id: str, limit: int = 50) -> list[Contact]:
+    """A customer's contacts, newest first."""
+    stmt = (select(Contact).where(Contact.customer_id == customer_id)
+            .order_by(Contact.at.desc(), Contact.id.desc()).limit(limit))
+    return list(session.scalars(stmt))

@@ -81,6 +81,27 @@ TERMS: Mapping[str, tuple[str, str]] = {
                "Uplift: the treated group's conversion rate minus the control group's, in points. The control "
                "group is held back at random (by default {control}) and not contacted, so the difference is what "
                "the campaign caused; the interval and significance are at the chosen confidence level."),
+    "task_state": ("任务状态：待处理 = 尚未登记结果，或客户有意向、等待跟进；今日应办 = 待处理、活动已开始且跟进日期已到"
+                   "（未设跟进日期则自活动开始日起）；未到期 = 活动尚未开始或跟进日期未到；已逾期 = 跟进日期已过、或活动"
+                   "已结束仍未登记；已完成 = 已登记已联系、已成交、拒绝或联系不上。登记“有意向”须填写跟进日期，到期后"
+                   "任务重新变为今日应办。",
+                   "Task state: open = nothing recorded yet, or interested and waiting for the follow-up; due = open, "
+                   "the campaign has started and the follow-up date has come (without one: from the campaign's "
+                   "start); upcoming = the campaign or the follow-up date is later; overdue = the follow-up date has "
+                   "passed, or the campaign has ended with nothing recorded; done = contacted, converted, refused or "
+                   "unreachable. Interested asks for a follow-up date; on that day the task is due again."),
+    "manager_progress": ("客户经理进度（本人可见范围内的活动客户）：已分配 = 分给该经理的营销组客户；已联系 = 已登记"
+                         "结果（联系不上除外）；有意向 = 当前结果为有意向；已成交 = 数据中识别到的成交（与效果评估一致，"
+                         "不依赖自报）；今日应办、已逾期见任务状态。",
+                         "Manager progress (campaign members in your scope): assigned = treatment members given to "
+                         "the manager; contacted = an outcome recorded other than unreachable; interested = the "
+                         "current outcome is interested; converted = a conversion found in the data (as the "
+                         "evaluation counts it, not self-reported); due and overdue as in the task state."),
+    "audience": ("目标客群：按规则（可用字段的条件表达式）圈定的客户名单；每次修改保存为新版本，营销活动始终指向抽取时的"
+                 "版本。人数与 AUM 为保存时快照上的数值。",
+                 "Audience: the customers a rule (a condition on the documented columns) selects; each edit is a "
+                 "new version, and a campaign keeps pointing at the version it was drawn from. Counts and AUM are "
+                 "those of the snapshot the version was saved on."),
 }
 
 

@@ -28,6 +28,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from finecrm.authz import (
@@ -44,6 +45,7 @@ from finecrm.core.settings import Workspace
 from finecrm.db.models import User, UserSession
 from finecrm.services.access import auth, principals
 from finecrm.services.common import MAX_ID
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workspace import org_stamp
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
@@ -187,10 +189,21 @@ class Ctx:
     def may(self, action: str) -> bool:
         return allowed(self.principal, action)
 
+    def badges(self) -> dict[str, int]:
+        """Counts beside menu entries: the tasks due today (one count query; none for a fragment)."""
+        if self.principal is None or self.request.headers.get("hx-request"):
+            return {}
+        try:
+            due = campaign_tasks.due_today(self.db, self.principal, tz=self.state.ws.settings.bank.timezone)
+        except SQLAlchemyError:  # the menu never breaks a page (an error page after a failed transaction)
+            return {}
+        return {"/tasks": due} if due else {}
+
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        nav = navigation(self.principal, self.request.url.path, self.t, self.badges())
         return self.state.templates.TemplateResponse(
             self.request, template, {"ctx": self, "t": self.t, "lang": self.lang, "may": self.may,
-                                     "nav": navigation(self.principal, self.request.url.path, self.t), **values},
+                                     "nav": nav, **values},
             status_code=status_code,
         )
 

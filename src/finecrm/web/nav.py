@@ -27,9 +27,11 @@ def may_any(principal: Principal | None, actions: str | tuple[str, ...]) -> bool
     return any(allowed(principal, a) for a in ((actions,) if isinstance(actions, str) else actions))
 
 
-def navigation(principal: Principal | None, path: str, t: Callable[..., str]) -> list[dict[str, Any]]:
-    """The menu entries ``principal`` may see, labelled by ``t``; the one ``path`` is under is active."""
-    return [{"href": href, "label": t(key), "active": path.startswith(href)}
+def navigation(principal: Principal | None, path: str, t: Callable[..., str],
+               badges: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The menu entries ``principal`` may see, labelled by ``t``; the one ``path`` is under is active.
+    ``badges`` gives an entry a count beside its label (``/tasks``: the tasks due today)."""
+    return [{"href": href, "label": t(key), "active": path.startswith(href), "badge": (badges or {}).get(href)}
             for href, key, actions in NAV if principal is not None and may_any(principal, actions)]
 
 

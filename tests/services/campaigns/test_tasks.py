@@ -200,7 +200,8 @@ def test_outcomes_only_on_own_tasks_from_the_start(campaign_bank, campaign_db):
         control = next(m.customer_id for m in _members(s, c) if m.arm == "control")
         on = START + timedelta(days=3)
 
-        r = campaign_tasks.record_outcome(s, me, c["id"], task, outcome="interested", note="想了解\n额度", today=on)
+        r = campaign_tasks.record_outcome(s, me, c["id"], task, outcome="interested", note="想了解\n额度", today=on,
+                                          follow_up_on=on + timedelta(days=7))
         assert r["previous"] is None
         r = campaign_tasks.record_outcome(s, me, c["id"], task, outcome="converted", today=END + timedelta(days=20))
         assert r["previous"] == "interested"  # later entries after the end are allowed

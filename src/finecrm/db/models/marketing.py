@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -89,7 +90,8 @@ class CampaignMember(Base):
     Control members are never assigned or contacted. ``outcome`` is what the manager recorded
     (contacted / interested / converted / refused / unreachable); ``converted_on`` is what later data
     shows (the product or signup appeared on or after the campaign's start), so the evaluation does not
-    rest on self-reporting.
+    rest on self-reporting. Every outcome is also a row of ``contacts`` (the history); these columns are
+    the task's current state.
     """
 
     __tablename__ = "campaign_members"
@@ -116,3 +118,5 @@ class CampaignMember(Base):
     outcome_by: Mapped[str | None] = mapped_column(String(64))
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     converted_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: For an "interested" outcome: the day the manager follows up; the task is upcoming until then, due after.
+    follow_up_on: Mapped[date | None] = mapped_column(Date)

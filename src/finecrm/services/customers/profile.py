@@ -300,9 +300,11 @@ def transactions(serving: Serving, principal: Principal, customer_id: str, *, pa
 
 
 def reveal(session: Session, serving: Serving, principal: Principal, customer_id: str, *, reason: str,
-           fields: tuple[str, ...] = ("name", "id_number", "phone"), ip: str | None = None) -> Customer360:
+           fields: tuple[str, ...] = ("name", "id_number", "phone"), ip: str | None = None,
+           task: str | None = None) -> Customer360:
     """Show a customer's personal data in clear: needs ``reveal_pii``, the customer in scope and a reason.
-    Writes the audit row (who, which customer, which fields, why) in the caller's transaction first."""
+    Writes the audit row (who, which customer, which fields, why) in the caller's transaction first.
+    ``task`` names the work the reveal serves (``campaign:<id>:<customer>`` for a call from a task)."""
     require(principal, "reveal_pii")
     _one(serving, principal, customer_id)
     why = (reason or "").strip()
@@ -311,5 +313,6 @@ def reveal(session: Session, serving: Serving, principal: Principal, customer_id
                           f"give a reason for revealing (at least {MIN_REASON_LENGTH} characters)")
     repositories.record_audit(session, actor=principal.username, action="reveal_pii", target=customer_id,
                               reason=why[:500], details={"fields": list(fields), "ip": ip,
-                                                         "snapshot": serving.build_id})
+                                                         "snapshot": serving.build_id}
+                              | ({"task": task} if task else {}))
     return customer_360(serving, principal, customer_id, revealed=True)

@@ -492,8 +492,59 @@ def member_row(m: CampaignMember, label: dict[str, Any] | None = None) -> Member
         "stratum": m.stratum, "branch_id": m.branch_id, "grid_id": m.grid_id, "manager_id": m.manager_id,
         "score": m.score, "decile": m.decile, "assigned_to": m.assigned_to, "assigned_by": m.assigned_by,
         "assigned_at": m.assigned_at, "outcome": m.outcome, "outcome_at": m.outcome_at,
-        "converted_on": day_of(m.converted_on),
+        "converted_on": day_of(m.converted_on), "follow_up_on": m.follow_up_on,
     }
+
+
+#: What a manager may record: code → (中文, English).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "contacted": ("已联系", "contacted"),
+    "interested": ("有意向", "interested"),
+    "converted": ("已成交", "converted"),
+    "refused": ("拒绝", "refused"),
+    "unreachable": ("联系不上", "unreachable"),
+}
+#: How a member list sorts ("-" first: descending; then by customer id). Never by a personal-data column.
+MEMBER_SORTS = ("customer_id", "stratum", "branch_id", "decile", "assigned_to", "outcome", "converted_on")
+#: The outcome filter of a member list: an outcome code, or "none" (nothing recorded yet).
+NO_OUTCOME = "none"
+
+
+def _member_key(column: str) -> Any:
+    def key(m: CampaignMember) -> tuple[bool, Any]:
+        value = getattr(m, column)
+        return (value is None, value if value is not None else 0)  # empty last, whichever the direction
+    return key
+
+
+def filtered_members(session: Session, principal: Principal, campaign_id: int, *, arm: str | None = None,
+                     assigned: bool | None = None, assigned_to: str | None = None, outcome: str | None = None,
+                     sort: str | None = None) -> list[CampaignMember]:
+    """A campaign's members in the principal's scope that the filters keep, sorted (the rows of a member list
+    and of its export). Bad filters raise a bilingual :class:`CampaignError`."""
+    require_any(principal, "manage_campaigns", "assign_customers")
+    c = load_campaign(session, campaign_id)
+    if arm is not None and arm not in ARMS:
+        raise CampaignError(f"组别须为 treatment 或 control / the arm must be treatment or control, got {arm!r}")
+    if outcome is not None and outcome != NO_OUTCOME and outcome not in OUTCOMES:
+        choices = ", ".join((NO_OUTCOME, *OUTCOMES))
+        raise CampaignError(f"结果须为 {choices} 之一 / the outcome must be one of {choices}, got {outcome!r}")
+    key = (sort or "customer_id").strip()
+    column, descending = key.removeprefix("-"), key.startswith("-")
+    if column not in MEMBER_SORTS:
+        choices = ", ".join(MEMBER_SORTS)
+        raise CampaignError(f"不能按 {key!r} 排序，可选 {choices} / cannot sort members by {key!r}: one of {choices}")
+    members = scoped(principal, repositories.list_campaign_members(
+        session, campaign_id=c.id, arm=arm, assigned=assigned, assigned_to=assigned_to))
+    if outcome is not None:
+        members = [m for m in members if m.outcome == (None if outcome == NO_OUTCOME else outcome)]
+    if column != "customer_id":  # the repository's order (customer id) stays the tie-break: sorts are stable
+        present = sorted((m for m in members if getattr(m, column) is not None), key=_member_key(column),
+                         reverse=descending)
+        members = present + [m for m in members if getattr(m, column) is None]
+    elif descending:
+        members = members[::-1]
+    return members
 
 
 def campaign_members(
@@ -505,16 +556,15 @@ def campaign_members(
     arm: str | None = None,
     assigned: bool | None = None,
     assigned_to: str | None = None,
+    outcome: str | None = None,
+    sort: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> Page[MemberRow]:
-    """A page of a campaign's members in the principal's scope, names and phones masked."""
-    require_any(principal, "manage_campaigns", "assign_customers")
-    c = load_campaign(session, campaign_id)
-    if arm is not None and arm not in ARMS:
-        raise CampaignError(f"组别须为 treatment 或 control / the arm must be treatment or control, got {arm!r}")
-    members = scoped(principal, repositories.list_campaign_members(
-        session, campaign_id=c.id, arm=arm, assigned=assigned, assigned_to=assigned_to))
+    """A page of a campaign's members in the principal's scope (:func:`filtered_members`), names and phones
+    masked."""
+    members = filtered_members(session, principal, campaign_id, arm=arm, assigned=assigned, assigned_to=assigned_to,
+                               outcome=outcome, sort=sort)
     page, page_size = clamp_page(page, page_size)
     chunk = members[(page - 1) * page_size: page * page_size]
     labels = customer_labels(serving, principal, [m.customer_id for m in chunk])

@@ -186,6 +186,8 @@ class TaskOutcome(BaseModel):
 
     outcome: str = Field("", max_length=32)
     note: str = Field("", max_length=2000)
+    #: Required with "interested": the day to follow up (the task stays in the list and is due again then).
+    follow_up_on: date | None = None
 
 
 class Reassignment(BaseModel):

@@ -12,29 +12,37 @@ customer manager of their branch. A member or a manager outside the scope is *no
 everywhere else: the answer never tells whether it exists elsewhere.
 
 **Tasks** (``list_tasks``): a customer manager's assigned treatment members across campaigns — only those
-assigned to their own staff id — each with talking points. Names and phone numbers are masked inside the
-query like every list (a manager reveals a customer's details on the 360 page, audited).
+assigned to their own staff id — each with talking points, filtered by campaign, view (open, due, upcoming,
+overdue, done — ``repositories.task_conditions``) and due date, sorted. Names and phone numbers are masked
+inside the query like every list. A task of a campaign that has not started is *upcoming*, not due.
+
+**Calling** (``call_task``): the manager reveals the phone of a task's customer in one click, through the
+one reveal path (``services.customers.reveal``: scope and audit in one place) with the task as the reason.
 
 **Outcomes** (``record_outcome``): contacted / interested / converted / refused / unreachable with a note,
 by the assigned manager only, from the campaign's start date on (late entries after the end are allowed).
-Every assignment, reassignment and outcome is written to the audit log.
+"Interested" asks for a follow-up date: the task stays open, upcoming until that day and due from it. Each
+outcome is appended to the customer's contacts (``services.workbench``: the history the 360 shows) and sets
+the task's current state. Every assignment, reassignment, call and outcome is written to the audit log.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, customer_in_scope, require
 from finecrm.authz.errors import NotFound
-from finecrm.core.settings import Settings
+from finecrm.core import formats
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
+from finecrm.services import customers, workbench
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.marketing.campaigns import (
     CHANNELS,
+    OUTCOMES,
     CampaignError,
     customer_labels,
     day_of,
@@ -49,21 +57,18 @@ from finecrm.services.marketing.outputs import (
     OutcomeRecorded,
     Reassigned,
     StaffLoad,
+    TaskCall,
     TaskRow,
 )
 from finecrm.services.marketing.sources import grid_managers, staff
 from finecrm.services.snapshot.serving import Serving
 
-#: What a manager may record: code → (中文, English).
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "contacted": ("已联系", "contacted"),
-    "interested": ("有意向", "interested"),
-    "converted": ("已成交", "converted"),
-    "refused": ("拒绝", "refused"),
-    "unreachable": ("联系不上", "unreachable"),
-}
-#: Task list filters besides an outcome code: open = nothing recorded yet, done = an outcome recorded.
-TASK_STATUSES = ("open", "done")
+#: Task list views besides an outcome code (``repositories.task_conditions`` says what each keeps).
+TASK_STATUSES = repositories.TASK_VIEWS
+#: How the task list sorts ("-" first: descending).
+TASK_SORTS = repositories.TASK_SORTS
+#: The furthest a follow-up may be set: a campaign's follow-up, not a reminder for next year.
+MAX_FOLLOW_UP_DAYS = 180
 MAX_NOTE = 500
 MAX_REASSIGN = 1000
 #: Staff who may hold campaign tasks: the role that records outcomes.
@@ -241,13 +246,25 @@ def talking_points(c: Campaign, why: dict[str, Any], *, money: bool) -> list[Bil
     return points
 
 
-def _task_row(m: CampaignMember, c: Campaign, label: dict[str, Any] | None, settings: Settings, money: bool
-              ) -> TaskRow:
+def task_state(m: CampaignMember, c: Campaign, today: date) -> tuple[str, date | None]:
+    """``(state, due_on)`` of a task on ``today``: done, upcoming (the campaign or the follow-up is later) or due
+    — the same rule as ``repositories.task_conditions``, for one row already read."""
+    start = day_of(c.start_date)
+    due_on = m.follow_up_on or start
+    if m.outcome in repositories.DONE_OUTCOMES:
+        return "done", due_on
+    if (start is not None and start > today) or (m.follow_up_on is not None and m.follow_up_on > today):
+        return "upcoming", due_on
+    return "due", due_on
+
+
+def _task_row(m: CampaignMember, c: Campaign, label: dict[str, Any] | None, money: bool, today: date) -> TaskRow:
     why = talking_points_of(m)
     if not money:
         why = {k: v for k, v in why.items() if k != "aum_band"}
     label = label or {}
     zh, en = CHANNELS.get(c.channel, (c.channel, c.channel))
+    state, due_on = task_state(m, c, today)
     return {
         "campaign_id": c.id, "campaign_name": c.name, "customer_id": m.customer_id, "name": label.get("name"),
         "phone": label.get("phone"), "channel": c.channel, "channel_zh": zh, "channel_en": en,
@@ -256,54 +273,123 @@ def _task_row(m: CampaignMember, c: Campaign, label: dict[str, Any] | None, sett
         "why": why, "talking_points": talking_points(c, why, money=money),
         "outcome": m.outcome, "outcome_zh": OUTCOMES.get(m.outcome or "", ("", ""))[0] or None,
         "outcome_note": m.outcome_note, "outcome_at": m.outcome_at, "assigned_at": m.assigned_at,
-        "converted_on": day_of(m.converted_on),
+        "converted_on": day_of(m.converted_on), "follow_up_on": m.follow_up_on, "due_on": due_on, "state": state,
     }
 
 
-def list_tasks(session: Session, serving: Serving, principal: Principal, *, campaign_id: int | None = None,
-               status: str | None = None, page: int = 1, page_size: int = 20) -> Page[TaskRow]:
-    """The principal's own campaign tasks (assigned to their staff id), newest campaign first, paged.
-
-    ``status``: ``open`` (no outcome yet), ``done`` (an outcome recorded) or an outcome code. A user without a
-    staff id has no tasks. Names and phones are masked; AUM bands only with ``view_balances``.
-    """
-    require(principal, "view_own_tasks")
-    page, page_size = clamp_page(page, page_size)
-    if principal.staff_id is None:
-        return Page([], page, page_size, 0)
-    outcomes: list[str | None] | None
+def task_filters(status: str | None, sort: str | None) -> tuple[dict[str, Any], str]:
+    """A task list's ``status`` (a view or an outcome code) and ``sort`` checked: the repository's filters and
+    sort, or a bilingual :class:`CampaignError` naming the choices."""
+    filters: dict[str, Any] = {}
     if status in (None, ""):
-        outcomes = None
-    elif status == "open":
-        outcomes = [None]
-    elif status == "done":
-        outcomes = list(OUTCOMES)
+        pass
+    elif status in TASK_STATUSES:
+        filters["view"] = status
     elif status in OUTCOMES:
-        outcomes = [status]
+        filters["outcomes"] = [status]
     else:
         choices = ", ".join((*TASK_STATUSES, *OUTCOMES))
         raise CampaignError(f"状态须为 {choices} 之一 / the status must be one of {choices}, got {status!r}")
+    key = (sort or "due").strip()
+    if key.removeprefix("-") not in TASK_SORTS:
+        choices = ", ".join(TASK_SORTS)
+        raise CampaignError(f"不能按 {key!r} 排序，可选 {choices} / cannot sort tasks by {key!r}: one of {choices}")
+    return filters, key
+
+
+def list_tasks(session: Session, serving: Serving, principal: Principal, *, campaign_id: int | None = None,
+               status: str | None = None, due_by: date | None = None, sort: str | None = None, page: int = 1,
+               page_size: int = 20, today: date | None = None) -> Page[TaskRow]:
+    """The principal's own campaign tasks (assigned to their staff id), paged, due first by default.
+
+    ``status``: a view of :data:`TASK_STATUSES` (open, due, upcoming, overdue, done) or an outcome code;
+    ``due_by``: tasks due on or before that day; ``sort``: one of :data:`TASK_SORTS`. A user without a staff
+    id has no tasks. Names and phones are masked; AUM bands only with ``view_balances``.
+    """
+    require(principal, "view_own_tasks")
+    page, page_size = clamp_page(page, page_size)
+    filters, key = task_filters(status, sort)
+    if principal.staff_id is None:
+        return Page([], page, page_size, 0)
+    day = today or formats.today(serving.ws.settings.bank.timezone)
     rows, total = repositories.list_tasks(session, staff_id=principal.staff_id, campaign_id=campaign_id,
-                                          outcomes=outcomes, limit=page_size, offset=(page - 1) * page_size)
+                                          due_by=due_by, today=day, sort=key, limit=page_size,
+                                          offset=(page - 1) * page_size, **filters)
     labels = customer_labels(serving, principal, [m.customer_id for m, _ in rows])
     money = allowed(principal, "view_balances")
-    settings = serving.ws.settings
-    return Page([_task_row(m, c, labels.get(m.customer_id), settings, money) for m, c in rows], page, page_size,
-                total)
+    return Page([_task_row(m, c, labels.get(m.customer_id), money, day) for m, c in rows], page, page_size, total)
 
 
-def record_outcome(session: Session, principal: Principal, campaign_id: int, customer_id: str, *, outcome: str,
-                   note: str = "", today: date | None = None) -> OutcomeRecorded:
-    """Record what came of a task. Only the assigned manager, only from the campaign's start; audited.
+def task_campaigns(session: Session, principal: Principal) -> list[tuple[int, str]]:
+    """``(id, name)`` of the campaigns the principal has tasks in, newest first (the list's campaign filter)."""
+    if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
+        return []
+    return repositories.task_campaigns(session, staff_id=principal.staff_id)
 
-    Returns ``{campaign_id, customer_id, outcome, previous, outcome_at}``. A task that is not the
-    principal's (another manager's, a control member, no such customer) is ``NotFound``.
-    """
-    require(principal, "record_outcome")
+
+def due_today(session: Session, principal: Principal, *, today: date | None = None, tz: str | None = None) -> int:
+    """How many of the principal's tasks are due today (the menu's badge; today in the bank's time zone
+    ``tz``); 0 without tasks."""
+    if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
+        return 0
+    return repositories.count_due_tasks(session, staff_id=principal.staff_id, today=today or formats.today(tz))
+
+
+def customer_tasks(session: Session, principal: Principal, customer_id: str, *, today: date | None = None,
+                   tz: str | None = None) -> list[dict[str, Any]]:
+    """The principal's open tasks on one customer (for the 360): campaign, product, state and due day."""
+    if principal.staff_id is None or not allowed(principal, "view_own_tasks"):
+        return []
+    day = today or formats.today(tz)
+    rows, _ = repositories.list_tasks(session, staff_id=principal.staff_id, customer_id=customer_id, view="open",
+                                      today=day, limit=None)
+    out = []
+    for m, c in rows:
+        state, due_on = task_state(m, c, day)
+        out.append({"campaign_id": c.id, "campaign_name": c.name, "product_name": talking_points_of(m).get(
+            "product_name"), "channel": c.channel, "outcome": m.outcome, "follow_up_on": m.follow_up_on,
+            "due_on": due_on, "state": state})
+    return out
+
+
+def _own_task(session: Session, principal: Principal, campaign_id: int, customer_id: str
+              ) -> tuple[Campaign, CampaignMember]:
+    """The principal's task on ``customer_id`` in the campaign; anyone else's (or none) is ``NotFound``."""
     c = load_campaign(session, campaign_id)
     m = repositories.get_campaign_member(session, campaign_id=c.id, customer_id=str(customer_id))
     if m is None or m.arm != TREATMENT or principal.staff_id is None or m.assigned_to != principal.staff_id:
         raise NotFound("任务", "task", f"{campaign_id}/{customer_id}")
+    return c, m
+
+
+def call_task(session: Session, serving: Serving, principal: Principal, campaign_id: int, customer_id: str, *,
+              ip: str | None = None) -> TaskCall:
+    """The phone of one's own task's customer in clear, to call them.
+
+    Goes through ``customers.reveal`` (needs ``reveal_pii`` and the customer in the principal's scope: a task
+    reassigned to a manager who does not look after the customer reveals nothing), with the task as the
+    reason; the audit row (``reveal_pii``, the phone only, ``task``) is written before the number is returned.
+    """
+    require(principal, "reveal_pii")
+    c, m = _own_task(session, principal, campaign_id, customer_id)
+    reason = f"营销任务电话联系：{c.name}（活动 {c.id}）/ calling for a campaign task: {c.name} (campaign {c.id})"
+    record = customers.reveal(session, serving, principal, m.customer_id, reason=reason, fields=("phone",), ip=ip,
+                              task=f"campaign:{c.id}:{m.customer_id}")
+    return {"campaign_id": c.id, "customer_id": m.customer_id, "phone": record["customer"].get("phone")}
+
+
+def record_outcome(session: Session, principal: Principal, campaign_id: int, customer_id: str, *, outcome: str,
+                   note: str = "", follow_up_on: date | None = None, today: date | None = None,
+                   tz: str | None = None) -> OutcomeRecorded:
+    """Record what came of a task. Only the assigned manager, only from the campaign's start; audited.
+
+    "interested" needs ``follow_up_on`` (after today, within :data:`MAX_FOLLOW_UP_DAYS`); other outcomes take
+    none and clear an earlier one. The outcome is appended to the customer's contacts and becomes the task's
+    state. Returns ``{campaign_id, customer_id, outcome, previous, outcome_at, follow_up_on}``. A task that is
+    not the principal's (another manager's, a control member, no such customer) is ``NotFound``.
+    """
+    require(principal, "record_outcome")
+    c, m = _own_task(session, principal, campaign_id, customer_id)
     if outcome not in OUTCOMES:
         choices = ", ".join(OUTCOMES)
         raise CampaignError(f"结果须为 {choices} 之一 / the outcome must be one of {choices}, got {outcome!r}")
@@ -311,18 +397,31 @@ def record_outcome(session: Session, principal: Principal, campaign_id: int, cus
     if len(text) > MAX_NOTE:
         raise CampaignError(f"备注最多 {MAX_NOTE} 个字，当前 {len(text)} 个 / the note may have at most {MAX_NOTE} "
                             f"characters; it has {len(text)}")
-    day = today or date.today()
+    day = today or formats.today(tz)  # the bank's day (``tz``: bank.timezone)
     start = day_of(c.start_date)
     if start is not None and day < start:
         raise CampaignError(f"活动 {start} 才开始，不能提前登记结果 / the campaign starts on {start}: outcomes can be "
                             "recorded from then on")
+    if outcome == "interested":
+        if follow_up_on is None:
+            raise CampaignError("客户有意向时请填写跟进日期 / an interested customer needs a follow-up date")
+        if not day < follow_up_on <= day + timedelta(days=MAX_FOLLOW_UP_DAYS):
+            raise CampaignError(f"跟进日期须在今天之后 {MAX_FOLLOW_UP_DAYS} 天以内 / the follow-up date must be after "
+                                f"today and within {MAX_FOLLOW_UP_DAYS} days, got {follow_up_on}")
+    else:
+        follow_up_on = None
     previous = m.outcome
     now = datetime.now(UTC)
     m.outcome, m.outcome_note, m.outcome_by, m.outcome_at = outcome, text or None, principal.username, now
+    m.follow_up_on = follow_up_on
+    workbench.record_contact(session, customer_id=m.customer_id, kind="campaign_task", recorded_by=principal.username,
+                             staff_id=principal.staff_id, channel=c.channel, outcome=outcome, note=text or None,
+                             follow_up_on=follow_up_on, campaign_id=c.id, branch_id=m.branch_id, at=now)
     # The note itself stays out of the audit log: managers write free text that may hold personal data.
     repositories.record_audit(session, actor=principal.username, action="campaign_outcome",
                               target=f"campaign:{c.id}:{m.customer_id}",
-                              details={"outcome": outcome, "previous": previous, "note_chars": len(text)})
+                              details={"outcome": outcome, "previous": previous, "note_chars": len(text),
+                                       "follow_up_on": follow_up_on.isoformat() if follow_up_on else None})
     session.flush()
     return {"campaign_id": c.id, "customer_id": m.customer_id, "outcome": outcome, "previous": previous,
-            "outcome_at": now}
+            "outcome_at": now, "follow_up_on": follow_up_on}

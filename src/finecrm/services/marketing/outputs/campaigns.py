@@ -178,6 +178,7 @@ class MemberRow(TypedDict):
     outcome: str | None
     outcome_at: datetime | None
     converted_on: Annotated[date | None, Field(description="识别到的转化日 / the detected conversion's day")]
+    follow_up_on: Annotated[date | None, Field(description="跟进日期 / follow-up date")]
 
 
 class MemberPage(PageInfo):
@@ -259,6 +260,10 @@ class TaskRow(TypedDict):
     outcome_at: datetime | None
     assigned_at: datetime | None
     converted_on: date | None
+    follow_up_on: Annotated[date | None, Field(description="跟进日期（有意向的客户）/ follow-up date (interested)")]
+    due_on: Annotated[date | None, Field(description="应办日期：跟进日期，否则活动开始日 / the day the task is due: "
+                                                      "its follow-up date, else the campaign's start")]
+    state: Annotated[str, Field(description="due 今日应办 | upcoming 未到期 | done 已完成")]
 
 
 class TaskPage(PageInfo):
@@ -275,3 +280,26 @@ class OutcomeRecorded(TypedDict):
     outcome: str
     previous: str | None
     outcome_at: datetime
+    follow_up_on: date | None
+
+
+class TaskCall(TypedDict):
+    """A task's customer phone in clear, revealed to call them (the reveal is audited with the task)."""
+
+    campaign_id: int
+    customer_id: str
+    phone: str | None
+
+
+class ManagerProgress(TypedDict):
+    """One manager's progress in a campaign (or every campaign), counted in the viewer's scope."""
+
+    staff_id: str
+    name: Annotated[str | None, Field(description="客户经理姓名 / the manager's name")]
+    assigned: int
+    contacted: Annotated[int, Field(description="已登记联系上的结果（联系不上除外）/ an outcome other than unreachable")]
+    interested: int
+    converted: Annotated[int, Field(description="数据中已发现成交 / conversion found in the data")]
+    due: int
+    overdue: Annotated[int, Field(description="跟进日已过或活动已结束仍未完成 / open past its follow-up or the "
+                                               "campaign's end")]

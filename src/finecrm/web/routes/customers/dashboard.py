@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from finecrm.authz import declare
 from finecrm.services.customers import dashboard as dashboard_service
 from finecrm.services.customers.outputs import Dashboard
+from finecrm.services.marketing import worklists
 from finecrm.web.deps import Ctx, context
 
 router = APIRouter()
@@ -20,7 +21,9 @@ C = Annotated[Ctx, Depends(context)]
 @declare("view_dashboard")
 def dashboard_page(ctx: C) -> Response:
     data = dashboard_service.dashboard(ctx.serving, ctx.me())
-    return ctx.render("customers/dashboard/index.html", data=data)
+    # a branch head compares the managers of their branch on every campaign (who is behind)
+    progress = (worklists.manager_progress(ctx.db, ctx.serving, ctx.me()) if ctx.may("assign_customers") else None)
+    return ctx.render("customers/dashboard/index.html", data=data, progress=progress)
 
 
 @router.get("/api/dashboard", tags=["dashboard"])

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 from pydantic import Field
 
 from finecrm.authz import declare
+from finecrm.services import workbench
 from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
 from finecrm.services.customers.inputs import RevealRequest
 from finecrm.services.customers.outputs import Customer360, CustomerPage, TransactionPage
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.web.deps import XLSX_RESPONSES, Ctx, context, xlsx_download
 
 router = APIRouter()
@@ -54,11 +56,21 @@ def export_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "") -> Response
     return _export(ctx, q)
 
 
+def _work(ctx: Ctx, customer_id: str) -> dict[str, Any]:
+    """The 360's work part: the viewer's open tasks on the customer and the contact history (after the 360 itself
+    has answered 404 for a customer out of scope)."""
+    me = ctx.me()
+    return {"tasks": campaign_tasks.customer_tasks(ctx.db, me, customer_id, tz=ctx.state.ws.settings.bank.timezone),
+            "contacts": workbench.contact_history(ctx.db, ctx.serving, me, customer_id)}
+
+
 @router.get("/customers/{customer_id}", include_in_schema=False)
 @declare("view_customer")
 def customer_page(ctx: C, customer_id: str) -> Response:
     data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
-    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None)
+    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None,
+                      work=_work(ctx, customer_id[:64]), outcomes=campaign_tasks.OUTCOMES,
+                      notice=ctx.request.query_params.get("notice"))
 
 
 @router.post("/customers/{customer_id}/reveal", include_in_schema=False)
@@ -69,9 +81,11 @@ def reveal_page(ctx: C, customer_id: str, reason: Annotated[str, Form(max_length
     except customer_service.RevealError as exc:
         ctx.db.rollback()
         data = customer_service.customer_360(ctx.serving, ctx.me(), customer_id[:64])
-        return ctx.render("customers/profile/detail.html", status_code=400, data=data, reveal_error=str(exc))
+        return ctx.render("customers/profile/detail.html", status_code=400, data=data, reveal_error=str(exc),
+                          work=_work(ctx, customer_id[:64]), outcomes=campaign_tasks.OUTCOMES)
     ctx.db.commit()  # the audit row is written before the clear values are sent
-    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None)
+    return ctx.render("customers/profile/detail.html", data=data, reveal_error=None,
+                      work=_work(ctx, customer_id[:64]), outcomes=campaign_tasks.OUTCOMES)
 
 
 @router.get("/customers/{customer_id}/transactions", include_in_schema=False)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services.marketing import audiences, campaigns
+from finecrm.services.marketing import audiences, campaigns, worklists
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
@@ -20,6 +21,7 @@ from finecrm.services.marketing.outputs import (
     CampaignEvaluation,
     CampaignSummary,
     Detection,
+    ManagerProgress,
     Reassigned,
 )
 from finecrm.web.deps import XLSX_RESPONSES, Ctx, Id, IdQuery, PageNo, context, xlsx_download
@@ -73,16 +75,50 @@ async def create_page(ctx: C) -> Response:
     return RedirectResponse(f"/campaigns/{doc['id']}", status_code=303)
 
 
+Staff = Annotated[str, Query(max_length=40, description="负责客户经理工号 / the assigned manager's staff id")]
+Outcome = Annotated[str, Query(max_length=20, description="结果，none 为未登记 / an outcome code, or none")]
+MemberSort = Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]*$",
+                                  description="排序 / sort: customer_id, stratum, branch_id, decile, assigned_to, "
+                                              "outcome, converted_on; '-' first for descending")]
+
+
+def _members_query(arm: str, assigned_to: str, outcome: str, sort: str) -> str:
+    """The member list's filters and sort as URL parameters (pager, sort links and the export keep them)."""
+    return urlencode({k: v for k, v in (("arm", arm), ("assigned_to", assigned_to), ("outcome", outcome),
+                                        ("sort", sort)) if v})
+
+
 @router.get("/campaigns/{campaign_id}", include_in_schema=False)
 @declare("view_campaigns")
-def campaign_page(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = None) -> Response:
-    doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
-    members = campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None, page=page)
-    staff = (campaign_tasks.assignable_staff(ctx.serving, ctx.me(), campaign_id=campaign_id, session=ctx.db)
+def campaign_page(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = None, assigned_to: Staff = "",
+                  outcome: Outcome = "", sort: MemberSort = "") -> Response:
+    me = ctx.me()
+    doc = campaigns.get_campaign(ctx.db, ctx.serving, me, campaign_id)
+    members = campaigns.campaign_members(ctx.db, ctx.serving, me, campaign_id, arm=arm or None,
+                                         assigned_to=assigned_to or None, outcome=outcome or None, sort=sort or None,
+                                         page=page)
+    staff = (campaign_tasks.assignable_staff(ctx.serving, me, campaign_id=campaign_id, session=ctx.db)
              if ctx.may("assign_customers") else [])
+    progress = worklists.manager_progress(ctx.db, ctx.serving, me, campaign_id=campaign_id)
     template = "marketing/campaigns/_members.html" if ctx.request.headers.get("hx-request") else "marketing/campaigns/detail.html"
-    return ctx.render(template, c=doc, members=members, staff=staff, arm=arm or "",
+    return ctx.render(template, c=doc, members=members, staff=staff, arm=arm or "", assigned_to=assigned_to,
+                      outcome=outcome, sort=sort, progress=progress, outcomes=campaigns.OUTCOMES,
+                      query=_members_query(arm or "", assigned_to, outcome, sort),
+                      filters_query=_members_query(arm or "", assigned_to, outcome, ""),
                       notice=ctx.request.query_params.get("notice"))
+
+
+@router.post("/campaigns/{campaign_id}/members/export", include_in_schema=False)
+@declare("export_list")
+def members_export_page(ctx: C, campaign_id: Id, arm: Annotated[str, Form(max_length=20)] = "",
+                        assigned_to: Annotated[str, Form(max_length=40)] = "",
+                        outcome: Annotated[str, Form(max_length=20)] = "",
+                        sort: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """The member list as the page shows it (its filters and sort, every page) as an Excel file."""
+    content, _ = worklists.export_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None,
+                                          assigned_to=assigned_to or None, outcome=outcome or None, sort=sort or None,
+                                          ip=ctx.ip)
+    return xlsx_download(ctx, content, f"campaign-{campaign_id}-members")
 
 
 @router.post("/campaigns/{campaign_id}/assign", include_in_schema=False)
@@ -156,6 +192,26 @@ def get_api(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = None) -
     doc = campaigns.get_campaign(ctx.db, ctx.serving, ctx.me(), campaign_id)
     return {**doc, "members": campaigns.campaign_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm,
                                                          page=page).to_dict()}
+
+
+@router.get("/api/campaigns/{campaign_id}/progress", tags=["marketing"])
+@declare("view_campaigns")
+def progress_api(ctx: C, campaign_id: Id) -> list[ManagerProgress]:
+    """Each assigned manager's progress in the campaign (your scope), by name, most overdue first."""
+    return worklists.manager_progress(ctx.db, ctx.serving, ctx.me(), campaign_id=campaign_id)
+
+
+@router.post("/api/campaigns/{campaign_id}/members/export", tags=["marketing"], response_class=Response,
+             responses=XLSX_RESPONSES)
+@declare("export_list")
+def members_export_api(ctx: C, campaign_id: Id, arm: Annotated[str | None, Query(max_length=20)] = None,
+                       assigned_to: Staff = "", outcome: Outcome = "", sort: MemberSort = "") -> Response:
+    """The campaign's members of the filter (your scope, every page) as .xlsx: names not codes, masked,
+    audited. CSRF token in X-CSRF-Token."""
+    content, _ = worklists.export_members(ctx.db, ctx.serving, ctx.me(), campaign_id, arm=arm or None,
+                                          assigned_to=assigned_to or None, outcome=outcome or None, sort=sort or None,
+                                          ip=ctx.ip)
+    return xlsx_download(ctx, content, f"campaign-{campaign_id}-members")
 
 
 @router.post("/api/campaigns/{campaign_id}/assign", tags=["marketing"])

@@ -1,0 +1,48 @@
+"""Workbench (客户经理工作台): the record of every contact a manager has with a customer.
+
+One row per contact, appended, never edited: who (staff id and user), when, how (channel), what came of it
+(outcome, note, follow-up date) and why (the campaign task it served, when it served one). A campaign task's
+outcome is written here by ``services.marketing.tasks.record_outcome``; visits and calls of the work log
+will be the same rows with another ``kind`` and no campaign. The customer 360's contact history reads this
+table only.
+
+The task itself (``campaign_members.outcome`` …) keeps its current state — the last outcome and the
+follow-up date it waits for — which the same call writes in the same transaction: the history is here, the
+state is there, and neither is written anywhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from finecrm.db.models.base import Base
+
+#: What a contact was: a campaign task's outcome today; ``visit`` and ``call`` of the work log later.
+CONTACT_KINDS = ("campaign_task", "visit", "call")
+
+
+class Contact(Base):
+    """One contact with a customer (联系记录)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_customer", "customer_id", "at"),
+        Index("ix_contacts_staff", "staff_id", "at"),
+        Index("ix_contacts_campaign", "campaign_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # CONTACT_KINDS
+    channel: Mapped[str | None] = mapped_column(String(20))  # phone | sms | visit | wechat | lobby
+    staff_id: Mapped[str | None] = mapped_column(String(40))  # the manager who made the contact
+    recorded_by: Mapped[str] = mapped_column(String(64))  # the user who recorded it
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    branch_id: Mapped[str | None] = mapped_column(String(40))  # the customer's branch, for branch-level reports
