@@ -3,6 +3,7 @@ scale, report and card files — each checked against a computation done here an
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -150,9 +151,9 @@ def test_master_scale_is_monotonic_and_covers_every_score(fitted, data):
     grades = fitted.card_.grades
     assert 2 <= len(grades) <= 10
     pds = [g.pd for g in grades]
-    assert all(a < b for a, b in zip(pds, pds[1:], strict=False)), pds  # best first: PD strictly rises
+    assert all(a < b for a, b in itertools.pairwise(pds)), pds  # best first: PD strictly rises
     assert grades[0].max_score is None and grades[-1].min_score is None
-    assert all(g.min_score == h.max_score for g, h in zip(grades, grades[1:], strict=False))
+    assert all(g.min_score == h.max_score for g, h in itertools.pairwise(grades))
     s = fitted.score(x)
     assert sum(g.count for g in grades) == len(x)
     labels = fitted.grade(x)

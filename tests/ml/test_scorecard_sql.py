@@ -80,10 +80,7 @@ def test_ibis_expression_equals_python_for_every_row(fitted, engine, request, tm
     sc, x = fitted
     rows = pd.concat([x.head(1500), tricky_rows(sc.card_)], ignore_index=True)
     rows["_row"] = np.arange(len(rows))
-    if engine == "duckdb":
-        con = ibis.duckdb.connect()
-    else:
-        con = request.getfixturevalue("spark_con")()
+    con = ibis.duckdb.connect() if engine == "duckdb" else request.getfixturevalue("spark_con")()
     table = load(con, rows, f"applicants_{engine}", tmp_path)
     got = con.to_pyarrow(card_expr(sc.card_, table)).to_pandas()
     check(sc, rows, got)

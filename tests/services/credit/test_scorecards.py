@@ -96,7 +96,7 @@ def test_authz_is_asked_inside(trained, table):
 
 def test_scoring_a_file_writes_scores_grades_and_reasons(trained, table, tmp_path):
     ws, _ = trained
-    path, df = table
+    _path, df = table
     new = df.drop(columns=["违约"]).head(200)
     new.loc[0, "年龄"] = np.nan
     src = tmp_path / "new.xlsx"

@@ -203,7 +203,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         x = self._frame(x)
         return pd.DataFrame(self.card_.points_matrix(x), columns=[v.name for v in self.card_.variables])
 
-    def score(self, x: pd.DataFrame, y: Any = None) -> Any:  # type: ignore[override]
+    def score(self, x: pd.DataFrame, y: Any = None) -> Any:
         """The score (sum of points) of every row; with ``y``, scikit-learn's meaning: the AUC on (x, y)."""
         x = self._frame(x)
         s = self.card_.score(x)

@@ -21,15 +21,22 @@ from finecrm.core.progress import SILENT, Progress
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
 from finecrm.ml.scorecard import DIALECTS, Scorecard, card_sql, reason_text
-from finecrm.ml.scorecard.report import binning_table, discrimination, grade_counts, grade_table, psi, stability
+from finecrm.ml.scorecard.report import (
+    binning_table,
+    discrimination,
+    grade_counts,
+    grade_table,
+    psi,
+    stability,
+)
 from finecrm.services.credit import registry
 from finecrm.services.credit.inputs import ExportCard, InputError, ScoreBatch, TrainScorecard
 from finecrm.services.credit.outputs import (
     ExportedCard,
     ScorecardActivation,
     ScorecardDoc,
-    ScoredBatch,
     ScorecardRow,
+    ScoredBatch,
 )
 from finecrm.services.credit.table import (
     CreditTableError,
