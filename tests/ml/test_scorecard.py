@@ -141,9 +141,25 @@ def test_reason_codes_are_the_largest_losses_against_the_best_bin(fitted, data):
         got = reasons[i]
         assert [r["lost"] for r in got] == [t[0] for t in lost[:3]]
         assert {r["variable"] for r in got} <= {c for _, c in lost}
-    # an applicant in every variable's best bin has no reason
-    best_bins = {v.name: max(v.bins, key=lambda b: b.points) for v in fitted.card_.variables}
-    assert all(b.kind in ("range", "categories") for b in best_bins.values())
+    # an applicant in every variable's best bin has no reason; one bin worse gives exactly that reason
+    row = {}
+    for v in fitted.card_.variables:
+        b = max(v.bins, key=lambda b: b.points)
+        if b.kind == "range":
+            row[v.name] = b.lower if b.lower is not None else b.upper - 1
+        elif b.kind == "categories":
+            row[v.name] = b.categories[0]
+        elif b.kind == "special":
+            row[v.name] = b.values[0]
+        else:
+            row[v.name] = None
+    best_row = pd.DataFrame([row])
+    assert fitted.reasons(best_row, k=3) == [[]]
+    age = next(v for v in fitted.card_.variables if v.name == "age")
+    worst = min((b for b in age.bins if b.kind == "range"), key=lambda b: b.points)
+    worse = best_row.assign(age=worst.lower if worst.lower is not None else worst.upper - 1)
+    [[reason]] = fitted.reasons(worse, k=3)
+    assert reason["variable"] == "age" and reason["lost"] == max(b.points for b in age.bins) - worst.points
 
 
 def test_master_scale_is_monotonic_and_covers_every_score(fitted, data):
