@@ -114,7 +114,7 @@ EXPECTED = {
     "analyst": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models",
-        "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build",
+        "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build", "manage_scorecards",
     },
     "branch_head": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
@@ -124,6 +124,7 @@ EXPECTED = {
     "risk_officer": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_own_tasks", "view_credit", "view_early_warnings", "classify_loans", "view_collections",
+        "manage_scorecards",
     },
 }
 

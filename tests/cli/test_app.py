@@ -45,7 +45,7 @@ def test_a_role_without_the_action_is_refused(tmp_path: Path):
     assert run("init", "--home", home).returncode == 0
     lobby = {"FINECRM_CLI_ROLE": "lobby_manager"}
     for args in (["build"], ["ingest", str(tmp_path)], ["snapshots", "list"], ["user", "list"],
-                 ["sql", "SELECT 1"], ["audience", "list"], ["model", "list"], ["campaign", "list"],
+                 ["sql", "SELECT 1"], ["audience", "list"], ["model", "list"], ["campaign", "list"], ["scorecard", "list"],
                  ["campaign", "evaluate", "1"]):
         res = run(*args, "--home", home, env=lobby)
         assert res.returncode == 77, (args, res.stderr)  # EX_NOPERM

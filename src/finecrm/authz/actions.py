@@ -67,6 +67,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("view_deposit_watch", "查看大额存款监测与资金流出预警", "view large-depositor watch and outflow alerts", True),
     # Credit and collections
     Action("view_credit", "查看信用评级与授信", "view credit ratings and lines", True),
+    Action("manage_scorecards", "训练、评估、启用与导出信用评分卡", "train, review, activate and export credit scorecards",
+           False),
     Action("view_early_warnings", "查看贷款风险预警", "view loan early warnings", True),
     Action("classify_loans", "调整贷款五级分类（须填写原因）", "change five-category loan classification (with a reason)", True),
     Action("view_collections", "查看催收情况（督导）", "oversee collections", True),

@@ -97,7 +97,7 @@ ROLES: Mapping[str, Role] = _declare(
         "analyst", "总行零售/数据分析", "head-office analyst", Scope.ALL,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models", "view_deposit_watch", "view_kpi",
-        "view_data_status", "run_ingest", "run_build",
+        "view_data_status", "run_ingest", "run_build", "manage_scorecards",
     ),
     _role(
         "branch_head", "支行行长", "branch head", Scope.BRANCH_SUBTREE,
@@ -124,6 +124,7 @@ ROLES: Mapping[str, Role] = _declare(
         "risk_officer", "风险经理", "risk officer", Scope.GIVEN,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_own_tasks", "view_credit", "view_early_warnings", "classify_loans", "view_collections",
+        "manage_scorecards",
     ),
     _role(
         # No view_balances and no search: a collector works the queue of assigned loans, nothing wider.
