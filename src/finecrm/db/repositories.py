@@ -321,7 +321,8 @@ def list_tasks(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[tuple[CampaignMember, Campaign]], int]:
-    """Treatment members assigned to ``staff_id`` with their campaign, newest campaign first, and the total.
+    """Treatment members assigned to ``staff_id`` with their campaign, newest campaign first, and the total;
+    never a cancelled campaign's, nor a closed campaign's without an outcome (tasks that are no longer due).
 
     ``outcomes`` keeps members whose recorded outcome is one of them (``None`` in it: not yet recorded).
     """
@@ -329,6 +330,9 @@ def list_tasks(
         select(CampaignMember, Campaign)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)
         .where(CampaignMember.assigned_to == staff_id, CampaignMember.arm == "treatment")
+        # A cancelled campaign's tasks are withdrawn; a closed one's open tasks are no longer due (done ones stay).
+        .where(Campaign.status != "cancelled",
+               or_(Campaign.status != "closed", CampaignMember.outcome.is_not(None)))
     )
     if campaign_id is not None:
         stmt = stmt.where(CampaignMember.campaign_id == campaign_id)

@@ -81,9 +81,15 @@ def check_rule(serving: Serving, text: str) -> Rule:
         raise AudienceError(f"规则无法使用 / the rule cannot be used: {exc}") from None
 
 
-def base_table(serving: Serving, principal: Principal) -> ibis.Table:
-    """customer_360 in the principal's scope, with the propensity columns joined when the mart exists."""
-    t = scope_customers(principal, serving.table("customer_360"))
+def base_table(serving: Serving, principal: Principal, *, in_scope: bool = True) -> ibis.Table:
+    """customer_360 in the principal's scope, with the propensity columns joined when the mart exists.
+
+    ``in_scope=False`` is the whole bank: only for counting, by a campaign's preview, how many customers an
+    audience holds before the creator's scope is applied (its rows are never shown).
+    """
+    t = serving.table("customer_360")
+    if in_scope:
+        t = scope_customers(principal, t)
     if serving.has_table(PROPENSITY_MART):
         p = serving.table(PROPENSITY_MART)
         keep = [c for c in p.columns if c not in _SHARED]
@@ -92,18 +98,20 @@ def base_table(serving: Serving, principal: Principal) -> ibis.Table:
     return t
 
 
-def _selected(serving: Serving, principal: Principal, rule: str) -> tuple[Rule, ibis.Table]:
+def _selected(serving: Serving, principal: Principal, rule: str, *, in_scope: bool = True
+              ) -> tuple[Rule, ibis.Table]:
     checked = check_rule(serving, rule)
-    t = base_table(serving, principal)
+    t = base_table(serving, principal, in_scope=in_scope)
     try:
         return checked, t.filter(checked.to_ibis(t))
     except RuleError as exc:
         raise AudienceError(f"规则无法使用 / the rule cannot be used: {exc}") from None
 
 
-def audience_table(serving: Serving, principal: Principal, rule: str) -> ibis.Table:
-    """The customers the rule selects, within the principal's scope (campaigns draw from this)."""
-    return _selected(serving, principal, rule)[1]
+def audience_table(serving: Serving, principal: Principal, rule: str, *, in_scope: bool = True) -> ibis.Table:
+    """The customers the rule selects, within the principal's scope (campaigns draw from this);
+    ``in_scope=False``: in the whole bank (see :func:`base_table`)."""
+    return _selected(serving, principal, rule, in_scope=in_scope)[1]
 
 
 def preview(serving: Serving, principal: Principal, rule: str) -> AudiencePreview:
