@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import ibis.expr.datatypes as dt
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
-
 from sqlglot.tokens import TokenType
 
 from .check import check_tree, unknown_word
