@@ -80,6 +80,7 @@ def test_an_unknown_column_gets_the_closest_columns_by_name_and_by_chinese_label
     assert str(by_name).count(",") < 5 and "last_txn_days" not in str(by_name)
     by_label = _refused("年龄 > 30", LABELS)
     assert "age（年龄）" in str(by_label) and "加引号" not in str(by_label)
+    assert "did you mean 'age'?" in str(by_label)
     partial = _refused("层级 = '贵宾'", LABELS)
     assert "tier（客户层级）" in str(partial)
 

@@ -181,7 +181,7 @@ class _Checker:
         return Col(name, declared, COLUMN_TYPES[declared])
 
     def _unknown_column(self, name: str, e: exp.Expression) -> RuleError:
-        message, hint = unknown_word(name, self.columns, self.labels)
+        message, hint = unknown_word(name, self.columns, self.labels, quoted=bool(e.this.args.get("quoted")))
         return RuleError(message, position=self._position(e), hint=hint, length=len(name))
 
     def _literal(self, e: exp.Expression, depth: int) -> Node:
@@ -555,11 +555,13 @@ KEYWORDS = ("AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "TRUE", "
             "ELSE", "END")
 
 
-def unknown_word(name: str, columns: Mapping[str, str], labels: Mapping[str, str]) -> tuple[str, str]:
+def unknown_word(name: str, columns: Mapping[str, str], labels: Mapping[str, str], *, quoted: bool = False
+                 ) -> tuple[str, str]:
     """``(message, hint)`` for a word that is not a column: the closest columns by name and by Chinese name
-    (at most three, never the whole list), a keyword it may have meant, or quotes for a bare Chinese value."""
+    (at most three, never the whole list), a keyword it may have meant, or quotes for a bare Chinese value
+    (not for a name already in double quotes: that was meant as a column)."""
     known = sorted(columns)
-    guesses = [c for c in known if c.lower() == name.lower()]
+    guesses = [c for c in known if c.lower() == name.lower() or c == name.strip()]
     guesses += [g for g in difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6) if g not in guesses]
     by_label = {label: col for col, label in labels.items() if col in columns and label}
     guesses += [by_label[g] for g in difflib.get_close_matches(name, list(by_label), n=3, cutoff=0.5)
@@ -574,12 +576,12 @@ def unknown_word(name: str, columns: Mapping[str, str], labels: Mapping[str, str
     elif keyword and not guesses:
         message = f"不认识的词 / unknown word '{name}'"
         hints.append(f"是否应为 {keyword[0]}？/ did you mean {keyword[0]}?")
-    if wide and not any(labels.get(g) == name for g in guesses):
+    if wide and not quoted and not any(labels.get(g) == name for g in guesses):
         # A Chinese word that is not a column's name is most likely a value written without quotes.
         hints.append(f"是否要加引号：'{name}'？/ did you mean '{name}' in quotes?")
     if guesses:
         named = "、".join(f"{g}（{labels[g]}）" if labels.get(g) else g for g in guesses[:3])
-        hints.append(f"最接近的列 / closest columns: {named}")
+        hints.append(f"最接近的列：{named} / did you mean " + " or ".join(f"'{g}'" for g in guesses[:3]) + "?")
     if not known:
         hints.append("此处没有可用的列 / no columns are available for this rule")
     elif not hints:

@@ -82,7 +82,7 @@ def _unknown_word_first(error: RuleError, plain: str, columns: Mapping[str, str]
     """When the parser could not read the rule, a word that is neither a column nor a function (``ADN``) is
     usually why: name that word, where it is, and what it may have meant, rather than where the parser
     gave up."""
-    if error.message.startswith(("未知的列", "不认识的词")) or not error.message.startswith(
+    if not error.message.startswith(
             ("无法读取规则", "不允许别名")):
         return error
     try:
@@ -96,8 +96,7 @@ def _unknown_word_first(error: RuleError, plain: str, columns: Mapping[str, str]
         if (token.token_type == TokenType.VAR and token.text not in columns
                 and (following is None or following.token_type != TokenType.L_PAREN)):
             message, hint = unknown_word(token.text, columns, labels)
-            if message.startswith("未知的列"):
-                message = f"不认识的词 / unknown word '{token.text}'"
+            message = f"无法读取规则：不认识的词 '{token.text}' / the rule cannot be read: unknown word '{token.text}'"
             return RuleError(message, position=token.start + 1, hint=hint, length=len(token.text))
     return error
 
