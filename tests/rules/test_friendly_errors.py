@@ -61,7 +61,8 @@ def test_the_caret_counts_chinese_characters_as_two_columns_and_points_at_the_te
     error = _refused(text)
     assert error.position == text.index("贵宾") + 1  # in the text as typed, not the normalized one
     block = caret_block(text, error.position, 2)
-    line, carets = block.splitlines()
+    rule_line, carets = block.splitlines()
+    assert rule_line.strip() == text
     wide_before = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text[: text.index("贵宾")])
     assert carets.index("^") - 2 == wide_before and carets.count("^") == 4
 
