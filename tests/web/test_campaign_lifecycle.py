@@ -234,3 +234,18 @@ def test_the_rule_help_lists_every_rule_column(login, web_bank):
     assert {c[0] for c in cols if c[0].startswith(("p_", "decile_", "eligible_"))} <= set(names)
     assert all(c["zh"] != c["name"] for c in doc["columns"]), [c["name"] for c in doc["columns"] if c["zh"] == c["name"]]
     assert "age" in names and "年龄" in page.text
+
+
+def test_segments_accept_the_propensity_columns_audiences_accept(login, web_bank):
+    """One set of rule columns: the segment explorer counts a rule on p_*, decile_* and eligible_* too."""
+    rule = f"p_{TARGET} > 0.3 AND decile_{TARGET} <= 5 AND eligible_{TARGET}"
+    expected = int(duckdb.sql(f"SELECT count(*) FROM {_mart(web_bank, 'customer_propensity')} "
+                              f"WHERE p_{TARGET} > 0.3 AND decile_{TARGET} <= 5 AND eligible_{TARGET}").fetchall()[0][0])
+    analyst = login("analyst")
+    seg = analyst.get("/api/segments", params={"rule": rule})
+    assert seg.status_code == 200, seg.text
+    assert seg.json()["customers"] == expected
+    aud = analyst.post("/api/audiences/preview", headers={"X-CSRF-Token": analyst.csrf}, json={"rule": rule})
+    assert aud.status_code == 200 and aud.json()["customers"] == expected
+    wrong = analyst.get("/api/segments", params={"rule": "tier = 贵宾"})
+    assert wrong.status_code == 400 and "是否要加引号" in wrong.text
