@@ -36,11 +36,16 @@ from finecrm.authz import (
     require,
 )
 from finecrm.authz.errors import NotFound
-from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget, Settings
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
+
+# The terms live in campaign_terms (so plan can use them without an import circle); callers use campaigns.X.
+from finecrm.services.marketing.campaign_terms import CHANNELS as CHANNELS
+from finecrm.services.marketing.campaign_terms import MAX_MEMBERS as MAX_MEMBERS
+from finecrm.services.marketing.campaign_terms import UNTIERED as UNTIERED
+from finecrm.services.marketing.campaign_terms import CampaignError as CampaignError
 from finecrm.services.marketing.inputs import CampaignSpec
 from finecrm.services.marketing.members import (
     ARMS,
@@ -61,32 +66,6 @@ from finecrm.services.marketing.sources import (
     snapshot_as_of,
 )
 from finecrm.services.snapshot.serving import Serving
-
-#: Channels a campaign may use: code → (中文, English).
-CHANNELS: dict[str, tuple[str, str]] = {
-    "phone": ("电话", "phone"),
-    "sms": ("短信", "SMS"),
-    "visit": ("上门走访", "visit"),
-    "wechat": ("微信", "WeChat"),
-    "lobby": ("厅堂", "lobby"),
-}
-#: A customer without a tier still needs a stratum: they are drawn together.
-UNTIERED = "未分层"
-#: The most members one campaign may have: a campaign list, not a copy of the customer base.
-MAX_MEMBERS = 200_000
-MAX_PERIOD_DAYS = 366
-MAX_NAME = 100
-MAX_COST = 100_000.0
-
-
-class CampaignError(FinecrmError):
-    """A campaign request that cannot be carried out as asked (the message says why, in both languages).
-
-    ``plan``: when the list itself is the problem (empty, too big, too small for two arms), the
-    ``plan.CampaignPlan`` counted so far, so a preview can show at which step the customers went."""
-
-    plan: Any = None
-
 
 # --- small helpers shared by the campaign modules ------------------------------------------------------
 

@@ -33,7 +33,7 @@ from finecrm.authz import Principal, require
 from finecrm.core.settings import PropensityTarget
 from finecrm.db import repositories
 from finecrm.services.marketing import audiences
-from finecrm.services.marketing.campaigns import (
+from finecrm.services.marketing.campaign_terms import (
     CHANNELS,
     MAX_COST,
     MAX_MEMBERS,
