@@ -95,3 +95,35 @@ def test_campaign_commands_need_the_same_actions_as_the_pages(home: str, tmp_pat
         assert res.returncode == 77, (args, res.stderr)
         help_ = run("campaign", args[0], "--help")
         assert help_.returncode == 0 and "Usage" in help_.stdout
+
+
+def test_closing_and_cancelling_from_the_command_line(home: str):
+    def create(name: str, start: str, end: str) -> str:
+        res = run("campaign", "create", name, "--target", "credit_card", "--channel", "sms", "--start", start,
+                  "--end", end, "--cap", "50", "--json", "--home", home, env=ANALYST)
+        assert res.returncode == 0, res.stderr
+        return str(json.loads(res.stdout)["id"])
+
+    started = create("已开始的活动", "2026-06-01", "2026-06-30")  # over before today: closing keeps its end
+    future = create("明年的活动", "2099-01-01", "2099-01-31")
+    assert run("campaign", "close", started, "--home", home, env=ANALYST).returncode == 2  # --reason is required
+    res = run("campaign", "close", started, "--reason", "活动期已过", "--json", "--home", home, env=ANALYST)
+    assert res.returncode == 0, res.stderr
+    closed = json.loads(res.stdout)
+    assert closed["status"] == "closed" and closed["reason"] == "活动期已过" and closed["end_date_was"] == "2026-06-30"
+    again = run("campaign", "close", started, "--reason", "再次", "--home", home, env=ANALYST)
+    assert again.returncode == 2 and "already closed" in again.stderr and "Traceback" not in again.stderr
+    assert run("campaign", "close", future, "--reason", "x", "--home", home, env=ANALYST).returncode == 2
+    res = run("campaign", "cancel", future, "--reason", "预算取消", "--home", home, env=ANALYST)
+    assert res.returncode == 0 and "已取消" in res.stdout, res.stderr
+    shown = json.loads(run("campaign", "show", future, "--json", "--home", home, env=ANALYST).stdout)
+    assert shown["status"] == "cancelled" and shown["details"]["closing"]["reason"] == "预算取消"
+    assert run("campaign", "cancel", "999999", "--reason", "x", "--home", home, env=ANALYST).returncode != 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{home}/finecrm.db")
+    with engine.connect() as c:
+        ended = [tuple(r) for r in c.execute(text(
+            "SELECT action, target FROM audit_events WHERE action IN ('campaign_close', 'campaign_cancel') ORDER BY id"))]
+    engine.dispose()
+    assert ended == [("campaign_close", f"campaign:{started}"), ("campaign_cancel", f"campaign:{future}")]

@@ -76,7 +76,8 @@ def test_campaign_end_to_end_in_the_browser(tabs, web_bank):
     analyst.fill("[data-testid=campaign-start]", start.isoformat())
     analyst.fill("[data-testid=campaign-end]", (start + timedelta(days=30)).isoformat())
     analyst.fill("[data-testid=campaign-cost]", "12")
-    analyst.click("[data-testid=campaign-create]")
+    analyst.click("[data-testid=campaign-preview]")  # the list step by step first, then the confirmation
+    analyst.click("[data-testid=campaign-confirm]")
     expect(analyst.locator("[data-testid=campaign-title]")).to_contain_text("浏览器端到端活动")
     with state.sessions() as s:
         campaign = s.scalars(select(Campaign).where(Campaign.name == "浏览器端到端活动")).one()

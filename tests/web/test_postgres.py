@@ -68,3 +68,44 @@ def test_lockout_on_postgresql(pg_app):
     assert codes[-1] == 429
     right = client.post("/api/auth/login", json={"username": name, "password": logins["risk_officer"].password})
     assert right.status_code == 429
+
+
+def test_a_campaign_is_previewed_drawn_closed_and_cancelled_on_postgresql(pg_app, web_bank):
+    from datetime import date, timedelta
+
+    app, logins, _ = pg_app
+    analyst = _client(app, logins["analyst"])
+    h = {"X-CSRF-Token": analyst.csrf}
+    staff = logins["customer_manager"].staff_id
+    a = analyst.post("/api/audiences", headers=h, json={"name": "PG 客群", "rule": f"manager_id = '{staff}'"})
+    assert a.status_code == 200, a.text
+
+    def body(name: str, start: date) -> dict:
+        return {"name": name, "target": "mobile_banking", "channel": "phone", "start_date": start.isoformat(),
+                "end_date": (start + timedelta(days=20)).isoformat(), "audience": str(a.json()["id"])}
+
+    started = body("PG 结束", date.today() - timedelta(days=1))
+    preview = analyst.post("/api/campaigns/preview", headers=h, json=started).json()
+    created = analyst.post("/api/campaigns", headers=h, json=started)
+    assert created.status_code == 200, created.text
+    cid = created.json()["id"]
+    assert created.json()["details"]["counts"]["members"] == preview["steps"][-1]["remaining"] == preview["members"]
+    assert analyst.post(f"/api/campaigns/{cid}/assign", headers=h).status_code == 200
+    manager = _client(app, logins["customer_manager"])
+    open_tasks = manager.get("/api/tasks", params={"campaign_id": cid, "status": "open"}).json()["total"]
+    assert open_tasks > 0
+    closed = analyst.post(f"/api/campaigns/{cid}/close", headers=h, json={"reason": "PG 上提前结束"})
+    assert closed.status_code == 200 and closed.json()["tasks_withdrawn"] == open_tasks
+    assert manager.get("/api/tasks", params={"campaign_id": cid, "status": "open"}).json()["total"] == 0
+    assert analyst.get(f"/api/campaigns/{cid}/evaluation").status_code == 200
+
+    future = analyst.post("/api/campaigns", headers=h, json=body("PG 取消", date.today() + timedelta(days=9)))
+    fid = future.json()["id"]
+    assert analyst.post(f"/api/campaigns/{fid}/assign", headers=h).status_code == 200
+    assert manager.get("/api/tasks", params={"campaign_id": fid}).json()["total"] > 0
+    assert analyst.post(f"/api/campaigns/{fid}/cancel", headers=h, json={"reason": "预算调整"}).status_code == 200
+    assert manager.get("/api/tasks", params={"campaign_id": fid}).json()["total"] == 0
+    compliance = _client(app, logins["compliance_officer"])
+    for action, target in (("campaign_close", cid), ("campaign_cancel", fid)):
+        rows = compliance.get(f"/api/audit?action={action}&target=campaign:{target}").json()["rows"]
+        assert len(rows) == 1, rows

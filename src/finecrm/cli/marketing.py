@@ -158,6 +158,41 @@ def campaign_assign(campaign_id: CampaignId, home: Home = None, as_json: Json = 
     present.print_assignment(doc)
 
 
+Reason = Annotated[str, typer.Option("--reason", help="原因 / why (kept with the campaign and in the audit log).")]
+
+
+@campaign_app.command("close")
+@requires("manage_campaigns")
+def campaign_close(campaign_id: CampaignId, reason: Reason, home: Home = None, as_json: Json = False) -> None:
+    """结束营销活动 / Close a started campaign at its end date or today: open tasks stop being due; outcomes and
+    the evaluation stay (audited)."""
+    from finecrm.services.marketing.closing import close_campaign
+
+    with command_context(home) as c:
+        doc = close_campaign(c.session, c.principal, campaign_id, reason=reason)
+    _print_closing(campaign_id, doc, as_json)
+
+
+@campaign_app.command("cancel")
+@requires("manage_campaigns")
+def campaign_cancel(campaign_id: CampaignId, reason: Reason, home: Home = None, as_json: Json = False) -> None:
+    """取消营销活动 / Cancel a campaign that has not started: its tasks are withdrawn (audited)."""
+    from finecrm.services.marketing.closing import cancel_campaign
+
+    with command_context(home) as c:
+        doc = cancel_campaign(c.session, c.principal, campaign_id, reason=reason)
+    _print_closing(campaign_id, doc, as_json)
+
+
+def _print_closing(campaign_id: int, doc: Mapping[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(True, doc)
+        return
+    zh = "已结束" if doc["status"] == "closed" else "已取消"
+    out.print(f"营销活动 {campaign_id} {zh} / campaign {campaign_id} {doc['status']}: {doc['reason']} — "
+              f"撤回未完成任务 open tasks withdrawn: {doc['tasks_withdrawn']}. 已记入审计日志 recorded in the audit log.")
+
+
 @campaign_app.command("detect")
 @requires("manage_campaigns")
 def campaign_detect(campaign_id: CampaignId, home: Home = None, as_json: Json = False) -> None:

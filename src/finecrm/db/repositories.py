@@ -383,6 +383,9 @@ def task_query(
         select(CampaignMember, Campaign)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)
         .where(CampaignMember.arm == "treatment", CampaignMember.assigned_to.is_not(None))
+        # A cancelled campaign's tasks are withdrawn; a closed one's open tasks are no longer due (done ones stay).
+        .where(Campaign.status != "cancelled",
+               or_(Campaign.status != "closed", CampaignMember.outcome.is_not(None)))
     )
     if staff_id is not None:
         stmt = stmt.where(CampaignMember.assigned_to == staff_id)

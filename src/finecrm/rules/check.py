@@ -62,9 +62,12 @@ _TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?
 _DATE_TYPES = {exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMP: "timestamp",
                exp.DataType.Type.TIMESTAMPNTZ: "timestamp"}
 
-def check_tree(tree: exp.Expression, text: str, columns: Mapping[str, str]) -> Node:
-    """Check a parsed rule and return its checked tree; the whole rule must be a condition."""
-    checker = _Checker(text, columns)
+def check_tree(tree: exp.Expression, text: str, columns: Mapping[str, str],
+               labels: Mapping[str, str] | None = None) -> Node:
+    """Check a parsed rule and return its checked tree; the whole rule must be a condition.
+
+    ``labels`` (column → its Chinese name) lets an unknown word be matched to a column by name too."""
+    checker = _Checker(text, columns, labels or {})
     node = checker.visit(tree, 0)
     if node.family != "bool":
         raise RuleError(
@@ -83,9 +86,10 @@ def _describe(node: Node) -> str:
 
 
 class _Checker:
-    def __init__(self, text: str, columns: Mapping[str, str]) -> None:
+    def __init__(self, text: str, columns: Mapping[str, str], labels: Mapping[str, str]) -> None:
         self.text = text
         self.columns = columns
+        self.labels = labels
         self.handlers: dict[type[exp.Expression], Callable[[exp.Expression, int], Node]] = {
             exp.Column: self._column,
             exp.Literal: self._literal,
@@ -177,17 +181,8 @@ class _Checker:
         return Col(name, declared, COLUMN_TYPES[declared])
 
     def _unknown_column(self, name: str, e: exp.Expression) -> RuleError:
-        known = sorted(self.columns)
-        guesses = [c for c in known if c.lower() == name.lower()]
-        guesses += [g for g in difflib.get_close_matches(name, known, n=3, cutoff=0.6) if g not in guesses]
-        message = f"未知的列 / unknown column '{name}'"
-        if guesses:
-            message += "; did you mean " + " or ".join(f"'{g}'" for g in guesses[:3]) + "?"
-        shown = ", ".join(known[:40]) + (", …" if len(known) > 40 else "")
-        hint = f"columns allowed: {shown}" if known else "no columns are available for this rule"
-        if name.upper() in ("TRUE", "FALSE", "NULL"):
-            hint += f"; {name.upper()} is written without quotes"
-        return RuleError(message, position=self._position(e), hint=hint)
+        message, hint = unknown_word(name, self.columns, self.labels, quoted=bool(e.this.args.get("quoted")))
+        return RuleError(message, position=self._position(e), hint=hint, length=len(name))
 
     def _literal(self, e: exp.Expression, depth: int) -> Node:
         literal = cast(exp.Literal, e)
@@ -553,3 +548,42 @@ class _Checker:
     def _refusal(self, e: exp.Expression) -> RuleError:
         """The message for a construct the language does not have, by what it is (see ``refusals``)."""
         return self._refuse(refusal(e, self._function_name), e)
+
+
+#: Keywords a mistyped word may have meant (ADN → AND).
+KEYWORDS = ("AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
+            "ELSE", "END")
+
+
+def unknown_word(name: str, columns: Mapping[str, str], labels: Mapping[str, str], *, quoted: bool = False
+                 ) -> tuple[str, str]:
+    """``(message, hint)`` for a word that is not a column: the closest columns by name and by Chinese name
+    (at most three, never the whole list), a keyword it may have meant, or quotes for a bare Chinese value
+    (not for a name already in double quotes: that was meant as a column)."""
+    known = sorted(columns)
+    guesses = [c for c in known if c.lower() == name.lower() or c == name.strip()]
+    guesses += [g for g in difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6) if g not in guesses]
+    by_label = {label: col for col, label in labels.items() if col in columns and label}
+    guesses += [by_label[g] for g in difflib.get_close_matches(name, list(by_label), n=3, cutoff=0.5)
+                if by_label[g] not in guesses]
+    guesses += [col for label, col in by_label.items() if name in label and col not in guesses]
+    keyword = difflib.get_close_matches(name.upper(), KEYWORDS, n=1, cutoff=0.6)
+    wide = any(ord(ch) > 0x2E7F for ch in name)
+    message = f"未知的列 / unknown column '{name}'"
+    hints: list[str] = []
+    if name.upper() in ("TRUE", "FALSE", "NULL"):
+        hints.append(f"{name.upper()} 不加引号 / {name.upper()} is written without quotes")
+    elif keyword and not guesses:
+        message = f"不认识的词 / unknown word '{name}'"
+        hints.append(f"是否应为 {keyword[0]}？/ did you mean {keyword[0]}?")
+    if wide and not quoted and not any(labels.get(g) == name for g in guesses):
+        # A Chinese word that is not a column's name is most likely a value written without quotes.
+        hints.append(f"是否要加引号：'{name}'？/ did you mean '{name}' in quotes?")
+    if guesses:
+        named = "、".join(f"{g}（{labels[g]}）" if labels.get(g) else g for g in guesses[:3])
+        hints.append(f"最接近的列：{named} / did you mean " + " or ".join(f"'{g}'" for g in guesses[:3]) + "?")
+    if not known:
+        hints.append("此处没有可用的列 / no columns are available for this rule")
+    elif not hints:
+        hints.append("可用的列见规则帮助 / see the rule help for the columns")
+    return message, "; ".join(hints)

@@ -176,9 +176,10 @@ def _parse_error(text: str, error: ParseError) -> RuleError:
     else:
         hint = "check for a missing value, operator, comma or parenthesis"
     return RuleError(
-        "无法读取规则 / the rule cannot be read" + (f" near '{near}'" if near else ""),
+        "无法读取规则 / the rule cannot be read" + (f" at '{near}'" if near else ""),
         position=position,
         hint=hint,
+        length=len(near) or None,
     )
 
 

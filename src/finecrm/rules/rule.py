@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 import ibis.expr.datatypes as dt
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
+from sqlglot.tokens import TokenType
 
-from .check import check_tree
+from .check import check_tree, unknown_word
 from .compile import compile_rule
 from .errors import RuleError
 from .grammar import COLUMN_TYPES, FAMILY_NAMES, Family
 from .nodes import Col, Node, children, columns_of
-from .parse import parse_sql
+from .normalize import normalize
+from .parse import _DUCKDB, parse_sql
 from .render import render
 
 
@@ -53,17 +55,62 @@ class Rule:
         return table.filter(self.to_ibis(table))
 
 
-def parse_rule(text: str, columns: Mapping[str, str]) -> Rule:
+def parse_rule(text: str, columns: Mapping[str, str], labels: Mapping[str, str] | None = None) -> Rule:
     """Parse and check a rule written by a user.
 
     ``columns`` maps each column the rule may use to its type: 'string', 'int', 'float', 'decimal',
-    'bool', 'date' or 'timestamp' (the data contract's 'money', 'rate' and 'month' are accepted too).
-    Raises :class:`RuleError` with a message for the user when the rule is not allowed, and
-    ``ValueError`` when ``columns`` itself is malformed (a programming error, not the user's).
+    'bool', 'date' or 'timestamp' (the data contract's 'money', 'rate' and 'month' are accepted too);
+    ``labels`` maps a column to its Chinese name, so a mistyped word is matched by either.
+    Full-width operators and Chinese quotes are read as their ASCII forms (``normalize``).
+    Raises :class:`RuleError` with a message for the user when the rule is not allowed — pointing at the
+    word that is wrong, with a caret line under the rule as typed — and ``ValueError`` when ``columns``
+    itself is malformed (a programming error, not the user's).
     """
     _check_columns(columns)
-    tree = check_tree(parse_sql(text), text, columns)
+    if not isinstance(text, str):
+        parse_sql(text)  # refuses it: a rule must be text
+    plain, origin = normalize(text)
+    try:
+        tree = check_tree(parse_sql(plain), plain, columns, labels)
+    except RuleError as error:
+        raise _located(_unknown_word_first(error, plain, columns, labels or {}), text, origin) from None
     return Rule(text=text, normalized=render(tree), columns=columns_of(tree), tree=tree)
+
+
+def _unknown_word_first(error: RuleError, plain: str, columns: Mapping[str, str], labels: Mapping[str, str]
+                        ) -> RuleError:
+    """When the parser could not read the rule, a word that is neither a column nor a function (``ADN``) is
+    usually why: name that word, where it is, and what it may have meant, rather than where the parser
+    gave up."""
+    if not error.message.startswith(
+            ("无法读取规则", "不允许别名")):
+        return error
+    try:
+        tokens = _DUCKDB.tokenize(plain)
+    except Exception:  # the error already says the rule cannot be read
+        return error
+    if error.message.startswith("不允许别名") and any(t.token_type == TokenType.ALIAS for t in tokens):
+        return error  # a real "x AS y": the alias is what is wrong
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (token.token_type == TokenType.VAR and token.text not in columns
+                and (following is None or following.token_type != TokenType.L_PAREN)):
+            message, hint = unknown_word(token.text, columns, labels)
+            message = f"无法读取规则：不认识的词 '{token.text}' / the rule cannot be read: unknown word '{token.text}'"
+            return RuleError(message, position=token.start + 1, hint=hint, length=len(token.text))
+    return error
+
+
+def _located(error: RuleError, text: str, origin: list[int]) -> RuleError:
+    """The error with its position in the text as typed (before normalizing) and the caret line."""
+    if error.position is None or not 1 <= error.position <= len(origin):
+        return error
+    start = origin[error.position - 1]
+    length = None
+    if error.length:
+        last = min(error.position - 1 + error.length - 1, len(origin) - 1)
+        length = max(1, origin[last] - start + 1)
+    return error.located(text, start + 1, length)
 
 
 def columns_from_schema(schema: ir.Table | sch.Schema) -> dict[str, str]:

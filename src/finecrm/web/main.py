@@ -28,7 +28,7 @@ from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
 from finecrm.web.routes import api_docs
 from finecrm.web.routes.access import audit, auth, users
-from finecrm.web.routes.customers import dashboard, profile, segments
+from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
 from finecrm.web.templating import make_templates
@@ -42,6 +42,7 @@ ROUTERS = (
     dashboard.router,  # 首页总览 / dashboard
     profile.router,  # 客户查询与客户全貌 / customer search and 360
     segments.router,  # 分层分群 / segment explorer and export
+    rules.router,  # 规则写法 / the rule help: columns, operators, functions, examples
     # marketing 营销 / marketing
     audiences.router,  # 目标客群 / audiences: saved, versioned rule lists
     models.router,  # 倾向模型 / propensity models: registry, reports, training, activation

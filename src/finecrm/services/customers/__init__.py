@@ -5,7 +5,16 @@ user-written rule may name, and revealing a customer's personal data (one path, 
 decided in one place: a call from a campaign task reveals through it).
 """
 
-from finecrm.services.customers.columns import PII_COLUMNS, customer_360_columns, propensity_columns
+from finecrm.services.customers.columns import (
+    PII_COLUMNS,
+    customer_360_columns,
+    propensity_columns,
+    rule_column_labels,
+    rule_columns,
+    rule_labels,
+    rule_table,
+)
 from finecrm.services.customers.profile import RevealError, reveal
 
-__all__ = ["PII_COLUMNS", "RevealError", "customer_360_columns", "propensity_columns", "reveal"]
+__all__ = ["PII_COLUMNS", "RevealError", "customer_360_columns", "propensity_columns", "reveal", "rule_column_labels",
+           "rule_columns", "rule_labels", "rule_table"]

@@ -355,3 +355,31 @@ class SegmentExplore(TypedDict):
     list: SegmentPage
     options: Annotated[dict[str, list[str]], Field(description="各筛选项的可选值 / the values each filter can take "
                                                                "in your scope")]
+
+
+class RuleColumnHelp(TypedDict):
+    """A column a rule may name: its Chinese and English names, type and an example rule."""
+
+    name: str
+    zh: str
+    en: str
+    type_zh: str
+    type_en: str
+    example: str
+
+
+class RuleTermHelp(TypedDict):
+    """An operator, function or worked example of the rule language, explained in both languages."""
+
+    text: str
+    zh: str
+    en: str
+
+
+class RuleHelp(TypedDict):
+    """The rule help page: columns, operators, functions and worked examples."""
+
+    columns: list[RuleColumnHelp]
+    operators: list[RuleTermHelp]
+    functions: list[RuleTermHelp]
+    examples: list[RuleTermHelp]

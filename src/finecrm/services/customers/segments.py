@@ -17,7 +17,7 @@ from finecrm.authz import Principal, allowed, mask_table, require, scope_custome
 from finecrm.core.errors import FinecrmError
 from finecrm.core.limits import RULE_MAX_LENGTH
 from finecrm.services.common import Page, clamp_page, is_money
-from finecrm.services.customers.columns import customer_360_columns
+from finecrm.services.customers.columns import rule_columns, rule_labels, rule_table
 from finecrm.services.customers.outputs import ExplorerQueryDoc, SegmentExplore, SegmentRow
 from finecrm.services.exports import export_customers
 from finecrm.services.snapshot.serving import Serving
@@ -63,7 +63,8 @@ class Query:
 
 
 def _selected(serving: Serving, principal: Principal, q: Query) -> ibis.Table:
-    t = scope_customers(principal, serving.table("customer_360"))
+    # The same table and columns as an audience: customer_360 with the propensity scores when built.
+    t = rule_table(serving, principal)
     for col, value in q.filters.items():
         if col == "custom_segment":  # a saved rule (segments.custom in finecrm.yaml), evaluated by the build
             members = serving.table("customer_custom_segments")
@@ -75,7 +76,8 @@ def _selected(serving: Serving, principal: Principal, q: Query) -> ibis.Table:
         from finecrm.rules import RuleError, parse_rule
 
         try:
-            rule = parse_rule(q.rule, customer_360_columns())
+            labels = {c: zh for c, (zh, _en) in rule_labels(serving).items()}
+            rule = parse_rule(q.rule, rule_columns(serving), labels)
         except RuleError as exc:
             raise ExplorerError(f"规则无法使用 / the rule cannot be used: {exc}") from None
         t = t.filter(rule.to_ibis(t))

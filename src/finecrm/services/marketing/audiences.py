@@ -21,13 +21,13 @@ import ibis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finecrm.authz import NotFound, Principal, allowed, mask_table, require, scope_customers
+from finecrm.authz import NotFound, Principal, allowed, mask_table, require
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.db.models import Audience, AudienceVersion
 from finecrm.rules import MAX_LENGTH, Rule, RuleError, parse_rule
+from finecrm.services import customers
 from finecrm.services.common import Page, clamp_page, is_money
-from finecrm.services.customers import customer_360_columns, propensity_columns
 from finecrm.services.exports import export_customers
 from finecrm.services.marketing.outputs import (
     AudienceDoc,
@@ -38,9 +38,6 @@ from finecrm.services.marketing.outputs import (
 )
 from finecrm.services.snapshot.serving import Serving
 
-PROPENSITY_MART = "customer_propensity"
-#: Columns of the customer_propensity mart that customer_360 already has (kept from customer_360).
-_SHARED = ("customer_id", "branch_id", "grid_id", "manager_id", "tier")
 # The page shows the lifecycle code in its language; the workbook carries the Chinese label, as a report does.
 LIST_COLUMNS = ("customer_id", "name", "phone", "branch_id", "grid_id", "manager_id", "tier", "age", "aum_avg",
                 "lifecycle")
@@ -55,20 +52,9 @@ class AudienceError(FinecrmError):
 
 # --- the rule and the table it selects from ----------------------------------------------------------------
 
-def _propensity_codes(serving: Serving) -> list[str]:
-    if not serving.has_table(PROPENSITY_MART):
-        return []
-    cols = serving.table(PROPENSITY_MART).columns
-    return [c[2:] for c in cols if c.startswith("p_")]
-
-
 def rule_columns(serving: Serving) -> dict[str, str]:
-    """What an audience rule may name: customer_360 without PII, plus propensity scores when built."""
-    cols = customer_360_columns()
-    if serving.has_table(PROPENSITY_MART):
-        present = set(serving.table(PROPENSITY_MART).columns)
-        cols.update({k: v for k, v in propensity_columns(_propensity_codes(serving)).items() if k in present})
-    return cols
+    """What an audience rule may name: the same columns as a segment rule (``customers.rule_columns``)."""
+    return customers.rule_columns(serving)
 
 
 def check_rule(serving: Serving, text: str) -> Rule:
@@ -78,34 +64,34 @@ def check_rule(serving: Serving, text: str) -> Rule:
     if len(text) > MAX_LENGTH:
         raise AudienceError(f"规则太长（最多 {MAX_LENGTH} 个字符）/ the rule is too long (at most {MAX_LENGTH} characters)")
     try:
-        return parse_rule(text, rule_columns(serving))
+        return parse_rule(text, rule_columns(serving), {c: zh for c, (zh, _en) in customers.rule_labels(serving).items()})
     except RuleError as exc:
         raise AudienceError(f"规则无法使用 / the rule cannot be used: {exc}") from None
 
 
-def base_table(serving: Serving, principal: Principal) -> ibis.Table:
-    """customer_360 in the principal's scope, with the propensity columns joined when the mart exists."""
-    t = scope_customers(principal, serving.table("customer_360"))
-    if serving.has_table(PROPENSITY_MART):
-        p = serving.table(PROPENSITY_MART)
-        keep = [c for c in p.columns if c not in _SHARED]
-        p = p.select("customer_id", *keep)
-        t = t.left_join(p, "customer_id").select(t, *[p[c] for c in keep])
-    return t
+def base_table(serving: Serving, principal: Principal, *, in_scope: bool = True) -> ibis.Table:
+    """customer_360 in the principal's scope, with the propensity columns joined when the mart exists.
+
+    ``in_scope=False`` is the whole bank: only for counting, by a campaign's preview, how many customers an
+    audience holds before the creator's scope is applied (its rows are never shown).
+    """
+    return customers.rule_table(serving, principal, in_scope=in_scope)
 
 
-def _selected(serving: Serving, principal: Principal, rule: str) -> tuple[Rule, ibis.Table]:
+def _selected(serving: Serving, principal: Principal, rule: str, *, in_scope: bool = True
+              ) -> tuple[Rule, ibis.Table]:
     checked = check_rule(serving, rule)
-    t = base_table(serving, principal)
+    t = base_table(serving, principal, in_scope=in_scope)
     try:
         return checked, t.filter(checked.to_ibis(t))
     except RuleError as exc:
         raise AudienceError(f"规则无法使用 / the rule cannot be used: {exc}") from None
 
 
-def audience_table(serving: Serving, principal: Principal, rule: str) -> ibis.Table:
-    """The customers the rule selects, within the principal's scope (campaigns draw from this)."""
-    return _selected(serving, principal, rule)[1]
+def audience_table(serving: Serving, principal: Principal, rule: str, *, in_scope: bool = True) -> ibis.Table:
+    """The customers the rule selects, within the principal's scope (campaigns draw from this);
+    ``in_scope=False``: in the whole bank (see :func:`base_table`)."""
+    return _selected(serving, principal, rule, in_scope=in_scope)[1]
 
 
 def preview(serving: Serving, principal: Principal, rule: str) -> AudiencePreview:

@@ -27,8 +27,6 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-import ibis
-import ibis.expr.types as ir
 from sqlalchemy.orm import Session
 
 from finecrm.authz import (
@@ -38,12 +36,16 @@ from finecrm.authz import (
     require,
 )
 from finecrm.authz.errors import NotFound
-from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import PropensityTarget, Settings
 from finecrm.db import repositories
 from finecrm.db.models import Campaign, CampaignMember
 from finecrm.services.common import Page, clamp_page
-from finecrm.services.marketing.draw import MAX_SEED, draw_control, sample_cap
+
+# The terms live in campaign_terms (so plan can use them without an import circle); callers use campaigns.X.
+from finecrm.services.marketing.campaign_terms import CHANNELS as CHANNELS
+from finecrm.services.marketing.campaign_terms import MAX_MEMBERS as MAX_MEMBERS
+from finecrm.services.marketing.campaign_terms import UNTIERED as UNTIERED
+from finecrm.services.marketing.campaign_terms import CampaignError as CampaignError
 from finecrm.services.marketing.inputs import CampaignSpec
 from finecrm.services.marketing.members import (
     ARMS,
@@ -54,7 +56,6 @@ from finecrm.services.marketing.members import (
     sees_every_member,
 )
 from finecrm.services.marketing.outputs import (
-    AudienceDoc,
     CampaignDetails,
     CampaignDoc,
     CampaignInScope,
@@ -62,34 +63,9 @@ from finecrm.services.marketing.outputs import (
     MemberRow,
 )
 from finecrm.services.marketing.sources import (
-    ADOPTION_MART,
-    PROPENSITY_MART,
-    products,
-    require_mart,
     snapshot_as_of,
 )
 from finecrm.services.snapshot.serving import Serving
-
-#: Channels a campaign may use: code → (中文, English).
-CHANNELS: dict[str, tuple[str, str]] = {
-    "phone": ("电话", "phone"),
-    "sms": ("短信", "SMS"),
-    "visit": ("上门走访", "visit"),
-    "wechat": ("微信", "WeChat"),
-    "lobby": ("厅堂", "lobby"),
-}
-#: A customer without a tier still needs a stratum: they are drawn together.
-UNTIERED = "未分层"
-#: The most members one campaign may have: a campaign list, not a copy of the customer base.
-MAX_MEMBERS = 200_000
-MAX_PERIOD_DAYS = 366
-MAX_NAME = 100
-MAX_COST = 100_000.0
-
-
-class CampaignError(FinecrmError):
-    """A campaign request that cannot be carried out as asked (the message says why, in both languages)."""
-
 
 # --- small helpers shared by the campaign modules ------------------------------------------------------
 
@@ -160,110 +136,6 @@ def _band(low: float | None, high: float | None) -> dict[str, str]:
 # --- creating a campaign -------------------------------------------------------------------------------
 
 
-def _positive(value: int | None, what: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise CampaignError(f"{what} 须为正整数 / {what} must be a positive whole number, got {value!r}")
-    return value
-
-
-def _check_inputs(name: str, channel: str, start_date: date, end_date: date, control_share: float, seed: int,
-                  cost_per_contact: float) -> str:
-    name = (name or "").strip()
-    if not name or len(name) > MAX_NAME:
-        raise CampaignError(f"活动名称须为 1–{MAX_NAME} 个字符 / the name must have 1–{MAX_NAME} characters")
-    if channel not in CHANNELS:
-        codes = ", ".join(CHANNELS)
-        raise CampaignError(f"渠道须为 {codes} 之一 / the channel must be one of {codes}, got {channel!r}")
-    if not isinstance(start_date, date) or not isinstance(end_date, date):
-        raise CampaignError("开始和结束日期须为日期 / start and end must be dates")
-    if end_date < start_date:
-        raise CampaignError(f"结束日期 {end_date} 早于开始日期 {start_date} / the end {end_date} is before the "
-                            f"start {start_date}")
-    if (end_date - start_date).days > MAX_PERIOD_DAYS:
-        raise CampaignError(f"活动期最长 {MAX_PERIOD_DAYS} 天 / a campaign lasts at most {MAX_PERIOD_DAYS} days")
-    if not (isinstance(control_share, int | float) and 0 < control_share < 1):
-        raise CampaignError(f"对照组比例须在 0 和 1 之间（如 0.2）/ the control share must be between 0 and 1 "
-                            f"(e.g. 0.2), got {control_share!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise CampaignError(f"随机种子须为 0 到 {MAX_SEED} 的整数 / the seed must be a whole number from 0 to "
-                            f"{MAX_SEED}, got {seed!r}")
-    if not (isinstance(cost_per_contact, int | float) and math.isfinite(cost_per_contact)
-            and 0 <= cost_per_contact <= MAX_COST):
-        raise CampaignError(f"单次触达成本须为 0 到 {MAX_COST:,.0f} 元 / the cost per contact must be 0 to "
-                            f"{MAX_COST:,.0f} yuan, got {cost_per_contact!r}")
-    return name
-
-
-def _offer(target: PropensityTarget, offer_product: str | None, catalogue: dict[str, dict[str, Any]]
-           ) -> dict[str, Any] | None:
-    """The product offered: the target's own unless another one of the same kind is named."""
-    code = (offer_product or "").strip() or target.offer_product
-    if code is None:
-        return None  # a service (e.g. mobile banking): the offer is the signup itself
-    if target.kind == "service" and offer_product:
-        raise CampaignError(f"{target.zh}是一项签约服务，没有可选产品 / {target.en} is a service signup: there is "
-                            "no product to choose")
-    product = catalogue.get(code)
-    if product is None:
-        raise CampaignError(f"产品表中没有 {code!r} / no product {code!r} in the bank's products table")
-    if target.kind == "category" and product.get("category") != target.match:
-        raise CampaignError(f"产品 {code} 属于 {product.get('category')}，不是 {target.zh}（{target.match}）/ "
-                            f"product {code} is a {product.get('category')}, not a {target.en} ({target.match})")
-    if target.kind == "product" and code != target.match:
-        raise CampaignError(f"{target.zh}只能推荐 {target.match} / {target.en} offers {target.match} only")
-    return {"product_code": code, "name": product.get("name"), "category": product.get("category"),
-            "risk_level": product.get("risk_level")}
-
-
-def _eligible(serving: Serving, t: ir.Table, target: PropensityTarget, offer: dict[str, Any] | None
-              ) -> tuple[ir.Table, str]:
-    """Keep customers the product may be offered to; returns the table and how eligibility was decided."""
-    col = f"eligible_{target.code}"
-    if col in t.columns:
-        t = t.filter(t[col].fill_null(False))
-        how = f"{PROPENSITY_MART}.{col}"
-    else:
-        # A snapshot from before the propensity mart: the target's own limits from finecrm.yaml.
-        cond = (t.kind == "individual") & (t.lifecycle != "lost") & t.age.between(target.min_age, target.max_age)
-        if target.kyc_excluded:
-            cond = cond & ~t.kyc_risk_level.isin(list(target.kyc_excluded)).fill_null(False)
-        t = t.filter(cond.fill_null(False))
-        how = "customer_360: individual, not lost, age and KYC limits of marketing.targets"
-    risk = offer.get("risk_level") if offer else None
-    if risk is not None:
-        # 适当性: the offered product's risk level may not exceed the customer's assessed tolerance. The mart
-        # checks the target's default product; an analyst may offer another one, so check it here too.
-        t = t.filter((t.risk_tolerance >= int(risk)).fill_null(False))
-        how += f"; risk_tolerance >= {int(risk)} ({offer['product_code'] if offer else ''})"
-    return t, how
-
-
-def _never_held(serving: Serving, t: ir.Table, target: PropensityTarget) -> tuple[ir.Table, str]:
-    """Drop customers who ever had the product: they could not convert by its first appearance."""
-    col = f"first_{target.code}_on"
-    if serving.has_table(ADOPTION_MART) and col in serving.table(ADOPTION_MART).columns:
-        a = serving.table(ADOPTION_MART)
-        held = a.filter(a[col].notnull()).select("customer_id")
-        return t.filter(~t.customer_id.isin(held.customer_id)), f"{ADOPTION_MART}.{col} is empty"
-    # Older snapshot: what customer_360 and customer_accounts say the customer holds now.
-    if target.kind == "service":
-        flag = f"signed_{target.match}"
-        if flag in t.columns:
-            return t.filter(~t[flag].fill_null(False)), f"customer_360.{flag} is false"
-    elif target.kind == "category":
-        flag = f"has_{target.match}"
-        if flag in t.columns:
-            return t.filter(~t[flag].fill_null(False)), f"customer_360.{flag} is false"
-    elif serving.has_table("customer_accounts"):
-        acc = serving.table("customer_accounts")
-        held = acc.filter(acc.product_code == target.match).select("customer_id")
-        return t.filter(~t.customer_id.isin(held.customer_id)), f"no customer_accounts row of {target.match}"
-    raise CampaignError(f"无法判断谁已持有{target.zh}：快照中没有 {ADOPTION_MART} / cannot tell who already holds "
-                        f"{target.en}: the snapshot has no {ADOPTION_MART}")
-
-
 def _why(row: dict[str, Any], target: PropensityTarget, offer: dict[str, Any] | None, settings: Settings
          ) -> dict[str, Any]:
     """Talking points known at draw time: why this customer and which product (kept with the member)."""
@@ -295,83 +167,16 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
     empty list, ``CampaignDataError`` when ``top_n`` needs the propensity mart and the snapshot lacks it.
     """
     require(principal, "manage_campaigns")
-    name, target, channel, start_date, end_date = spec.name, spec.target, spec.channel, spec.start_date, spec.end_date
-    audience_id, audience_version, offer_product = spec.audience_id, spec.audience_version, spec.offer_product
-    top_n, size_cap, control_share, seed = spec.top_n, spec.size_cap, spec.control_share, spec.seed
-    cost_per_contact = spec.cost_per_contact
+    from finecrm.services.marketing.plan import plan_campaign
+
+    plan = plan_campaign(session, serving, principal, spec)
     settings = serving.ws.settings
-    share = settings.marketing.control_share if control_share is None else float(control_share)
-    seed = settings.marketing.seed if seed is None else seed
-    name = _check_inputs(name, channel, start_date, end_date, share, seed, float(cost_per_contact))
-    top_n = _positive(top_n, "top N")
-    size_cap = _positive(size_cap, "size cap")
-    if audience_version is not None and audience_id is None:
-        raise CampaignError("指定客群版本时须同时指定客群 / a version needs an audience id")
-    if repositories.get_campaign_by_name(session, name=name) is not None:
-        raise CampaignError(f"已有同名营销活动 “{name}” / a campaign named '{name}' exists")
-    tgt = settings.marketing.target(target)
-    offer = _offer(tgt, offer_product, products(serving.ws))
-
-    from finecrm.services.marketing import audiences
-
-    audience: AudienceDoc | None = None
-    if audience_id is not None:
-        audience = audiences.get_audience(session, int(audience_id), audience_version)
-        if audience.get("archived"):
-            raise CampaignError(f"客群 {audience_id} 已归档 / audience {audience_id} is archived")
-        t = audiences.audience_table(serving, principal, audience["rule"])
-    else:
-        t = audiences.base_table(serving, principal)
-
-    t, eligibility = _eligible(serving, t, tgt, offer)
-    t, holding = _never_held(serving, t, tgt)
-    p_col, d_col, r_col = f"p_{tgt.code}", f"decile_{tgt.code}", f"reason_{tgt.code}"
-    candidates = int(serving.scalar(t.count()) or 0)
-    if top_n is not None:
-        require_mart(serving, PROPENSITY_MART, zh="按倾向分取前 N 名", en="the top N by propensity", columns=(p_col,))
-        if p_col not in t.columns:
-            raise CampaignError(f"{p_col} 不可用 / {p_col} is not available in the audience table")
-        t = t.filter(t[p_col].notnull())
-        if candidates and not int(serving.scalar(t.count()) or 0):
-            raise CampaignError(
-                f"快照 {serving.build_id} 中没有{tgt.zh}的倾向分：请训练并启用模型（finecrm model train / activate）后"
-                f"重新构建 / snapshot {serving.build_id} has no {tgt.en} propensity scores: train and activate a "
-                "model (finecrm model train, finecrm model activate), then run 'finecrm build'")
-        t = t.order_by([ibis.desc(p_col), "customer_id"]).limit(top_n)
-    cols = {
-        "customer_id": t.customer_id, "tier": t.tier, "branch_id": t.branch_id, "grid_id": t.grid_id,
-        "manager_id": t.manager_id, "aum_avg": t.aum_avg.cast("float64"), "lifecycle_label": t.lifecycle_label,
-        "score": t[p_col].cast("float64") if p_col in t.columns else ibis.null("float64"),
-        "decile": t[d_col].cast("int64") if d_col in t.columns else ibis.null("int64"),
-        "model_reason": t[r_col].cast("string") if r_col in t.columns else ibis.null("string"),
-    }
-    rows = serving.arrow(t.select(**cols)).to_pylist()
-    if top_n is not None and size_cap is not None and len(rows) > size_cap:
-        rows.sort(key=lambda r: (-(r["score"] or 0.0), r["customer_id"]))
-        rows = rows[:size_cap]
-    elif size_cap is not None and len(rows) > size_cap:
-        keep = set(sample_cap([r["customer_id"] for r in rows], size_cap, seed))
-        rows = [r for r in rows if r["customer_id"] in keep]
-    if not rows:
-        raise CampaignError("名单为空：客群中没有符合条件且未持有该产品的客户 / the list is empty: no customer of the "
-                            "audience is eligible and without the product")
-    if len(rows) > MAX_MEMBERS:
-        raise CampaignError(f"名单有 {len(rows):,} 名客户，一次活动最多 {MAX_MEMBERS:,} 名：请设置规模上限或取前 N 名 / "
-                            f"the list has {len(rows):,} customers and a campaign holds at most {MAX_MEMBERS:,}: "
-                            "set a size cap or a top N")
-    for r in rows:
-        r["stratum"] = r["tier"] or UNTIERED
-    in_control = draw_control([r["customer_id"] for r in rows], [r["stratum"] for r in rows], share, seed)
-    n_control = sum(in_control.values())
-    if n_control == 0 or n_control == len(rows):
-        raise CampaignError(f"名单只有 {len(rows)} 名客户，无法同时形成处理组和对照组 / the list has only {len(rows)} "
-                            "customer(s): too few for both a treatment and a control group")
-
-    strata: dict[str, dict[str, int]] = {}
-    for r in rows:
-        s = strata.setdefault(r["stratum"], {"members": 0, "control": 0})
-        s["members"] += 1
-        s["control"] += int(in_control[r["customer_id"]])
+    name, tgt, offer, audience = plan.name, plan.target, plan.offer, plan.audience
+    top_n, size_cap, share, seed = plan.top_n, plan.size_cap, plan.share, plan.seed
+    rows, in_control, n_control, strata = plan.rows, plan.in_control, plan.n_control, plan.strata
+    candidates, p_col = plan.candidates, f"p_{tgt.code}"
+    audience_id, start_date, end_date, channel = spec.audience_id, spec.start_date, spec.end_date, spec.channel
+    cost_per_contact = spec.cost_per_contact
     as_of = snapshot_as_of(serving)
     now = datetime.now(UTC)
     campaign = Campaign(
@@ -388,7 +193,7 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
             "strata": strata,
             "draw": {"method": "stratified by tier; floor(n × share) plus one with probability of the remainder",
                      "seed": seed, "control_share": share, "sorted_by": "customer_id"},
-            "list": {"eligibility": eligibility, "never_held": holding,
+            "list": {"eligibility": plan.eligibility, "never_held": plan.holding,
                      "order": f"{p_col} descending" if top_n else None,
                      "cap": ("highest propensity" if top_n else "seeded random subset") if size_cap else None,
                      "scope": "all" if sees_every_member(principal) else "creator's scope"},
@@ -396,6 +201,8 @@ def create_campaign(session: Session, serving: Serving, principal: Principal, sp
             if audience else None,
             # Kept so a later change of finecrm.yaml does not move this campaign's detection window.
             "horizon_days": settings.marketing.horizon_days,
+            # How many customers each step of the list kept (the preview showed the same figures).
+            "steps": plan.steps,
         },
     )
     repositories.add_campaign(session, campaign=campaign)

@@ -196,3 +196,9 @@ class Reassignment(BaseModel):
     customer_ids: list[str] = Field(default_factory=list, max_length=10_000)
     to_staff_id: str = Field("", max_length=64)
     reason: str = Field("", max_length=500)
+
+
+class CampaignEnding(BaseModel):
+    """Closing or cancelling a campaign: why (kept with the campaign and in the audit log)."""
+
+    reason: str = Field("", max_length=500, description="原因 / why the campaign ends")

@@ -94,8 +94,8 @@ def assign_campaign(session: Session, serving: Serving, principal: Principal, ca
     """
     require_any(principal, "manage_campaigns", "assign_customers")
     c = load_campaign(session, campaign_id)
-    if c.status == "closed":
-        raise CampaignError(f"营销活动 {c.id} 已结束 / campaign {c.id} is closed")
+    if c.status in ("closed", "cancelled"):
+        raise CampaignError(f"营销活动 {c.id} 已结束或取消 / campaign {c.id} is {c.status}")
     people = staff(serving.ws)
     grids = grid_managers(serving.ws)
     cap = serving.ws.settings.marketing.capacity_per_manager
@@ -166,8 +166,8 @@ def reassign_members(session: Session, serving: Serving, principal: Principal, c
     """
     require(principal, "assign_customers")
     c = load_campaign(session, campaign_id)
-    if c.status == "closed":
-        raise CampaignError(f"营销活动 {c.id} 已结束 / campaign {c.id} is closed")
+    if c.status in ("closed", "cancelled"):
+        raise CampaignError(f"营销活动 {c.id} 已结束或取消 / campaign {c.id} is {c.status}")
     ids = list(dict.fromkeys(str(i).strip() for i in customer_ids if str(i).strip()))
     if not ids:
         raise CampaignError("请选择要分配的客户 / choose the customers to reassign")
@@ -390,6 +390,9 @@ def record_outcome(session: Session, principal: Principal, campaign_id: int, cus
     """
     require(principal, "record_outcome")
     c, m = _own_task(session, principal, campaign_id, customer_id)
+    if c.status in ("closed", "cancelled"):
+        raise CampaignError(f"营销活动 {c.id} 已结束或取消，不能再登记结果 / campaign {c.id} is {c.status}: no more "
+                            "outcomes can be recorded")
     if outcome not in OUTCOMES:
         choices = ", ".join(OUTCOMES)
         raise CampaignError(f"结果须为 {choices} 之一 / the outcome must be one of {choices}, got {outcome!r}")

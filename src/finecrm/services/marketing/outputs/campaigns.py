@@ -45,6 +45,42 @@ class ListRule(TypedDict):
     scope: Annotated[str, Field(description="all 全行 / creator's scope 创建人范围")]
 
 
+class ListStep(TypedDict):
+    """One step of drawing the list: how many customers are left after it, and how many it removed."""
+
+    step: Annotated[str, Field(description="audience, all_customers, in_scope, eligible, suitable, never_held, "
+                                           "scored, top_n or size_cap")]
+    zh: str
+    en: str
+    remaining: Annotated[int, Field(description="此步后剩余 / customers left after this step")]
+    removed: Annotated[int, Field(description="此步去掉 / customers this step removed")]
+
+
+class CampaignPreview(TypedDict):
+    """What a campaign would draw (nothing saved): each step's count, then the arms; or why it cannot be drawn."""
+
+    steps: list[ListStep]
+    members: int
+    treatment: int
+    control: int
+    strata: dict[str, StratumDraw]
+    control_share: float
+    seed: int
+    snapshot: str
+    error: Annotated[str | None, Field(description="无法抽取的原因 / why this list cannot be drawn (None: it can)")]
+
+
+class Closing(TypedDict):
+    """How a campaign ended: closed (结束) or cancelled before its start (取消), by whom, when and why."""
+
+    status: Annotated[str, Field(description="closed 已结束 / cancelled 已取消")]
+    by: str
+    at: str
+    reason: str
+    end_date_was: str
+    tasks_withdrawn: Annotated[int, Field(description="撤回的未完成任务 / open tasks that stopped being due")]
+
+
 class AudienceUsed(TypedDict):
     id: int
     version: int
@@ -88,6 +124,8 @@ class CampaignDetails(TypedDict):
     audience: AudienceUsed | None
     horizon_days: int
     detection: NotRequired[Detection]
+    steps: NotRequired[list[ListStep]]
+    closing: NotRequired[Closing]
 
 
 class CampaignDoc(TypedDict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -9,17 +10,19 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from finecrm.authz import declare
-from finecrm.services.marketing import audiences, campaigns, worklists
+from finecrm.services.marketing import audiences, campaigns, closing, plan, worklists
 from finecrm.services.marketing import conversions as campaign_conversions
 from finecrm.services.marketing import evaluation as campaign_evaluation
 from finecrm.services.marketing import tasks as campaign_tasks
-from finecrm.services.marketing.inputs import CampaignSpec, InputError, Reassignment
+from finecrm.services.marketing.inputs import CampaignEnding, CampaignSpec, InputError, Reassignment
 from finecrm.services.marketing.outputs import (
     Assignment,
     CampaignDetail,
     CampaignDoc,
     CampaignEvaluation,
+    CampaignPreview,
     CampaignSummary,
+    Closing,
     Detection,
     ManagerProgress,
     Reassigned,
@@ -47,13 +50,18 @@ def campaigns_page(ctx: C) -> Response:
     return ctx.render("marketing/campaigns/index.html", items=campaigns.list_campaigns(ctx.db, ctx.serving, ctx.me()))
 
 
-def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Response:
+def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None, preview: CampaignPreview | None = None
+              ) -> Response:
     settings = ctx.state.ws.settings.marketing
     saved = audiences.list_audiences(ctx.db, ctx.me())
     defaults = {"control_percent": f"{settings.control_share * 100:g}", "seed": settings.seed, "channel": "phone",
                 "cost_per_contact": "0"}
-    return ctx.render("marketing/campaigns/new.html", form={**defaults, **form}, error=error, audiences=saved,
-                      targets=settings.targets, channels=campaigns.CHANNELS, status_code=400 if error else 200)
+    form = {**defaults, **form}
+    # The fields the confirmation re-posts: exactly what was previewed (the form may be edited and previewed again).
+    confirm = {k: v for k, v in form.items() if k in CampaignSpec.FORM_FIELDS and k != "control_share"}
+    return ctx.render("marketing/campaigns/new.html", form=form, error=error, audiences=saved, preview=preview,
+                      confirm=confirm, targets=settings.targets, channels=campaigns.CHANNELS,
+                      status_code=400 if error else 200)
 
 
 @router.get("/campaigns/new", include_in_schema=False)
@@ -61,6 +69,20 @@ def _new_form(ctx: Ctx, form: dict[str, Any], error: str | None = None) -> Respo
 def new_page(ctx: C, audience: IdQuery = None, version: IdQuery = None) -> Response:
     form = {"audience": f"{audience}:{version}" if audience and version else (str(audience) if audience else "")}
     return _new_form(ctx, form)
+
+
+@router.post("/campaigns/preview", include_in_schema=False)
+@declare("manage_campaigns")
+async def preview_page(ctx: C) -> Response:
+    """The form again with what it would draw, step by step, and a button to confirm the draw."""
+    form = {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
+    try:
+        preview = plan.preview_campaign(ctx.db, ctx.serving, ctx.me(), CampaignSpec.from_form(form))
+    except (InputError, campaigns.CampaignError) as exc:
+        ctx.db.rollback()
+        return _new_form(ctx, form, str(exc))
+    ctx.db.rollback()  # a preview writes nothing
+    return _new_form(ctx, form, preview=preview)
 
 
 @router.post("/campaigns", include_in_schema=False)
@@ -105,7 +127,7 @@ def campaign_page(ctx: C, campaign_id: Id, page: PageNo = 1, arm: str | None = N
                       outcome=outcome, sort=sort, progress=progress, outcomes=campaigns.OUTCOMES,
                       query=_members_query(arm or "", assigned_to, outcome, sort),
                       filters_query=_members_query(arm or "", assigned_to, outcome, ""),
-                      notice=ctx.request.query_params.get("notice"))
+                      notice=ctx.request.query_params.get("notice"), today=date.today())
 
 
 @router.post("/campaigns/{campaign_id}/members/export", include_in_schema=False)
@@ -141,6 +163,27 @@ async def reassign_page(ctx: C, campaign_id: Id) -> Response:
                                     reason=str(form.get("reason") or ""))
     ctx.db.commit()
     return RedirectResponse(f"/campaigns/{campaign_id}?notice=reassigned", status_code=303)
+
+
+async def _ending_page(ctx: Ctx, campaign_id: int, how: str) -> Response:
+    form = await ctx.request.form()
+    reason = str(form.get("reason") or "")
+    end = closing.close_campaign if how == "closed" else closing.cancel_campaign
+    end(ctx.db, ctx.me(), campaign_id, reason=reason)
+    ctx.db.commit()
+    return RedirectResponse(f"/campaigns/{campaign_id}?notice={how}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/close", include_in_schema=False)
+@declare("manage_campaigns")
+async def close_page(ctx: C, campaign_id: Id) -> Response:
+    return await _ending_page(ctx, campaign_id, "closed")
+
+
+@router.post("/campaigns/{campaign_id}/cancel", include_in_schema=False)
+@declare("manage_campaigns")
+async def cancel_page(ctx: C, campaign_id: Id) -> Response:
+    return await _ending_page(ctx, campaign_id, "cancelled")
 
 
 @router.post("/campaigns/{campaign_id}/detect", include_in_schema=False)
@@ -183,6 +226,36 @@ def create_api(ctx: C, body: CampaignSpec) -> CampaignDoc:
     "id:version"), `top_n`, `size_cap`, `control_share`, `seed`, `cost_per_contact`, `offer_product`. The list
     and its tier-stratified control group are drawn at once from the published snapshot (audited)."""
     return _create(ctx, body)
+
+
+@router.post("/api/campaigns/preview", tags=["marketing"])
+@declare("manage_campaigns")
+def preview_api(ctx: C, body: CampaignSpec) -> CampaignPreview:
+    """What `POST /api/campaigns` would draw with this body, saving nothing: how many customers are left after
+    each step (audience, scope, eligibility, suitability, never held, top N, cap) and the arms; a list that
+    cannot be drawn gives its steps and the reason in `error`."""
+    preview = plan.preview_campaign(ctx.db, ctx.serving, ctx.me(), body)
+    ctx.db.rollback()
+    return preview
+
+
+@router.post("/api/campaigns/{campaign_id}/close", tags=["marketing"])
+@declare("manage_campaigns")
+def close_api(ctx: C, campaign_id: Id, body: CampaignEnding) -> Closing:
+    """End a started campaign at its end date or today, with `{"reason": "..."}` (audited). Open tasks stop
+    being due; outcomes, conversions and the evaluation stay."""
+    done = closing.close_campaign(ctx.db, ctx.me(), campaign_id, reason=body.reason)
+    ctx.db.commit()
+    return done
+
+
+@router.post("/api/campaigns/{campaign_id}/cancel", tags=["marketing"])
+@declare("manage_campaigns")
+def cancel_api(ctx: C, campaign_id: Id, body: CampaignEnding) -> Closing:
+    """Cancel a campaign that has not started, with `{"reason": "..."}` (audited); its tasks are withdrawn."""
+    done = closing.cancel_campaign(ctx.db, ctx.me(), campaign_id, reason=body.reason)
+    ctx.db.commit()
+    return done
 
 
 @router.get("/api/campaigns/{campaign_id}", tags=["marketing"])
