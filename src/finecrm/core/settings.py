@@ -212,7 +212,9 @@ class FanInFanOutSettings(_Strict):
     min_in: int = Field(10, ge=2)
     max_out: int = Field(3, ge=1)
     min_in_total: float = Field(20_000, gt=0)
+    max_avg_in: float = Field(20_000, gt=0)
     min_out_share: float = Field(0.8, gt=0, le=1)
+    max_out_share: float = Field(1.2, ge=1)
 
 
 class ConcentratedInFanOutSettings(_Strict):
@@ -221,12 +223,14 @@ class ConcentratedInFanOutSettings(_Strict):
     min_out: int = Field(10, ge=2)
     min_in_total: float = Field(100_000, gt=0)
     min_out_share: float = Field(0.8, gt=0, le=1)
+    max_out_share: float = Field(1.2, ge=1)
 
 
 class PassThroughSettings(_Strict):
     window_days: int = Field(3, ge=1, le=30)
     min_in_total: float = Field(50_000, gt=0)
     max_left_share: float = Field(0.05, ge=0, lt=1)
+    min_flow_to_balance: float = Field(5.0, ge=0)
     min_episodes: int = Field(2, ge=1)
     episodes_within_days: int = Field(30, ge=1, le=366)
 

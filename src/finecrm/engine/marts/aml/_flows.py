@@ -61,8 +61,9 @@ def fan_in_fan_out(t: ibis.Table, ctx: BuildContext) -> ibis.Table:
     p = ctx.settings.aml.fan_in_fan_out
     x = transfers(t)
     d = _rolled(_daily(x), p.window_days)
-    hit = ((d.n_in_w >= p.min_in) & (d.amount_in_w >= p.min_in_total) & (d.n_out_w >= 1)
-           & (d.n_out_w <= p.max_out) & (d.amount_out_w >= p.min_out_share * d.amount_in_w))
+    hit = ((d.n_in_w >= p.min_in) & (d.amount_in_w >= p.min_in_total) & (d.amount_in_w <= p.max_avg_in * d.n_in_w)
+           & (d.n_out_w >= 1) & (d.n_out_w <= p.max_out) & (d.amount_out_w >= p.min_out_share * d.amount_in_w)
+           & (d.amount_out_w <= p.max_out_share * d.amount_in_w))
     e = _with_date(evidence(_spans(_starts(d, hit, p.window_days), p.window_days - 1), x), x)
     share = (e.amount_out / e.amount_in * 100).round(0).cast("int64").cast("string")
     zh = (txt(e.n_in) + " 笔转入共 " + txt(e.amount_in) + " 元，随后 " + txt(e.n_out) + " 笔转出共 "
@@ -79,7 +80,8 @@ def concentrated_in_fan_out(t: ibis.Table, ctx: BuildContext) -> ibis.Table:
     x = transfers(t)
     d = _rolled(_daily(x), p.window_days)
     hit = ((d.n_in_w >= 1) & (d.n_in_w <= p.max_in) & (d.amount_in_w >= p.min_in_total)
-           & (d.n_out_w >= p.min_out) & (d.amount_out_w >= p.min_out_share * d.amount_in_w))
+           & (d.n_out_w >= p.min_out) & (d.amount_out_w >= p.min_out_share * d.amount_in_w)
+           & (d.amount_out_w <= p.max_out_share * d.amount_in_w))
     e = _with_date(evidence(_spans(_starts(d, hit, p.window_days), p.window_days - 1), x), x)
     zh = (txt(e.n_in) + " 笔转入共 " + txt(e.amount_in) + " 元，随后分 " + txt(e.n_out) + " 笔转出共 "
           + txt(e.amount_out) + " 元，" + e.first_date.cast("string") + " 至 " + e.last_date.cast("string"))
@@ -89,11 +91,17 @@ def concentrated_in_fan_out(t: ibis.Table, ctx: BuildContext) -> ibis.Table:
     return finish("concentrated_in_fan_out", p, e, ratio_score(e.n_out, p.min_out), zh, en)
 
 
-def pass_through(t: ibis.Table, ctx: BuildContext) -> ibis.Table:
+def pass_through(t: ibis.Table, months: ibis.Table, ctx: BuildContext) -> ibis.Table:
     p = ctx.settings.aml.pass_through
     x = transfers(t)
     d = _rolled(_daily(x), p.window_days)
-    hit = (d.amount_in_w >= p.min_in_total) & (d.amount_out_w >= (1 - p.max_left_share) * d.amount_in_w)
+    # the account's usual level: its average daily balance the month before (none: a new account, level 0)
+    level = months.select("account_id", level_month=months.month, level=months.avg_daily_balance)
+    d = d.mutate(level_month=(ibis.date(1970, 1, 1) + d.dn.as_interval("D")).truncate("M") - ibis.interval(months=1))
+    d = d.left_join(level, ["account_id", "level_month"]).drop("account_id_right", "level_month_right")
+    hit = ((d.amount_in_w >= p.min_in_total) & (d.amount_out_w >= (1 - p.max_left_share) * d.amount_in_w)
+           & (d.amount_out_w <= (1 + p.max_left_share) * d.amount_in_w)
+           & (d.amount_in_w >= p.min_flow_to_balance * d.level.fill_null(0.0)))
     eps = _starts(d, hit, p.window_days)
     w = ibis.range_window(group_by="account_id", order_by="dn", preceding=p.episodes_within_days - 1, following=0)
     eps = eps.mutate(n_eps=eps.hit_n.sum().over(w))

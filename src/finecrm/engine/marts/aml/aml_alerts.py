@@ -17,7 +17,7 @@ from finecrm.engine.marts.aml import _flows, _links
 from finecrm.engine.marts.aml._common import ALERT_COLUMNS, TXN_DEPS, owned_transactions
 from finecrm.engine.model import BuildContext, Invariant, Model
 
-DEPS = (*TXN_DEPS, "stg_signups", "stg_staff", "int_accounts_enriched")
+DEPS = (*TXN_DEPS, "stg_account_month", "stg_signups", "stg_staff", "int_accounts_enriched")
 
 
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
@@ -25,7 +25,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     parts = [
         _flows.fan_in_fan_out(t, ctx),
         _flows.concentrated_in_fan_out(t, ctx),
-        _flows.pass_through(t, ctx),
+        _flows.pass_through(t, src["stg_account_month"], ctx),
         _flows.cash_structuring(t, ctx),
         _flows.dormant_reactivation(t, ctx),
         _links.cycle(t, src["stg_accounts"], ctx),
