@@ -40,7 +40,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
                     "direction", "currency", "foreign"]).agg(
         amount=t.amount.sum().round(2), compared_amount=t.compared.sum().round(2),
         n_txns=t.txn_id.count(),
-        largest=t.amount.max().round(2), first_ts=t.ts.min(), last_ts=t.ts.max(),
+        largest=t.amount.max().round(2), largest_compared=t.compared.max(), first_ts=t.ts.min(), last_ts=t.ts.max(),
         accounts=joined(t.account_id), channels=joined(t.channel), counterparty_accounts=joined(t.counterparty_account),
         counterparty_banks=joined(t.counterparty_bank), operators=joined(t.operator_id), txn_ids=joined(t.txn_id),
     )
@@ -59,7 +59,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         kind_zh=ibis.cases(*[(g.report_kind == k, zh) for k, (zh, _) in labels.items()]),
         kind_en=ibis.cases(*[(g.report_kind == k, en) for k, (_, en) in labels.items()]),
         direction="direction", currency="currency", amount="amount", compared_amount="compared_amount",
-        threshold="threshold", threshold_currency="threshold_currency", single=g.largest >= g.threshold,
+        threshold="threshold", threshold_currency="threshold_currency", single=g.largest_compared >= g.threshold,
         n_txns=g.n_txns.cast("int64"), largest="largest", first_ts="first_ts", last_ts="last_ts",
         accounts="accounts", channels="channels", counterparty_accounts="counterparty_accounts",
         counterparty_banks="counterparty_banks", operators="operators", txn_ids="txn_ids",
