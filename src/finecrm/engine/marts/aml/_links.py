@@ -102,7 +102,12 @@ def insider_ebanking(t: ibis.Table, src: Any, ctx: BuildContext) -> ibis.Table:
         customer_id=acc.customer_id, operator_id=acc.operator_id, opened_account=acc.account_id)
     opened = opened.group_by(["customer_id", "operator_id"]).agg(opened_accounts=joined(opened.opened_account))
     g = g.left_join(opened, ["customer_id", "operator_id"]).drop("customer_id_right", "operator_id_right")
-    others = ibis.coalesce(g.counterparts, "") + "," + ibis.coalesce(g.opened_accounts, "")
+    # and so are the customer's other deposit accounts: where else the same hands may reach
+    held = acc.filter(acc.is_deposit)
+    held = held.group_by(held.customer_id).agg(held_accounts=joined(held.account_id))
+    g = g.left_join(held, "customer_id").drop("customer_id_right")
+    others = (ibis.coalesce(g.counterparts, "") + "," + ibis.coalesce(g.opened_accounts, "") + ","
+              + ibis.coalesce(g.held_accounts, ""))
     g = g.mutate(alert_date=g.first_date, n_in=ibis.literal(0), amount_in=ibis.literal(0.0),
                  parties=g.account_id + "," + others)
     lag = (day_number(g.first_date) - day_number(g.signed_on)).cast("string")
