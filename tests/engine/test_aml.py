@@ -18,15 +18,14 @@ TYPOLOGIES = list(AML_RULES)
 MAX_OUTSIDE_PER_10K = 50
 
 
-def _alerts(engine_build):
+def _mart(engine_build, name: str):
     ws, manifest = engine_build
-    alerts = mart(ws, manifest["build_id"], "aml_alerts")
-    parties = mart(ws, manifest["build_id"], "aml_alert_parties")
-    return alerts, parties
+    return mart(ws, manifest["build_id"], name)
 
 
 def test_every_injected_case_is_alerted_by_its_typology(engine_build, bank_dir):
-    alerts, parties = _alerts(engine_build)  # noqa: F841 (used in SQL)
+    alerts = _mart(engine_build, "aml_alerts")  # noqa: F841 (used in SQL)
+    parties = _mart(engine_build, "aml_alert_parties")  # noqa: F841
     cases = truth(bank_dir, "cases")  # noqa: F841
     case_parties = truth(bank_dir, "case_parties")  # noqa: F841
     # a case is found when an alert of its typology has every account of the case among its parties
@@ -50,7 +49,7 @@ def test_every_injected_case_is_alerted_by_its_typology(engine_build, bank_dir):
 
 
 def test_few_alerts_outside_the_injected_cases(engine_build, bank_dir):
-    alerts, _ = _alerts(engine_build)  # noqa: F841
+    alerts = _mart(engine_build, "aml_alerts")  # noqa: F841 (used in SQL)
     case_parties = truth(bank_dir, "case_parties")  # noqa: F841
     rates = dict(duckdb.sql(f"""
         SELECT rule, 10000.0 * count(*) FILTER (WHERE customer_id NOT IN (
@@ -62,7 +61,8 @@ def test_few_alerts_outside_the_injected_cases(engine_build, bank_dir):
 
 
 def test_alerts_name_rule_parameters_evidence_and_staff(engine_build, bank_dir):
-    alerts, parties = _alerts(engine_build)
+    alerts = _mart(engine_build, "aml_alerts")
+    parties = _mart(engine_build, "aml_alert_parties")
     defaults = Settings().aml
     for rule, zh, en, params, ev_zh, ev_en, txn_ids in alerts.project(
             "rule, rule_zh, rule_en, params, evidence_zh, evidence_en, txn_ids").fetchall():
@@ -80,7 +80,7 @@ def test_alerts_name_rule_parameters_evidence_and_staff(engine_build, bank_dir):
 
 def test_alert_evidence_lists_the_case_transactions(engine_build, bank_dir):
     """The transactions an alert cites are the case's own (at least those of its main account in the window)."""
-    alerts, _ = _alerts(engine_build)  # noqa: F841
+    alerts = _mart(engine_build, "aml_alerts")  # noqa: F841 (used in SQL)
     cases = truth(bank_dir, "cases")  # noqa: F841
     ct = truth(bank_dir, "case_transactions")  # noqa: F841
     missing = duckdb.sql("""

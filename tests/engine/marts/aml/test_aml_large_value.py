@@ -95,5 +95,5 @@ def test_report_fields_say_when_where_and_with_whom(backend):
                "kind_zh", key=3)
     assert got[0] == (D1, "cash", "in", datetime(2026, 6, 1, 9), datetime(2026, 6, 1, 15), "counter", None, "S1",
                       "大额现金交易")
-    transfer = [r for r in got if r[1] == "transfer"][0]
+    transfer = next(r for r in got if r[1] == "transfer")
     assert transfer[5:7] == ("online", "Xt06,Xt07")
