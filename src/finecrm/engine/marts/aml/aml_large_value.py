@@ -36,14 +36,11 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     rate = ibis.cases(*[(t.currency == c, r) for c, r in p.usd_rates.items()], else_=1.0) if p.usd_rates else 1.0
     t = t.mutate(report_kind=kind, foreign=foreign, compared=ibis.ifelse(foreign, t.amount * rate, t.amount))
     t = t.filter(t.report_kind.notnull())
-    g = t.group_by(["customer_id", "customer_kind", "branch_id", t.day.name("report_date"), "report_kind",
-                    "direction", "currency", "foreign"]).agg(
-        amount=t.amount.sum().round(2), compared_amount=t.compared.sum().round(2),
-        n_txns=t.txn_id.count(),
-        largest=t.amount.max().round(2), largest_compared=t.compared.max(), first_ts=t.ts.min(), last_ts=t.ts.max(),
-        accounts=joined(t.account_id), channels=joined(t.channel), counterparty_accounts=joined(t.counterparty_account),
-        counterparty_banks=joined(t.counterparty_bank), operators=joined(t.operator_id), txn_ids=joined(t.txn_id),
-    )
+    day_key = ["customer_id", "customer_kind", "branch_id", t.day.name("report_date"), "report_kind", "direction",
+               "currency", "foreign"]
+    # sums first, over every transaction; the lists of accounts, channels and ids only for the days that cross
+    # (collecting lists for every customer-day is what costs, on Spark above all)
+    g = t.group_by(day_key).agg(amount=t.amount.sum().round(2), compared_amount=t.compared.sum().round(2))
     corp = g.customer_kind == "corporate"
     threshold = ibis.cases(
         (g.report_kind == "cash", ibis.ifelse(g.foreign, p.cash_usd, p.cash)),
@@ -53,6 +50,15 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     ).cast("float64")
     g = g.mutate(threshold=threshold, threshold_currency=ibis.ifelse(g.foreign, "USD", home))
     g = g.filter(g.compared_amount >= g.threshold)
+    keys = ["customer_id", "report_date", "report_kind", "direction", "currency"]
+    x = t.mutate(report_date=t.day).join(g.select(*keys), keys)
+    detail = x.group_by(keys).agg(
+        n_txns=x.txn_id.count(), largest=x.amount.max().round(2), largest_compared=x.compared.max(),
+        first_ts=x.ts.min(), last_ts=x.ts.max(), accounts=joined(x.account_id), channels=joined(x.channel),
+        counterparty_accounts=joined(x.counterparty_account), counterparty_banks=joined(x.counterparty_bank),
+        operators=joined(x.operator_id), txn_ids=joined(x.txn_id),
+    )
+    g = g.join(detail, keys)
     labels = LARGE_VALUE_KINDS
     return g.select(
         "customer_id", "customer_kind", "branch_id", "report_date", "report_kind",
