@@ -69,6 +69,11 @@ def test_every_setting_is_documented_in_the_default_file():
          "the last must be 1"),
         ({"build": {"engine": "oracle"}}, "build.engine", "'duckdb'"),
         ({"lifecycle": {"declining_drop": 1.5}}, "lifecycle.declining_drop", "less than 1"),
+        ({"aml": {"large_value": {"cash": 0}}}, "aml.large_value.cash", "greater than 0"),
+        ({"aml": {"large_value": {"usd_rates": {"usd": 1.0}}}}, "aml.large_value.usd_rates", "ISO 4217"),
+        ({"aml": {"large_value": {"transfer_kinds": ["cash"]}}}, "aml.large_value.transfer_kinds.0", "'transfer'"),
+        ({"aml": {"cycle": {"max_hops": 4}}}, "aml.cycle.max_hops", "less than or equal to 3"),
+        ({"aml": {"pass_through": {"max_left_share": 1}}}, "aml.pass_through.max_left_share", "less than 1"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(doc, key, expected):

@@ -16,6 +16,7 @@ from finecrm.engine.intermediate import (
     int_recent_activity,
     int_signups,
 )
+from finecrm.engine.marts.aml import aml_alert_parties, aml_alerts, aml_large_value
 from finecrm.engine.marts.customers import (
     branch_summary,
     branch_tier_summary,
@@ -90,6 +91,10 @@ MODELS: tuple[Model, ...] = (
     product_adoption.MODEL,
     propensity_features.MODEL,
     customer_propensity.MODEL,
+    # marts of the aml area: large-value reports and typology alerts with their parties
+    aml_large_value.MODEL,
+    aml_alerts.MODEL,
+    aml_alert_parties.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}
