@@ -16,6 +16,7 @@ from finecrm.engine.intermediate import (
     int_recent_activity,
     int_signups,
 )
+from finecrm.engine.marts.credit import credit_portfolio, loan_classification, loan_status
 from finecrm.engine.marts.customers import (
     branch_summary,
     branch_tier_summary,
@@ -41,6 +42,7 @@ from finecrm.engine.staging import (
     stg_branches,
     stg_customers,
     stg_grids,
+    stg_loan_schedule,
     stg_loans,
     stg_products,
     stg_signups,
@@ -58,6 +60,7 @@ MODELS: tuple[Model, ...] = (
     stg_transactions.MODEL,
     stg_signups.MODEL,
     stg_loans.MODEL,
+    stg_loan_schedule.MODEL,
     stg_branches.MODEL,
     stg_grids.MODEL,
     stg_staff.MODEL,
@@ -90,6 +93,11 @@ MODELS: tuple[Model, ...] = (
     product_adoption.MODEL,
     propensity_features.MODEL,
     customer_propensity.MODEL,
+    # marts of the credit area: each loan on the build date, its five-category classification, and the
+    # portfolio by branch, product and category
+    loan_status.MODEL,
+    loan_classification.MODEL,
+    credit_portfolio.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

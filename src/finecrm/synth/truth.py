@@ -34,6 +34,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "loans": pa.schema([
         ("loan_id", S), ("customer_id", S), ("delinquency", S), ("dpd_as_of", INT), ("first_unpaid_due", D),
+        ("p_bad_latent", F), ("prior_late", INT),
     ]),
     "cases": pa.schema([
         ("case_id", S), ("typology", S), ("typology_zh", S), ("area", S), ("customer_id", S), ("account_id", S),
