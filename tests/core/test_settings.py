@@ -69,6 +69,13 @@ def test_every_setting_is_documented_in_the_default_file():
          "the last must be 1"),
         ({"build": {"engine": "oracle"}}, "build.engine", "'duckdb'"),
         ({"lifecycle": {"declining_drop": 1.5}}, "lifecycle.declining_drop", "less than 1"),
+        ({"credit": {"classification": {"doubtful_over_days": 80}}}, "credit.classification.doubtful_over_days",
+         "must be more than substandard_over_days (90)"),
+        ({"credit": {"classification": {"special_mention_over_days": 90}}},
+         "credit.classification.substandard_over_days", "must be more than special_mention_over_days (90)"),
+        ({"credit": {"classification": {"loss_over_days": -1}}}, "credit.classification.loss_over_days",
+         "greater than or equal to 0"),
+        ({"credit": {"npl_days": 90}}, "credit.npl_days", "no such key"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(doc, key, expected):

@@ -248,13 +248,14 @@ class MarketingSettings(_Strict):
 class ClassificationSettings(_Strict):
     """Five-category loan classification (贷款五级分类) by days past due, after the 2023 rule
     (商业银行金融资产风险分类办法): a loan more than ``<category>_over_days`` past due is at least that
-    category. Each threshold must be above the one before it."""
+    category. Each threshold must be above the one before it (checked on defaults too, so a changed
+    threshold that passes one left at its default is refused naming that one)."""
 
     #: more than this many days past due → at least 关注 (0: any amount overdue)
     special_mention_over_days: int = Field(0, ge=0, le=3650)
-    substandard_over_days: int = Field(90, ge=0, le=3650)
-    doubtful_over_days: int = Field(270, ge=0, le=3650)
-    loss_over_days: int = Field(360, ge=0, le=3650)
+    substandard_over_days: int = Field(90, ge=0, le=3650, validate_default=True)
+    doubtful_over_days: int = Field(270, ge=0, le=3650, validate_default=True)
+    loss_over_days: int = Field(360, ge=0, le=3650, validate_default=True)
 
     @field_validator("substandard_over_days", "doubtful_over_days", "loss_over_days")
     @classmethod
