@@ -35,7 +35,7 @@ def test_latent_probability_in_the_truth_separates_bad_from_good_loans(bank5k: t
 
 
 @pytest.fixture(scope="module")
-def many_loans() -> loans.Loans:
+def chunk() -> tuple[customers.Customers, loans.Loans]:
     """The loans of one full chunk (20,000 customers): enough bad loans for a sharp measure, in seconds."""
     cal = Calendar(bank.DEFAULT_AS_OF, 12)
     org = build_org(bank._rng(5, 0), bank.CHUNK, bank.DEFAULT_AS_OF)
@@ -45,7 +45,34 @@ def many_loans() -> loans.Loans:
 
     cust = customers.generate(rng(0), org, cal, 0, 0, bank.CHUNK)
     cases.plan(rng(1), cust, cal, cases.split_counts(cases.case_counts(bank.CHUNK), [bank.CHUNK])[0], 0)
-    return loans.plan(rng(2), cust, cal)
+    return cust, loans.plan(rng(2), cust, cal)
+
+
+@pytest.fixture(scope="module")
+def many_loans(chunk: tuple[customers.Customers, loans.Loans]) -> loans.Loans:
+    return chunk[1]
+
+
+#: The coefficients as docs/synthetic-bank.md states them (copied from the text, not from the code).
+OCCUPATION = {"农民": 0.5, "个体工商户": 0.6, "公务员": -1.2, "教师": -1.0, "工人": 0.2, "企业职员": -0.3, "医生": -1.0,
+              "退休": -0.3, "学生": 0.9, "自由职业": 0.8, "无业": 1.3}
+
+
+def test_latent_probability_is_the_documented_function(chunk: tuple[customers.Customers, loans.Loans]) -> None:
+    cust, ln = chunk
+    who = ln.cust
+    principal = ln.principal / 100
+    deposits = np.clip(np.log(np.maximum(cust.aum[who], 1.0) / principal), -3, 3)
+    declining = cust.pattern[who] == customers.DECLINING
+    common = -0.45 * deposits + 1.0 * declining + 0.9 * ln.prior_late
+    age = cust.age[who]
+    income = cust.income[who]
+    occ = np.array([OCCUPATION[customers.OCCUPATIONS[o]] if o >= 0 else 0.0 for o in cust.occupation[who]])
+    income_term = np.where(income > 0, -0.5 * np.log(np.where(income > 0, income, 1.0) / 5_000), 0.0)
+    individual = -5.0 + 0.06 * np.maximum(30 - age, 0) + 0.05 * np.maximum(age - 55, 0) + occ + income_term
+    logit = np.where(cust.corporate[who], -5.1, individual) + common
+    assert np.allclose(ln.p_bad, 1 / (1 + np.exp(-logit)), rtol=1e-9, atol=1e-12)
+    assert ln.prior_late.min() >= 0 and ln.prior_late.max() <= 4
 
 
 def test_latent_probability_ranks_rolled_90_and_rolled_360(many_loans: loans.Loans) -> None:
