@@ -16,7 +16,7 @@ from finecrm.engine.intermediate import (
     int_recent_activity,
     int_signups,
 )
-from finecrm.engine.marts.credit import credit_portfolio, loan_classification, loan_status
+from finecrm.engine.marts.credit import credit_portfolio, loan_classification, loan_overdue_history, loan_status
 from finecrm.engine.marts.customers import (
     branch_summary,
     branch_tier_summary,
@@ -94,8 +94,9 @@ MODELS: tuple[Model, ...] = (
     propensity_features.MODEL,
     customer_propensity.MODEL,
     # marts of the credit area: each loan on the build date, its five-category classification, and the
-    # portfolio by branch, product and category
+    # portfolio by branch, product and category; days past due month by month
     loan_status.MODEL,
+    loan_overdue_history.MODEL,
     loan_classification.MODEL,
     credit_portfolio.MODEL,
 )

@@ -119,3 +119,32 @@ def test_the_portfolio_adds_up_to_the_loans(engine_build):
         assert g["overdue_principal"] == pytest.approx(over, abs=0.011), k
         assert g["npl_balance"] == pytest.approx(npl, abs=0.011), k
     assert sum(g["npl_balance"] for g in got.values()) > 0
+
+
+def test_overdue_history_is_the_schedule_at_each_month_end(engine_build, bank_dir):
+    ws, manifest = engine_build
+    as_of = date.fromisoformat(manifest["as_of"])
+    got = {(r["loan_id"], r["month_end"]): r for r in _as_dicts(
+        mart(ws, manifest["build_id"], "loan_overdue_history").select("loan_id, month, month_end, dpd, dpd_bucket"))}
+    ends = sorted({k[1] for k in got})
+    assert ends[-1] == as_of and len(ends) == 12  # every month of the generated year, the last one as of the build
+    schedule = _as_dicts(duckdb.sql(f"SELECT loan_id, due_date, paid_date "
+                                    f"FROM read_parquet('{_files(bank_dir, 'loan_schedule')}')"))
+    # Independently: per month end, the earliest instalment due by then and not paid in full by then.
+    first_unpaid: dict[tuple, date] = {}
+    for s in schedule:
+        for end in ends:
+            if s["due_date"] <= end and (s["paid_date"] is None or s["paid_date"] > end):
+                key = (s["loan_id"], end)
+                first_unpaid[key] = min(first_unpaid.get(key, s["due_date"]), s["due_date"])
+    expected = {k: (k[1] - d).days for k, d in first_unpaid.items()}
+    missing = [k for k, d in expected.items() if d > 0 and k not in got]
+    assert not missing, missing[:5]  # a loan past due is open
+    wrong = [(k, r["dpd"], expected.get(k, 0)) for k, r in got.items() if r["dpd"] != expected.get(k, 0)]
+    assert not wrong, wrong[:5]
+    buckets = {r["dpd_bucket"] for r in got.values()}
+    assert {"M0", "M4+"} <= buckets
+    assert all((r["dpd_bucket"] == "M0") == (r["dpd"] == 0) for r in got.values())
+    # the build month's row is the loan's status on the build date
+    status = dict(mart(ws, manifest["build_id"], "loan_status").filter("is_open").select("loan_id, dpd").fetchall())
+    assert {k[0]: r["dpd"] for k, r in got.items() if k[1] == as_of} == status
