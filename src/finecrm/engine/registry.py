@@ -16,7 +16,12 @@ from finecrm.engine.intermediate import (
     int_recent_activity,
     int_signups,
 )
-from finecrm.engine.marts.credit import credit_portfolio, loan_classification, loan_overdue_history, loan_status
+from finecrm.engine.marts.credit import (
+    credit_portfolio,
+    loan_classification,
+    loan_overdue_history,
+    loan_status,
+)
 from finecrm.engine.marts.customers import (
     branch_summary,
     branch_tier_summary,
