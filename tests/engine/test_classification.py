@@ -71,3 +71,22 @@ def test_an_approved_change_gives_the_final_category_and_reason(backend):
                       True, True)
     assert got[400] == ("loss", "doubtful", "可疑", "抵押物已处置 / collateral sold", True, True)
     assert got[0] == ("normal", "normal", "正常", "未逾期 / not past due", False, False)
+
+
+def test_a_change_holds_only_as_far_as_its_direction_allows(backend):
+    """More severe is a floor the rules may pass; milder holds while the rules see the loan no worse than when it
+    was decided (worked out by hand: dpd 0 → normal, 100 → substandard, 300 → doubtful)."""
+    changes = ibis.memtable(pa.table({
+        "loan_id": ["L00000", "L00100", "L00300", "L00101"],
+        "category": ["substandard", "special_mention", "substandard", "normal"],
+        "reason": ["上调 / up", "下调 / down", "上调 / up", "下调 / down"],
+        "direction": ["more_severe", "less_severe", "more_severe", "less_severe"],
+        # the rules' category when each change was decided
+        "system_category": ["normal", "substandard", "substandard", "special_mention"],
+    }))
+    got = {r[0]: r[1:] for r in rows(backend, classify(loans([0, 100, 300, 101]), DEFAULT, changes), "loan_id",
+                                     "system_category", "final_category", "is_overridden", key=1)}
+    assert got["L00000"] == ("normal", "substandard", True)  # more severe than the rules: holds
+    assert got["L00100"] == ("substandard", "special_mention", True)  # milder, rules no worse than then: holds
+    assert got["L00300"] == ("doubtful", "doubtful", False)  # the rules already see it worse: theirs wins
+    assert got["L00101"] == ("substandard", "substandard", False)  # worse than when decided: the milder one lapses

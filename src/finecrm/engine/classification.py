@@ -82,9 +82,18 @@ def system_reason(dpd: ibis.Value, rules: ClassificationSettings) -> tuple[ibis.
 def classify(loans: ibis.Table, rules: ClassificationSettings, overrides: ibis.Table | None = None) -> ibis.Table:
     """Adds the system and the final five-category classification to ``loans`` (needs ``loan_id`` and ``dpd``).
 
-    ``overrides`` (loan_id, category, reason), one row per loan at most: a person's category for the
-    loan and why; it becomes the final category and reason (``is_overridden``). Loans without one keep
-    the system's category and reason. Added columns: :data:`COLUMNS`.
+    ``overrides`` (loan_id, category, reason, and optionally direction and system_category), one row per loan
+    at most: a person's category for the loan and why, in force in the operational database. It becomes the final
+    category and reason (``is_overridden``) while it holds:
+
+    - a change toward more severe (``direction`` more_severe) is a floor: it holds while the rules see the loan
+      less severe than the change, and the rules' category wins once they see it as bad or worse;
+    - a change toward less severe (less_severe, approved by a second officer) holds while the rules see the loan
+      no worse than when it was decided (``system_category``): a later deterioration is never hidden by an
+      older, milder decision.
+
+    Without ``direction`` a change holds as it is. Loans without one keep the system's category and reason.
+    Added columns: :data:`COLUMNS`.
     """
     code = system_category(loans.dpd, rules)
     zh, en = system_reason(loans.dpd, rules)
@@ -93,10 +102,25 @@ def classify(loans: ibis.Table, rules: ClassificationSettings, overrides: ibis.T
     if overrides is None:
         t = t.mutate(override_category=ibis.null("string"), override_reason=ibis.null("string"))
     else:
-        o = overrides.select(loan_id=overrides.loan_id.cast("string"),
-                             override_category=overrides.category.cast("string"),
-                             override_reason=overrides.reason.cast("string"))
+        cols = overrides.columns
+        o = overrides.select(
+            loan_id=overrides.loan_id.cast("string"),
+            override_category=overrides.category.cast("string"),
+            override_reason=overrides.reason.cast("string"),
+            override_direction=(overrides.direction.cast("string") if "direction" in cols
+                                else ibis.null("string")),
+            override_system=(overrides.system_category.cast("string") if "system_category" in cols
+                             else ibis.null("string")),
+        )
         t = t.left_join(o, "loan_id").drop("loan_id_right")
+        now, wanted = category_rank(t.system_category), category_rank(t.override_category)
+        holds = ibis.cases(
+            (t.override_direction == "more_severe", wanted > now),
+            (t.override_direction == "less_severe", now <= category_rank(t.override_system)),
+            else_=True,
+        )
+        t = t.mutate(override_category=ibis.ifelse(holds, t.override_category, ibis.null("string")))
+        t = t.drop("override_direction", "override_system")
     is_overridden = t.override_category.notnull()
     final = ibis.ifelse(is_overridden, t.override_category, t.system_category)
     t = t.mutate(

@@ -15,14 +15,17 @@ import pyarrow as pa
 from finecrm.engine.classification import CODES, classify
 from finecrm.engine.model import BuildContext, Invariant, Model
 
-_OVERRIDE_TYPES = {"loan_id": pa.string(), "category": pa.string(), "reason": pa.string()}
+_OVERRIDE_TYPES = {"loan_id": pa.string(), "category": pa.string(), "reason": pa.string(),
+                   "direction": pa.string(), "system_category": pa.string()}
 
 
 def overrides_table(table: pa.Table | None) -> ibis.Table | None:
-    """The approved changes as an Ibis table (loan_id, category, reason), or None when there are none."""
+    """The changes in force as an Ibis table (loan_id, category, reason, and direction and system_category when
+    given), or None when there are none."""
     if table is None or table.num_rows == 0:
         return None
-    return ibis.memtable(pa.table({c: table.column(c).cast(t) for c, t in _OVERRIDE_TYPES.items()}))
+    return ibis.memtable(pa.table({c: table.column(c).cast(t) for c, t in _OVERRIDE_TYPES.items()
+                                   if c in table.column_names}))
 
 
 def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
