@@ -3,7 +3,8 @@ way a change goes."""
 
 from __future__ import annotations
 
-from finecrm.engine.classification import CATEGORIES as _ENGINE, NPL
+from finecrm.engine.classification import CATEGORIES as _ENGINE
+from finecrm.engine.classification import NPL
 
 #: code → (中文, English), from the least to the most severe (the engine's rule and labels).
 CATEGORIES: dict[str, tuple[str, str]] = {code: (zh, en) for code, zh, en in _ENGINE}
