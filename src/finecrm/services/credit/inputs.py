@@ -26,3 +26,12 @@ class OverrideDecision(BaseModel):
 
     approve: bool = Field(description="通过（true）或退回（false）/ approve (true) or reject (false)")
     note: str = Field(min_length=2, max_length=1000, description="复核意见 / the approver's note")
+
+
+class CategoryChange(BaseModel):
+    """The body of a category change for the loan named in the path."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    category: Category = Field(description="拟调整为 / the proposed category (normal … loss)")
+    reason: str = Field(min_length=4, max_length=1000, description="调整原因 / why (at least a few words)")
