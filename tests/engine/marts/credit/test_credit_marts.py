@@ -75,7 +75,9 @@ def test_outstanding_principal_is_the_schedule_recomputed(engine_build, bank_dir
     # an instalment already due pays its interest first, the rest goes to principal.
     repaid: dict[str, int] = defaultdict(int)
     overdue: dict[str, int] = defaultdict(int)
+    instalments: dict[str, int] = defaultdict(int)
     for s in schedule:
+        instalments[s["loan_id"]] += 1
         p, i = round(float(s["due_principal"]) * 100), round(float(s["due_interest"]) * 100)
         if s["paid_date"] is not None and s["paid_date"] <= as_of:
             repaid[s["loan_id"]] += p
@@ -86,7 +88,8 @@ def test_outstanding_principal_is_the_schedule_recomputed(engine_build, bank_dir
                 overdue[s["loan_id"]] += p - to_principal
     expected = {r["loan_id"]: (round(float(r["principal"]) * 100) - repaid[r["loan_id"]]) / 100 for r in loans}
     got = {r["loan_id"]: r for r in _as_dicts(mart(ws, manifest["build_id"], "loan_status")
-                                              .select("loan_id, outstanding_principal, overdue_principal"))}
+                                              .select("loan_id, outstanding_principal, overdue_principal, "
+                                                      "instalments"))}
     assert set(got) == set(expected)
     wrong = [(k, got[k]["outstanding_principal"], v) for k, v in expected.items()
              if abs(got[k]["outstanding_principal"] - v) > 0.001]
@@ -94,6 +97,7 @@ def test_outstanding_principal_is_the_schedule_recomputed(engine_build, bank_dir
     wrong = [(k, got[k]["overdue_principal"], overdue[k] / 100) for k in expected
              if abs(got[k]["overdue_principal"] - overdue[k] / 100) > 0.001]
     assert not wrong, wrong[:5]
+    assert {k: r["instalments"] for k, r in got.items()} == {k: instalments[k] for k in expected}
     assert any(v > 0 for v in overdue.values()) and any(v == 0 for v in expected.values())
 
 

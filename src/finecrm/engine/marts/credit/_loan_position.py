@@ -40,9 +40,10 @@ def days_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
 def positions(pairs: ibis.Table, schedule: ibis.Table) -> ibis.Table:
     """One row per (loan_id, day) of ``pairs`` (which also needs ``principal``): the loan on that day.
 
-    Adds ``repaid_principal``, ``outstanding_principal``, ``overdue_principal``, ``overdue_interest``,
+    Adds ``instalments`` (schedule rows; 0: no schedule was delivered), ``repaid_principal``, ``outstanding_principal``, ``overdue_principal``, ``overdue_interest``,
     ``overdue_instalments``, ``first_unpaid_due``, ``dpd`` and ``next_due_date`` (the first instalment
-    due after the day and not paid in full on it). A loan without schedule rows has repaid nothing.
+    due after the day and not paid in full on it). A loan without schedule rows has repaid nothing as far
+    as the data tells (outstanding = principal) and is never past due: ``instalments`` = 0 says so.
     """
     s = schedule.select("loan_id", "due_date", "due_principal", "due_interest", "paid_date", "paid_amount")
     j = pairs.select("loan_id", "day").left_join(s, "loan_id").drop("loan_id_right")
@@ -63,6 +64,7 @@ def positions(pairs: ibis.Table, schedule: ibis.Table) -> ibis.Table:
         unpaid_later=ibis.ifelse(~due & ~paid_in_full & j.due_date.notnull(), j.due_date, ibis.null("date")),
     )
     agg = j.group_by(["loan_id", "day"]).agg(
+        instalments=count_if(j.due_date.notnull()),
         repaid_fen=int_sum(j.repaid_fen),
         overdue_principal_fen=int_sum(j.overdue_principal_fen),
         overdue_interest_fen=int_sum(j.overdue_interest_fen),

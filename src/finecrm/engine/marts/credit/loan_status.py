@@ -36,7 +36,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         start_date=j.start_date, maturity_date=j.maturity_date,
         days_to_maturity=days_between(j.maturity_date, j.day),
         repayment_method=j.repayment_method, collateral=j.collateral,
-        repaid_principal=j.repaid_principal, outstanding_principal=j.outstanding_principal,
+        instalments=j.instalments, repaid_principal=j.repaid_principal, outstanding_principal=j.outstanding_principal,
         overdue_principal=j.overdue_principal, overdue_interest=j.overdue_interest,
         overdue_amount=j.overdue_amount, overdue_instalments=j.overdue_instalments,
         first_unpaid_due=j.first_unpaid_due, dpd=j.dpd, next_due_date=j.next_due_date, is_open=j.is_open,
