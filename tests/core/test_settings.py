@@ -74,6 +74,13 @@ def test_every_setting_is_documented_in_the_default_file():
         ({"aml": {"large_value": {"transfer_kinds": ["cash"]}}}, "aml.large_value.transfer_kinds.0", "'transfer'"),
         ({"aml": {"cycle": {"max_hops": 4}}}, "aml.cycle.max_hops", "less than or equal to 3"),
         ({"aml": {"pass_through": {"max_left_share": 1}}}, "aml.pass_through.max_left_share", "less than 1"),
+        ({"credit": {"classification": {"doubtful_over_days": 80}}}, "credit.classification.doubtful_over_days",
+         "must be more than substandard_over_days (90)"),
+        ({"credit": {"classification": {"special_mention_over_days": 90}}},
+         "credit.classification.substandard_over_days", "must be more than special_mention_over_days (90)"),
+        ({"credit": {"classification": {"loss_over_days": -1}}}, "credit.classification.loss_over_days",
+         "greater than or equal to 0"),
+        ({"credit": {"npl_days": 90}}, "credit.npl_days", "no such key"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(doc, key, expected):

@@ -71,6 +71,8 @@ ACTIONS: Mapping[str, Action] = _declare(
            False),
     Action("view_early_warnings", "查看贷款风险预警", "view loan early warnings", True),
     Action("classify_loans", "调整贷款五级分类（须填写原因）", "change five-category loan classification (with a reason)", True),
+    Action("approve_credit", "复核降低风险的信贷决定（分类下调、贷款申请；不能复核本人经办的）",
+           "approve credit decisions that lower risk (milder categories, loan applications; never one's own)", True),
     Action("view_collections", "查看催收情况（督导）", "oversee collections", True),
     Action("work_collections", "处理催收任务、登记联系与还款承诺", "work collections: contacts and promises to pay", True),
     # AML and audit

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
 from finecrm.core.limits import RULE_MAX_LENGTH
@@ -354,6 +354,33 @@ class MarketingSettings(_Strict):
         raise UnknownTargetError(code, [t.code for t in self.targets])
 
 
+class ClassificationSettings(_Strict):
+    """Five-category loan classification (贷款五级分类) by days past due, after the 2023 rule
+    (商业银行金融资产风险分类办法): a loan more than ``<category>_over_days`` past due is at least that
+    category. Each threshold must be above the one before it (checked on defaults too, so a changed
+    threshold that passes one left at its default is refused naming that one)."""
+
+    #: more than this many days past due → at least 关注 (0: any amount overdue)
+    special_mention_over_days: int = Field(0, ge=0, le=3650)
+    substandard_over_days: int = Field(90, ge=0, le=3650, validate_default=True)
+    doubtful_over_days: int = Field(270, ge=0, le=3650, validate_default=True)
+    loss_over_days: int = Field(360, ge=0, le=3650, validate_default=True)
+
+    @field_validator("substandard_over_days", "doubtful_over_days", "loss_over_days")
+    @classmethod
+    def _above_previous(cls, v: int, info: ValidationInfo) -> int:
+        order = list(cls.model_fields)
+        before = order[order.index(str(info.field_name)) - 1]
+        previous = info.data.get(before)
+        if previous is not None and v <= previous:
+            raise ValueError(f"must be more than {before} ({previous}), got {v}")
+        return v
+
+
+class CreditSettings(_Strict):
+    classification: ClassificationSettings = ClassificationSettings()
+
+
 class WebSettings(_Strict):
     #: Reverse proxies (addresses or networks such as 10.0.0.0/24) whose X-Forwarded-For is believed; none by
     #: default, so a request's address is the connection's. See docs/access.md ("反向代理 / reverse proxies").
@@ -386,6 +413,7 @@ class Settings(_Strict):
     aml: AmlSettings = AmlSettings()
     segments: SegmentSettings = SegmentSettings()
     marketing: MarketingSettings = MarketingSettings()
+    credit: CreditSettings = CreditSettings()
     web: WebSettings = WebSettings()
 
 

@@ -43,6 +43,9 @@ class BuildContext:
     score_propensity: Callable[[pa.Table], pa.Table] | None = None
     #: User-defined segments: (name, predicate over customer_360), compiled by the rules module.
     custom_segments: list[tuple[str, Callable[[ibis.Table], Any]]] = field(default_factory=list)
+    #: Approved changes to loans' five-category classification (loan_id, category, reason), from the
+    #: operational database; provided by the build service. None: no loan was changed by a person.
+    loan_category_overrides: pa.Table | None = None
     #: First month with balances, found by the runner (None: the model finds it itself).
     data_from: date | None = None
     #: Filled in while building: fitted segment model, exposed in the manifest.

@@ -17,6 +17,12 @@ from finecrm.engine.intermediate import (
     int_signups,
 )
 from finecrm.engine.marts.aml import aml_alert_parties, aml_alerts, aml_large_value
+from finecrm.engine.marts.credit import (
+    credit_portfolio,
+    loan_classification,
+    loan_overdue_history,
+    loan_status,
+)
 from finecrm.engine.marts.customers import (
     branch_summary,
     branch_tier_summary,
@@ -42,6 +48,7 @@ from finecrm.engine.staging import (
     stg_branches,
     stg_customers,
     stg_grids,
+    stg_loan_schedule,
     stg_loans,
     stg_products,
     stg_signups,
@@ -59,6 +66,7 @@ MODELS: tuple[Model, ...] = (
     stg_transactions.MODEL,
     stg_signups.MODEL,
     stg_loans.MODEL,
+    stg_loan_schedule.MODEL,
     stg_branches.MODEL,
     stg_grids.MODEL,
     stg_staff.MODEL,
@@ -95,6 +103,12 @@ MODELS: tuple[Model, ...] = (
     aml_large_value.MODEL,
     aml_alerts.MODEL,
     aml_alert_parties.MODEL,
+    # marts of the credit area: each loan on the build date, its five-category classification, and the
+    # portfolio by branch, product and category; days past due month by month
+    loan_status.MODEL,
+    loan_overdue_history.MODEL,
+    loan_classification.MODEL,
+    credit_portfolio.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

@@ -25,6 +25,16 @@ class Definition(TypedDict):
 
 #: (zh, en) templates; ``{zh}``/``{en}`` are the currency's name, the other fields come from the settings.
 TERMS: Mapping[str, tuple[str, str]] = {
+    "five_categories": ("五级分类：按逾期天数——逾期超过 {sm} 天为关注（0 即有逾期款项），超过 {ss} 天为次级，超过 {dd} 天为可疑，"
+                        "超过 {ll} 天为损失，否则正常（2023 年《商业银行金融资产风险分类办法》）。风险经理可调整：调高立即生效，"
+                        "调低须另一位风险经理复核。",
+                        "Five categories by days past due: more than {sm} (0: any amount overdue) special mention, more "
+                        "than {ss} substandard, more than {dd} doubtful, more than {ll} loss, else normal (the 2023 rule). "
+                        "A risk officer may change a category: more severe at once, less severe only with a second "
+                        "officer's approval."),
+    "npl_ratio": ("不良率：次级、可疑、损失三类贷款余额之和 ÷ 全部贷款余额（按现行分类）。",
+                  "NPL ratio: the balance of substandard, doubtful and loss loans ÷ all loans' balance (final "
+                  "categories)."),
     "customers": ("客户数：范围内未流失的客户（有未销户账户或尚未开户的潜在客户）。",
                   "Customers: customers in scope that are not lost (an open account, or potential)."),
     "aum": ("金融资产：活期（含借记卡）+ 定期 + 理财 + 基金 + 保险，按月日均余额合计，{zh}。",
@@ -135,6 +145,9 @@ def _fill(settings: Settings) -> dict[str, Definition]:
         "spread_d": formats.pct(c.deposit_spread.get("deposit", 0), 2),
         "spread_t": formats.pct(c.deposit_spread.get("time_deposit", 0), 2), "ftp": formats.pct(c.loan_ftp_rate, 2),
         "control": formats.pct(settings.marketing.control_share),
+        "sm": settings.credit.classification.special_mention_over_days,
+        "ss": settings.credit.classification.substandard_over_days,
+        "dd": settings.credit.classification.doubtful_over_days, "ll": settings.credit.classification.loss_over_days,
     }
     by_lang = {
         "zh": {**common, "retail": _bands(settings, "retail", "zh"), "corporate": _bands(settings, "corporate", "zh"),

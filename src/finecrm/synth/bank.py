@@ -228,6 +228,8 @@ def _truth_parts(writer: Writer, cust: customers.Customers, acc: holdings.Accoun
             "delinquency": take(loans.DELINQUENCY, ln.pattern),
             "dpd_as_of": pa.array(ln.dpd, pa.int64()),
             "first_unpaid_due": dates(np.where(none, 0, first_unpaid), null=none),
+            "p_bad_latent": pa.array(np.round(ln.p_bad, 6), pa.float64()),
+            "prior_late": pa.array(ln.prior_late, pa.int64()),
         })
 
     # cases (small: kept in memory and written once at the end)

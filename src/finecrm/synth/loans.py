@@ -1,8 +1,11 @@
 """Loans (借据) with monthly repayment schedules and realistic delinquency.
 
 Most loans are paid on the due date by automatic deduction; some miss one or two instalments and
-cure; a few stop paying and roll past 90 or even 360 days. The pattern of every loan is written to
-the truth folder; the schedule rows carry the evidence (``paid_date`` empty, ``paid_amount`` partial).
+cure; a few stop paying and roll past 90 or even 360 days. Who goes bad is not chance alone: every
+loan has a latent probability of going bad (:func:`p_bad_latent`, a logistic function of the
+borrower's age, occupation, income, deposits and prior lateness), so a scorecard has something to
+find. The pattern and that probability of every loan are written to the truth folder; the schedule
+rows carry the evidence (``paid_date`` empty, ``paid_amount`` partial).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pyarrow as pa
 
 from finecrm.synth.arrays import dates, ids, money, rate, take
 from finecrm.synth.calendar import Calendar, add_months_days
-from finecrm.synth.customers import DORMANT, LOST, OCC, SALARIED, Customers
+from finecrm.synth.customers import DECLINING, DORMANT, LOST, OCC, OCCUPATIONS, SALARIED, Customers
 from finecrm.synth.products import BY_CODE
 
 LOAN_PRODUCTS = ["LN01", "LN02", "LN03", "LN04", "LN05"]
@@ -54,6 +57,8 @@ class Loans:
     collateral: np.ndarray
     purpose: list[str]
     pattern: np.ndarray
+    p_bad: np.ndarray  # latent probability of going bad (rolling past 90 days), see p_bad_latent
+    prior_late: np.ndarray  # late payments on the borrower's earlier credit (credit-bureau record)
     account: np.ndarray  # row in the chunk's accounts (set when accounts are built)
     # schedule rows, grouped by loan and sorted by due date
     s_loan: np.ndarray
@@ -140,14 +145,15 @@ def plan(rng: np.random.Generator, cust: Customers, cal: Calendar) -> Loans:
     start = earliest + (rng.random(m) ** 0.8 * (latest - earliest)).astype(np.int64)
     maturity = add_months_days(start, term)
 
-    patt = rng.choice(4, size=m, p=[0.85, 0.09, 0.04, 0.02])
-    patt = np.where(cust.corporate[who] & (patt >= ROLLED_90) & (rng.random(m) < 0.5), ON_TIME, patt)
+    prior_late = np.minimum(rng.poisson(PRIOR_LATE_MEAN, size=m), PRIOR_LATE_CAP)
+    p_bad = p_bad_latent(cust, who, principal_fen / 100.0, prior_late)
+    patt = _patterns(rng, p_bad)
     purposes = [_PURPOSES[LOAN_PRODUCTS[p]][int(rng.integers(len(_PURPOSES[LOAN_PRODUCTS[p]])))] for p in prod]
 
     loans = Loans(
         cust=who, product=prod, principal=principal_fen, rate_micro=rate_micro, start_day=start, term=term,
         maturity_day=maturity, method=method, collateral=collateral, purpose=purposes, pattern=patt,
-        account=np.full(m, -1, dtype=np.int64),
+        p_bad=p_bad, prior_late=prior_late, account=np.full(m, -1, dtype=np.int64),
         s_loan=np.zeros(0, np.int64), s_due=np.zeros(0, np.int64), s_principal=np.zeros(0, np.int64),
         s_interest=np.zeros(0, np.int64), s_paid_day=np.zeros(0, np.int64), s_paid=np.zeros(0, np.int64),
         close_day=np.full(m, -1, dtype=np.int64), dpd=np.zeros(m, dtype=np.int64),
@@ -155,6 +161,62 @@ def plan(rng: np.random.Generator, cust: Customers, cal: Calendar) -> Loans:
     _schedule(loans)
     _delinquency(rng, loans, cal)
     return loans
+
+
+# --- latent credit risk ----------------------------------------------------------------------------
+# logit p_bad = intercept + age + occupation + income + deposits + declining + prior lateness
+# (individuals); corporates: their own intercept + deposits + prior lateness. The coefficients are
+# documented in docs/synthetic-bank.md and _truth/README.md. The intercepts make the mean latent
+# probability about 5 % for individuals and 3 % for companies, so that after loans too young to be 91
+# days past due are set aside about 3–4 % of all loans have rolled past 90 days at as_of (as banks see).
+RISK_INTERCEPT = -5.0
+RISK_INTERCEPT_CORPORATE = -5.1
+#: per year below 30 and per year above 55
+RISK_AGE_YOUNG, RISK_AGE_OLD = 0.06, 0.05
+#: by occupation (OCCUPATIONS order): steady public pay lowers the risk, no regular income raises it
+RISK_OCCUPATION = dict(zip(OCCUPATIONS, [0.5, 0.6, -1.2, -1.0, 0.2, -0.3, -1.0, -0.3, 0.9, 0.8, 1.3],
+                           strict=True))
+#: per unit of log(monthly income / 5,000) for borrowers with a salary or pension
+RISK_INCOME = -0.5
+#: per unit of log(deposits / principal), clipped to ±3: savings that cover the loan lower the risk
+RISK_DEPOSITS = -0.45
+#: the borrower's deposits are being run down (lifecycle pattern declining)
+RISK_DECLINING = 1.0
+#: per late payment on earlier credit (capped at PRIOR_LATE_CAP)
+RISK_PRIOR_LATE = 0.9
+PRIOR_LATE_MEAN, PRIOR_LATE_CAP = 0.35, 4
+#: share of bad loans that roll past 360 days (the rest stay 91–360 days past due)
+ROLLED_360_SHARE = 1 / 3
+#: a good loan is cured (one or two instalments paid late) with probability CURED_PER_RISK × p_bad (capped)
+CURED_PER_RISK, CURED_CAP = 2.0, 0.4
+
+
+def p_bad_latent(cust: Customers, who: np.ndarray, principal: np.ndarray, prior_late: np.ndarray) -> np.ndarray:
+    """Each loan's latent probability of going bad (rolling past 90 days): logistic in the borrower's
+    age, occupation, income, deposits against the principal, deposit run-down and prior lateness."""
+    corp = cust.corporate[who]
+    age = cust.age[who].astype(float)
+    occ = np.array([RISK_OCCUPATION[o] for o in OCCUPATIONS])[np.maximum(cust.occupation[who], 0)]
+    income = cust.income[who]
+    with np.errstate(divide="ignore"):
+        income_term = np.where(income > 0, RISK_INCOME * np.log(np.maximum(income, 1.0) / 5_000), 0.0)
+    deposits = RISK_DEPOSITS * np.clip(np.log(np.maximum(cust.aum[who], 1.0) / principal), -3, 3)
+    declining = RISK_DECLINING * (cust.pattern[who] == DECLINING)
+    prior = RISK_PRIOR_LATE * prior_late
+    individual = (RISK_INTERCEPT + RISK_AGE_YOUNG * np.maximum(30 - age, 0) + RISK_AGE_OLD * np.maximum(age - 55, 0)
+                  + occ + income_term)
+    logit = np.where(corp, RISK_INTERCEPT_CORPORATE, individual) + deposits + declining + prior
+    return 1 / (1 + np.exp(-logit))
+
+
+def _patterns(rng: np.random.Generator, p_bad: np.ndarray) -> np.ndarray:
+    """The delinquency pattern of each loan drawn from its latent risk: bad with probability p_bad
+    (a third of them past 360 days), else cured with a probability that also grows with the risk."""
+    u = rng.random(p_bad.size)
+    bad = u < p_bad
+    deep = rng.random(p_bad.size) < ROLLED_360_SHARE
+    cured = rng.random(p_bad.size) < np.minimum(CURED_PER_RISK * p_bad, CURED_CAP)
+    return np.select([bad & deep, bad, cured], [ROLLED_360, ROLLED_90, CURED], ON_TIME).astype(np.int64)
 
 
 def _schedule(loans: Loans) -> None:

@@ -34,6 +34,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "loans": pa.schema([
         ("loan_id", S), ("customer_id", S), ("delinquency", S), ("dpd_as_of", INT), ("first_unpaid_due", D),
+        ("p_bad_latent", F), ("prior_late", INT),
     ]),
     "cases": pa.schema([
         ("case_id", S), ("typology", S), ("typology_zh", S), ("area", S), ("customer_id", S), ("account_id", S),
@@ -177,6 +178,15 @@ As of {as_of}; {months} months of data; {customers} customers; seed {seed}.
 | delinquency | on_time (every instalment paid on its due date), cured (one or two instalments paid 3–25 days after the later one fell due, then on time), rolled_90 (stopped paying: 91–360 days past due at as_of), rolled_360 (more than 360 days past due) |
 | dpd_as_of | days past due at as_of = as_of − earliest instalment due on or before as_of and not paid in full |
 | first_unpaid_due | that instalment's due date (empty when none) |
+| p_bad_latent | the loan's latent probability of going bad (rolling past 90 days), below |
+| prior_late | late payments on the borrower's earlier credit (a credit-bureau record the contract does not carry), an input of p_bad_latent |
+
+Credit risk: each loan has a latent probability of going bad (rolling past 90 days),
+`p_bad_latent = 1 / (1 + exp(−logit))`. For individuals
+`logit = −5.0 + 0.06 × max(30 − age, 0) + 0.05 × max(age − 55, 0) + occupation − 0.5 × ln(monthly income / 5,000) [salary or pension only] − 0.45 × clip(ln(latent deposits / principal), −3, 3) + 1.0 × [lifecycle declining] + 0.9 × prior_late`,
+with occupation 农民 +0.5, 个体工商户 +0.6, 公务员 −1.2, 教师 −1.0, 工人 +0.2, 企业职员 −0.3, 医生 −1.0, 退休 −0.3, 学生 +0.9, 自由职业 +0.8, 无业 +1.3; for companies
+`logit = −5.1 − 0.45 × clip(ln(latent deposits / principal), −3, 3) + 1.0 × [declining] + 0.9 × prior_late`.
+`prior_late` = late payments on the borrower's earlier credit (a credit-bureau record, Poisson with mean 0.35, at most 4; not a contract table). A loan goes bad with probability p_bad_latent (a third of those past 360 days), else it is cured with probability min(2 × p_bad_latent, 0.4), else on time; a bad or cured draw on a loan too young to show it becomes the next milder pattern (rolled_360 → rolled_90 → cured → on_time), so `delinquency` is what the data shows. The mean latent probability is about 5 % (individuals) and 3 % (companies); about 3–4 % of loans have rolled past 90 days at as_of.
 
 ## cases (one row per injected case)
 | column | meaning |

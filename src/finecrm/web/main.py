@@ -28,6 +28,7 @@ from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
 from finecrm.web.routes import api_docs
 from finecrm.web.routes.access import audit, auth, users
+from finecrm.web.routes.credit import approvals, loans
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
@@ -48,6 +49,9 @@ ROUTERS = (
     models.router,  # 倾向模型 / propensity models: registry, reports, training, activation
     campaigns.router,  # 营销活动 / campaigns: draw, assign, detect, evaluate
     tasks.router,  # 我的任务 / a manager's campaign tasks and outcomes
+    # credit 信贷 / credit
+    loans.router,  # 信贷资产 / the loan book by five categories, a loan's file, category changes
+    approvals.router,  # 分类调整复核 / approving changes toward a less severe category
     # data 数据 / data
     status.router,  # 数据状态 / data status
     # the app's own

@@ -17,6 +17,8 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/audiences", "nav.audiences", "manage_campaigns"),
     ("/models", "nav.models", "manage_models"),
     ("/campaigns", "nav.campaigns", "view_campaigns"),
+    ("/credit", "nav.credit", "view_credit"),
+    ("/credit/approvals", "nav.credit_approvals", "approve_credit"),
     ("/status", "nav.status", "view_data_status"),
     ("/audit", "nav.audit", "view_audit"),
     ("/admin/users", "nav.users", "manage_users"),
@@ -31,8 +33,12 @@ def navigation(principal: Principal | None, path: str, t: Callable[..., str],
                badges: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """The menu entries ``principal`` may see, labelled by ``t``; the one ``path`` is under is active.
     ``badges`` gives an entry a count beside its label (``/tasks``: the tasks due today)."""
-    return [{"href": href, "label": t(key), "active": path.startswith(href), "badge": (badges or {}).get(href)}
-            for href, key, actions in NAV if principal is not None and may_any(principal, actions)]
+    shown = [(href, key) for href, key, actions in NAV if principal is not None and may_any(principal, actions)]
+    # The longest entry the path is under is the active one (/credit/approvals, not also /credit).
+    under = [href for href, _ in shown if path == href or path.startswith(href.rstrip("/") + "/")]
+    active = max(under, key=len) if under else None
+    return [{"href": href, "label": t(key), "active": href == active, "badge": (badges or {}).get(href)}
+            for href, key in shown]
 
 
 def home_path(principal: Principal) -> str | None:

@@ -1,9 +1,8 @@
-"""Credit (信用评级): scorecards — training on a table, the card registry, batch scoring and export.
-
-Other areas use what is exported here (nothing yet: the rating of the bank's own loans will come with the
-loan marts).
+"""Credit (信用评级与五级分类): scorecards — training on a table, the card registry, batch scoring and export —
+and the loan book's five-category classification with its changes, made by two people where they lower risk.
 """
 
-from __future__ import annotations
+from finecrm.services.credit.categories import CATEGORIES, NON_PERFORMING, severity
+from finecrm.services.credit.overrides import OverrideError, overrides_for_build
 
-__all__: list[str] = []
+__all__ = ["CATEGORIES", "NON_PERFORMING", "OverrideError", "overrides_for_build", "severity"]

@@ -15,6 +15,7 @@ from finecrm.core.settings import Workspace
 from finecrm.engine.model import BuildContext
 from finecrm.engine.runner import run_build
 from finecrm.ml.segmentation import FEATURES, BehaviourSegments
+from finecrm.services.workspace import database_session
 
 
 def fit_segments_hook(clusters: int, seed: int) -> Any:
@@ -50,10 +51,14 @@ def build(
 
     score = scoring_hook(ws)
 
+    # The loan category changes people made (maker-checker, in the operational database) are read once, when
+    # the build starts, so every snapshot applies the changes in force at its start.
+    overrides = category_overrides(ws)
+
     def ctx_factory(day: date) -> BuildContext:
         return BuildContext(as_of=day, settings=s,
                             fit_segments=fit_segments_hook(s.segments.clusters, s.segments.seed),
-                            custom_segments=custom, score_propensity=score)
+                            custom_segments=custom, score_propensity=score, loan_category_overrides=overrides)
 
     # The web pages read a sorted copy of the marts (services/snapshot/serving.py). It is made inside the
     # snapshot's folder before the snapshot is published, so a published snapshot always has it and a copy
@@ -71,6 +76,19 @@ def build(
     return run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
                      engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
                      memory_limit=s.build.memory_limit, progress=progress, before_publish=before_publish)
+
+
+def category_overrides(ws: Workspace) -> pa.Table | None:
+    """The loan category changes in force (services.credit), as the table the classification mart takes."""
+    from finecrm.services.credit import overrides_for_build
+
+    with database_session(ws) as session:
+        rows = overrides_for_build(session)
+    if not rows:
+        return None
+    return pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in
+                                                        ("loan_id", "direction", "category", "system_category",
+                                                         "reason")]))
 
 
 def currency_warnings(currency: str, found: dict[str, int]) -> list[str]:

@@ -51,6 +51,9 @@ SORT_ORDER: Mapping[str, str] = {
     "product_adoption": "customer_id",
     "propensity_features": "customer_id, month",
     "customer_propensity": "customer_id",
+    "loan_status": "customer_id, loan_id",
+    "loan_classification": "customer_id, loan_id",
+    "loan_overdue_history": "loan_id, month",
 }
 
 
