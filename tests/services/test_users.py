@@ -293,8 +293,11 @@ def test_change_password_checks_the_current_one_and_keeps_only_this_session(db):
 def test_demo_users_one_per_role_with_random_passwords(db):
     with db() as s, s.begin():
         first = demo_accounts.create_demo_users(s, branches=BRANCHES, staff=STAFF, now=T0)
-    assert sorted(a.role for a in first) == sorted(ROLES)
-    by_role = {a.role: a for a in first}
+    assert sorted(a.role for a in first) == sorted([*ROLES, *demo_accounts.CHECKER_ROLES])
+    by_role = {a.role: a for a in first if not a.checker}
+    checker = next(a for a in first if a.checker)
+    assert (checker.username, checker.role) == ("demo_risk_officer_checker", "risk_officer")
+    assert checker.branch_id == by_role["risk_officer"].branch_id  # approves in the same scope
     assert by_role["customer_manager"].staff_id == "E0101"  # the first *active* customer manager
     assert by_role["customer_manager"].branch_id == "S11"
     assert by_role["risk_officer"].branch_id == "HQ"  # head-office risk officer: whole bank
@@ -310,7 +313,7 @@ def test_demo_users_one_per_role_with_random_passwords(db):
     with db() as s:
         demo = users.list_users(s)
         assert all(u.demo and u.active and not u.must_change_password for u in demo)
-        assert len(demo) == len(ROLES)
+        assert len(demo) == len(ROLES) + len(demo_accounts.CHECKER_ROLES)
 
     for account in first:
         assert _login(db, account.username, account.password).reason == auth.DEMO_REFUSED

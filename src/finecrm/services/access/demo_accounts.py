@@ -19,6 +19,9 @@ from finecrm.services.access.auth import generate_password
 from finecrm.services.workspace import known_branches
 
 DEMO_PREFIX = "demo_"
+#: Roles whose decisions that lower risk need a second person (maker-checker): the demo has a second account of
+#: each, so the approval can be shown (a risk officer approves a milder loan category the first one proposed).
+CHECKER_ROLES = ("risk_officer",)
 
 
 def _is_active(value: Any) -> bool:
@@ -39,6 +42,8 @@ class DemoAccount:
     branch_id: str | None
     staff_id: str | None
     display_name: str
+    #: The second account of a role (the approver of what the first one proposes).
+    checker: bool = False
 
 
 def create_demo_users(
@@ -49,7 +54,8 @@ def create_demo_users(
     actor: str = "demo",
     now: datetime | None = None,
 ) -> list[DemoAccount]:
-    """One demo user per role (``demo_<role>``), each with a fresh random password, returned once.
+    """One demo user per role (``demo_<role>``), and a second one (``demo_<role>_checker``) of each role in
+    :data:`CHECKER_ROLES`, each with a fresh random password, returned once.
 
     Each takes the home branch and staff id of the first active staff member (by staff_id) with the same
     job role in ``staff`` (rows with staff_id, branch_id, role, optionally name and active), so a demo
@@ -66,8 +72,10 @@ def create_demo_users(
     parents = {p for p in branches.values() if p is not None}
     outlets = sorted(b for b in branches if b not in parents) or sorted(branches)
     accounts = []
-    for code, role in ROLES.items():
-        match = next((r for r in rows if r.get("role") == code), None)
+    wanted = [(code, role, False) for code, role in ROLES.items()] + [(c, ROLES[c], True) for c in CHECKER_ROLES]
+    for code, role, checker in wanted:
+        holders = [r for r in rows if r.get("role") == code]
+        match = (holders[1] if len(holders) > 1 else None) if checker else (holders[0] if holders else None)
         if match is not None:
             branch_id: str | None = str(match["branch_id"])
             staff_id: str | None = str(match["staff_id"])
@@ -75,8 +83,11 @@ def create_demo_users(
         else:
             branch_id = outlets[0] if users.branch_required(code) else None
             staff_id, who = None, ""
-        name = f"{DEMO_PREFIX}{code}"
-        display = f"演示·{role.zh}{who}"
+        if checker:  # approves what the first proposes: the same home branch, so the same scope
+            first = next(a for a in accounts if a.role == code)
+            branch_id = first.branch_id
+        name = f"{DEMO_PREFIX}{code}" + ("_checker" if checker else "")
+        display = f"演示·{role.zh}{'（复核）' if checker else ''}{who}"
         password = generate_password(username=name)
         existing = repositories.get_user(session, username=name)
         if existing is None:
@@ -99,7 +110,7 @@ def create_demo_users(
             users.reset_password(
                 session, username=name, actor=actor, new_password=password, must_change_password=False, now=now
             )
-        accounts.append(DemoAccount(name, password, code, branch_id, staff_id, display))
+        accounts.append(DemoAccount(name, password, code, branch_id, staff_id, display, checker))
     return accounts
 
 
