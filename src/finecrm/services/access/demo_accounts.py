@@ -71,7 +71,7 @@ def create_demo_users(
     )
     parents = {p for p in branches.values() if p is not None}
     outlets = sorted(b for b in branches if b not in parents) or sorted(branches)
-    accounts = []
+    accounts: list[DemoAccount] = []
     wanted = [(code, role, False) for code, role in ROLES.items()] + [(c, ROLES[c], True) for c in CHECKER_ROLES]
     for code, role, checker in wanted:
         holders = [r for r in rows if r.get("role") == code]
