@@ -26,8 +26,9 @@ ZH_MAY_SAY = frozenset({"finecrm", "EN", "Excel", "DuckDB", "Spark", "ATM", "POS
 #: The English page's switch back to Chinese.
 EN_MAY_SAY = frozenset({"中文"})
 
-#: What is not prose of the page: code, rules, data shown as data, and the controls whose options are data.
-NOT_PROSE = "script, style, code, pre, textarea, select, .code, .mono, .named, .username"
+#: What is not prose of the page: code, rules, data shown as data (names, logins, what people typed: reasons and
+#: notes, ``.user-text``), and the controls whose options are data.
+NOT_PROSE = "script, style, code, pre, textarea, select, .code, .mono, .named, .username, .user-text"
 VISIBLE_TEXT_JS = f"""() => {{
   const copy = document.body.cloneNode(true);
   copy.querySelectorAll({NOT_PROSE!r}).forEach(e => e.remove());
