@@ -72,6 +72,13 @@ def moment(context: Context, value: Any) -> str:
     return formats.moment(value, bank.timezone if bank is not None else None)
 
 
+def code_spans(text: Any) -> Markup:
+    """A help text with its `code` in backticks: the text escaped, each backticked part as <code>."""
+    parts = str(text or "").split("`")
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else Markup("{}").format(p)
+                           for i, p in enumerate(parts))
+
+
 @pass_context
 def printed_at(context: Context) -> str:
     """Now, in the bank's time zone: the time a printed page says it was printed."""
@@ -155,6 +162,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["month"] = formats.month
     env.filters["built"] = built
     env.filters["in_language"] = formats.in_language
+    env.filters["code_spans"] = code_spans
     env.globals["named"] = named
     env.globals["name_options"] = name_options
     env.globals["value_label"] = value_label

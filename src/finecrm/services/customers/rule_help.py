@@ -25,12 +25,12 @@ EXAMPLES: dict[str, str] = {
     "off_counter_rate_90d": "off_counter_rate_90d < 0.5",
 }
 OPERATORS: tuple[tuple[str, str, str], ...] = (
-    ("=  <>  <  <=  >  >=", "比较（<> 即不等于，也可写 !=）", "comparison (<> is 'not equal', != also works)"),
+    ("=  <>  <  <=  >  >=", "比较（`<>` 即不等于，也可写 `!=`）", "comparison (`<>` is 'not equal', `!=` also works)"),
     ("AND  OR  NOT  ( )", "并且、或者、不是；括号决定先算哪部分", "and, or, not; parentheses group"),
-    ("x IN ('a', 'b')", "取值为其中之一（NOT IN：都不是）", "one of the values (NOT IN: none of them)"),
+    ("x IN ('a', 'b')", "取值为其中之一（`NOT IN`：都不是）", "one of the values (`NOT IN`: none of them)"),
     ("x BETWEEN 1 AND 5", "介于两者之间，含两端", "between the two, both included"),
-    ("x IS NULL", "没有值（IS NOT NULL：有值）", "has no value (IS NOT NULL: has one)"),
-    ("x LIKE '张%'", "文本匹配：% 任意多个字，_ 一个字", "text pattern: % any characters, _ one"),
+    ("x IS NULL", "没有值（`IS NOT NULL`：有值）", "has no value (`IS NOT NULL`: has one)"),
+    ("x LIKE '张%'", "文本匹配：`%` 任意多个字，`_` 一个字", "text pattern: `%` any characters, `_` one"),
     ("+  -  *  /", "数值计算", "arithmetic on numbers"),
     ("CASE WHEN … THEN … ELSE … END", "按条件取值", "a value chosen by conditions"),
 )
@@ -42,8 +42,8 @@ WORKED: tuple[tuple[str, str, str], ...] = (
      "time deposits, and AUM down more than 100,000 in 3 months"),
     ("lifecycle_label = '沉睡' AND aum_avg >= 10000", "沉睡但仍有 1 万元以上资产的客户", "dormant customers still holding 10,000 or more"),
     ("date_diff('day', open_date, current_date) <= 90", "近 90 天开户的新客户", "opened in the last 90 days"),
-    ("tier ＝ “贵宾” AND age ≥ 30", "全角符号和中文引号也可以：与 tier = '贵宾' AND age >= 30 相同",
-     "full-width operators and Chinese quotes work too: the same as tier = '贵宾' AND age >= 30"),
+    ("tier ＝ “贵宾” AND age ≥ 30", "全角符号和中文引号也可以：与 `tier = '贵宾' AND age >= 30` 相同",
+     "full-width operators and Chinese quotes work too: the same as `tier = '贵宾' AND age >= 30`"),
 )
 
 

@@ -75,6 +75,16 @@ def cycle(t: ibis.Table, accounts: ibis.Table, ctx: BuildContext) -> ibis.Table:
     return finish("cycle", p, a, a.n_cycles.cast("float64"), zh, en, parties=a.ring)
 
 
+#: Signup services as the evidence names them (中文, English); a code not listed is shown as it is.
+_SERVICES = {"online": ("网上银行", "online banking"), "mobile": ("手机银行", "mobile banking"),
+             "wechat": ("微信银行", "WeChat banking"), "phone": ("电话银行", "phone banking"),
+             "sms": ("短信通知", "SMS alerts"), "payroll": ("代发工资", "payroll"), "utility": ("代缴费", "utility payments")}
+
+
+def _service_name(code: ibis.Value, lang: int) -> ibis.Value:
+    return ibis.cases(*[(code == c, names[lang]) for c, names in _SERVICES.items()], else_=code)
+
+
 def insider_ebanking(t: ibis.Table, src: Any, ctx: BuildContext) -> ibis.Table:
     p = ctx.settings.aml.insider_ebanking
     s = src["stg_signups"]
@@ -84,8 +94,10 @@ def insider_ebanking(t: ibis.Table, src: Any, ctx: BuildContext) -> ibis.Table:
     s = s.join(staff, "operator_id").join(cust, "customer_id")
     # registered by someone who does not work where the customer belongs
     s = s.filter(s.staff_branch != s.home_branch)
+    # the services by name in each language, for the evidence sentences
+    s = s.mutate(service_zh=_service_name(s.service, 0), service_en=_service_name(s.service, 1))
     s = s.group_by(["customer_id", "operator_id", "staff_branch", "staff_role", "home_branch", "signed_on"]).agg(
-        services=joined(s.service))
+        services=joined(s.service_zh), services_en=joined(s.service_en))
     s = s.mutate(signed_dn=day_number(s.signed_on))
     acc = src["int_accounts_enriched"]
     td = acc.filter(acc.category == "time_deposit").select("account_id")
@@ -93,7 +105,7 @@ def insider_ebanking(t: ibis.Table, src: Any, ctx: BuildContext) -> ibis.Table:
     j = s.join(outs, (outs.customer_id == s.customer_id) & (outs.dn >= s.signed_dn)
                & (outs.dn <= s.signed_dn + p.within_days)).drop("customer_id_right")
     g = j.group_by(["customer_id", "account_id", "branch_id", "operator_id", "staff_branch", "staff_role",
-                    "home_branch", "signed_on", "services"]).agg(
+                    "home_branch", "signed_on", "services", "services_en"]).agg(
         n_out=j.txn_id.count(), amount_out=j.amount.sum().round(2), first_date=j.day.min(), last_date=j.day.max(),
         txn_ids=joined(j.txn_id), counterparts=joined(j.counterparty_account))
     g = g.filter(g.amount_out >= p.min_amount)
@@ -116,7 +128,7 @@ def insider_ebanking(t: ibis.Table, src: Any, ctx: BuildContext) -> ibis.Table:
     zh = ("员工 " + g.operator_id + "（机构 " + g.staff_branch + "）于 " + g.signed_on.cast("string")
           + " 为归属机构 " + g.home_branch + " 的客户开通电子银行（" + g.services + "）" + opened_zh + "；" + lag
           + " 天后定期存款转出 " + txt(g.n_out) + " 笔共 " + txt(g.amount_out) + " 元")
-    en = ("staff " + g.operator_id + " (branch " + g.staff_branch + ") registered e-banking (" + g.services
+    en = ("staff " + g.operator_id + " (branch " + g.staff_branch + ") registered e-banking (" + g.services_en
           + ") on " + g.signed_on.cast("string") + " for a customer of branch " + g.home_branch + opened_en + "; "
           + lag + " days later " + txt(g.n_out) + " transfers totalling " + txt(g.amount_out)
           + " left the time deposit")
