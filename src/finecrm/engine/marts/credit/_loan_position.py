@@ -75,12 +75,16 @@ def positions(pairs: ibis.Table, schedule: ibis.Table) -> ibis.Table:
     out = pairs.join(agg, ["loan_id", "day"])
     principal = fen(out.principal)
     outstanding = ibis.greatest(principal - out.repaid_fen, 0)
+    # What is overdue is part of what is outstanding. A schedule whose instalments add up to more than the loan's
+    # principal (an export that kept rows of a superseded schedule beside the new one) would otherwise count
+    # principal twice; the loan is still described, within its principal, instead of failing the build.
+    overdue_principal = ibis.least(out.overdue_principal_fen, outstanding)
     return out.mutate(
         repaid_principal=yuan(principal - outstanding),
         outstanding_principal=yuan(outstanding),
-        overdue_principal=yuan(out.overdue_principal_fen),
+        overdue_principal=yuan(overdue_principal),
         overdue_interest=yuan(out.overdue_interest_fen),
-        overdue_amount=yuan(out.overdue_principal_fen + out.overdue_interest_fen),
+        overdue_amount=yuan(overdue_principal + out.overdue_interest_fen),
         dpd=ibis.ifelse(out.first_unpaid_due.isnull(), 0, days_between(out.day, out.first_unpaid_due)).cast("int64"),
         is_open=(outstanding > 0) | (out.overdue_interest_fen > 0),
     ).drop("repaid_fen", "overdue_principal_fen", "overdue_interest_fen")
