@@ -15,7 +15,6 @@ from finecrm.core.settings import Workspace
 from finecrm.engine.model import BuildContext
 from finecrm.engine.runner import run_build
 from finecrm.ml.segmentation import FEATURES, BehaviourSegments
-from finecrm.services.workspace import database_session
 
 
 def fit_segments_hook(clusters: int, seed: int) -> Any:
@@ -51,14 +50,14 @@ def build(
 
     score = scoring_hook(ws)
 
-    # The loan category changes people made (maker-checker, in the operational database) are read once, when
-    # the build starts, so every snapshot applies the changes in force at its start.
-    overrides = category_overrides(ws)
-
+    # The loan category changes people made (maker-checker, in the operational database) are read when the build
+    # has its snapshot folder (so a disk that refuses the build is reported as such first), once per build: every
+    # snapshot applies the changes in force when it started.
     def ctx_factory(day: date) -> BuildContext:
         return BuildContext(as_of=day, settings=s,
                             fit_segments=fit_segments_hook(s.segments.clusters, s.segments.seed),
-                            custom_segments=custom, score_propensity=score, loan_category_overrides=overrides)
+                            custom_segments=custom, score_propensity=score,
+                            loan_category_overrides=category_overrides(ws))
 
     # The web pages read a sorted copy of the marts (services/snapshot/serving.py). It is made inside the
     # snapshot's folder before the snapshot is published, so a published snapshot always has it and a copy
@@ -80,10 +79,21 @@ def build(
 
 def category_overrides(ws: Workspace) -> pa.Table | None:
     """The loan category changes in force (services.credit), as the table the classification mart takes."""
+    from sqlalchemy import inspect
+
+    from finecrm.db.session import make_engine, session_factory
     from finecrm.services.credit import overrides_for_build
 
-    with database_session(ws) as session:
-        rows = overrides_for_build(session)
+    # Read only: a build changes nothing in the operational database, and a database older than the table has
+    # no changes to apply.
+    engine = make_engine(ws.database_url)
+    try:
+        if "credit_category_overrides" not in inspect(engine).get_table_names():
+            return None
+        with session_factory(engine)() as session:
+            rows = overrides_for_build(session)
+    finally:
+        engine.dispose()
     if not rows:
         return None
     return pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in
