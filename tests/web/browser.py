@@ -52,10 +52,15 @@ def sign_in(page: Any, base_url: str, username: str, password: str) -> Any:
     return response
 
 
+#: A menu link's label without the count beside it (the tasks due today).
+_LABEL_JS = "a => { const c = a.cloneNode(true); c.querySelectorAll('.count').forEach(e => e.remove()); " \
+            "return c.textContent.trim(); }"
+
+
 def menu(page: Any) -> dict[str, str]:
-    """The main menu as ``{href: label}``."""
+    """The main menu as ``{href: label}`` (labels without their badge counts)."""
     links = page.locator("header nav.nav a")
-    return {links.nth(i).get_attribute("href"): links.nth(i).inner_text().strip() for i in range(links.count())}
+    return {links.nth(i).get_attribute("href"): links.nth(i).evaluate(_LABEL_JS) for i in range(links.count())}
 
 
 def wait_charts(page: Any, selector: str = "[data-chart]", timeout: int = TIMEOUT_MS) -> int:
