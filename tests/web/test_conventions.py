@@ -77,9 +77,20 @@ def test_times_are_the_bank_time_and_the_snapshot_is_its_build_time(login, web_b
     assert local in subtitle and build_id not in subtitle and month in subtitle and "年" in month
     status = login("admin").get("/status")
     assert status.status_code == 200 and f'title="{build_id}"' in status.text and local in status.text
-    # No time is shown with seconds or microseconds anywhere on the audit log.
+    # No time is shown with seconds or microseconds anywhere on the audit log, the moments inside an event's
+    # details (a lockout's locked_until, recorded as UTC isoformat) included: they read in the bank's time.
+    from datetime import UTC, datetime
+
+    from finecrm.db import repositories
+
+    until = datetime(2026, 3, 1, 17, 45, 31, 123456, tzinfo=UTC)
+    with web_bank.app.state.finecrm.sessions() as db, db.begin():
+        repositories.record_audit(db, actor="system:auth", action="account_locked", target="probe_times",
+                                  details={"locked_until": until.isoformat(), "failed_logins": 5})
     audit = login("compliance_officer").get("/audit").text
     assert not re.search(r"\d{2}:\d{2}:\d{2}", audit) and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", audit)
+    probe = login("compliance_officer").get("/audit", params={"target": "probe_times"}).text
+    assert "2026-03-02 01:45" in unescape(probe)  # 17:45 UTC is 01:45 the next day in Shanghai
 
 
 def test_fewer_lost_customers_is_good_news(login):

@@ -342,6 +342,7 @@ def test_oversized_ids_dates_and_pages_never_answer_500_on_any_route(web_bank, l
     for client in signed_in.values():
         client.actions = set(client.get("/api/me").json()["actions"])
     routes = [r for r in iter_routes(web_bank.app.routes) if isinstance(r, APIRoute)]
+    pool = web_bank.app.state.finecrm.engine.pool
     sent, covered = 0, 0
     for route in routes:
         path_params, query_params = _params(route)
@@ -373,6 +374,9 @@ def test_oversized_ids_dates_and_pages_never_answer_500_on_any_route(web_bank, l
                         r = client.request(method, path, params=query, follow_redirects=False,
                                            data={"csrf_token": getattr(client, "csrf", "")})
                     _assert_safe(r, (role, method, path[:80], query))
+                    # A refused request gives its database connection back (an error page once drew the
+                    # menu's count through a closed session and kept a connection until the pool ran dry).
+                    assert pool.checkedout() == 0, (role, method, path[:80], query, r.status_code)
                     sent += 1
     assert covered >= 40 and sent >= 500, (covered, sent)
 

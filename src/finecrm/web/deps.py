@@ -165,6 +165,9 @@ class Ctx:
     session_row: UserSession | None = None
     principal: Principal | None = None
     login_csrf: str | None = None
+    #: Set when the request's database session is closed: an error page rendered after that (a request
+    #: refused by validation once the context was made) must not open a new connection nobody closes.
+    closed: bool = False
 
     @property
     def serving(self) -> Serving:
@@ -191,7 +194,7 @@ class Ctx:
 
     def badges(self) -> dict[str, int]:
         """Counts beside menu entries: the tasks due today (one count query; none for a fragment)."""
-        if self.principal is None or self.request.headers.get("hx-request"):
+        if self.principal is None or self.closed or self.request.headers.get("hx-request"):
             return {}
         try:
             due = campaign_tasks.due_today(self.db, self.principal, tz=self.state.ws.settings.bank.timezone)
@@ -233,6 +236,7 @@ def context(request: Request, csrf: str | None = Depends(submitted_csrf)) -> Ite
     if lang not in LANGUAGES:
         lang = "zh"
     db = state.sessions()
+    ctx: Ctx | None = None
     try:
         ctx = Ctx(request=request, state=state, db=db, action=action, lang=lang, t=translator(lang),
                   login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE))
@@ -265,6 +269,8 @@ def context(request: Request, csrf: str | None = Depends(submitted_csrf)) -> Ite
         raise
     finally:
         db.close()
+        if ctx is not None:
+            ctx.closed = True
 
 
 def set_session_cookie(response: Any, state: AppState, token: str, max_age: int) -> None:

@@ -11,6 +11,7 @@ the ⓘ with a term's definition (``services.definitions``).
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,23 @@ def moment(context: Context, value: Any) -> str:
     """``formats.moment``: a moment the product recorded (UTC in the database) in the bank's time zone."""
     bank = _bank(context)
     return formats.moment(value, bank.timezone if bank is not None else None)
+
+
+#: A recorded moment inside an audit event's details (locked_until, proposed_at …), as isoformat() writes it.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?")
+
+
+@pass_context
+def audit_details(context: Context, details: Any) -> Any:
+    """An audit event's details with each recorded moment in the bank's time, to the minute, like the
+    event's own time beside it (the database keeps them as UTC isoformat strings)."""
+    if isinstance(details, dict):
+        return {k: audit_details(context, v) for k, v in details.items()}
+    if isinstance(details, list):
+        return [audit_details(context, v) for v in details]
+    if isinstance(details, str) and _ISO_MOMENT.fullmatch(details):
+        return moment(context, details)
+    return details
 
 
 def code_spans(text: Any) -> Markup:
@@ -163,6 +181,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["built"] = built
     env.filters["in_language"] = formats.in_language
     env.filters["code_spans"] = code_spans
+    env.filters["audit_details"] = audit_details
     env.globals["named"] = named
     env.globals["name_options"] = name_options
     env.globals["value_label"] = value_label
