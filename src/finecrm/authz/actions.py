@@ -70,6 +70,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("manage_scorecards", "训练、评估、启用与导出信用评分卡", "train, review, activate and export credit scorecards",
            False),
     Action("view_early_warnings", "查看贷款风险预警", "view loan early warnings", True),
+    Action("work_early_warnings", "处置贷款风险预警（指派、记录，关闭须填写原因）",
+           "work loan early warnings (assign, note, close with a reason)", True),
     Action("classify_loans", "调整贷款五级分类（须填写原因）", "change five-category loan classification (with a reason)", True),
     Action("approve_credit", "复核降低风险的信贷决定（分类下调、贷款申请；不能复核本人经办的）",
            "approve credit decisions that lower risk (milder categories, loan applications; never one's own)", True),

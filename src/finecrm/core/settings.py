@@ -377,8 +377,30 @@ class ClassificationSettings(_Strict):
         return v
 
 
+class CreditWarningSettings(_Strict):
+    """Loan early warnings (贷款风险预警, mart ``credit_warnings``; the rules in docs/credit.md)."""
+
+    #: a first missed instalment: an open loan past due at most this many days that was never past due at an
+    #: earlier month end
+    first_missed_max_dpd: int = Field(30, ge=1, le=365)
+    #: a borrower's deposits draining: a deposit-watch alert (deposit_alerts) within this many days of the build
+    drain_within_days: int = Field(30, ge=1, le=366)
+    #: a borrower's financial assets falling: the month's average at most (1 − this share) of the average
+    #: ``aum_months`` months before, from at least ``aum_min``
+    aum_drop_share: float = Field(0.5, gt=0, lt=1)
+    aum_months: int = Field(3, ge=1, le=12)
+    aum_min: float = Field(10_000, ge=0)
+    #: maturity within this many days while the borrower's financial assets cover less than this share of the
+    #: outstanding principal
+    maturity_within_days: int = Field(30, ge=1, le=366)
+    maturity_min_cover: float = Field(0.5, gt=0, le=10)
+    #: several loans overdue in one grid: at least this many borrowers of the grid past due
+    grid_min_borrowers: int = Field(3, ge=2, le=1000)
+
+
 class CreditSettings(_Strict):
     classification: ClassificationSettings = ClassificationSettings()
+    warnings: CreditWarningSettings = CreditWarningSettings()
 
 
 class WebSettings(_Strict):

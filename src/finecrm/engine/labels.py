@@ -35,6 +35,15 @@ AML_RULES = {
                          "e-banking opened by staff of another outlet, then time deposits moved out"),
 }
 
+#: Loan early-warning rules (贷款风险预警): code → (Chinese, English). docs/credit.md gives each rule.
+CREDIT_WARNINGS = {
+    "first_missed": ("首次逾期", "first missed instalment"),
+    "deposits_draining": ("借款人存款异动流出", "the borrower's deposits draining"),
+    "aum_falling": ("借款人金融资产大幅下降", "the borrower's financial assets falling sharply"),
+    "maturity_shortfall": ("临近到期而资金不足", "maturity near while the borrower's funds fall short"),
+    "grid_overdue": ("同一网格多户逾期", "several borrowers overdue in one grid"),
+}
+
 #: Large-value report kinds (大额交易报告种类): code → (Chinese, English).
 LARGE_VALUE_KINDS = {
     "cash": ("大额现金交易", "cash"),

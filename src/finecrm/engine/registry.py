@@ -19,6 +19,7 @@ from finecrm.engine.intermediate import (
 from finecrm.engine.marts.aml import aml_alert_parties, aml_alerts, aml_large_value
 from finecrm.engine.marts.credit import (
     credit_portfolio,
+    credit_warnings,
     loan_classification,
     loan_overdue_history,
     loan_status,
@@ -104,11 +105,12 @@ MODELS: tuple[Model, ...] = (
     aml_alerts.MODEL,
     aml_alert_parties.MODEL,
     # marts of the credit area: each loan on the build date, its five-category classification, and the
-    # portfolio by branch, product and category; days past due month by month
+    # portfolio by branch, product and category; days past due month by month; early warnings
     loan_status.MODEL,
     loan_overdue_history.MODEL,
     loan_classification.MODEL,
     credit_portfolio.MODEL,
+    credit_warnings.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

@@ -29,7 +29,7 @@ from finecrm.web.i18n import LANGUAGES, pick_language, translator
 from finecrm.web.routes import api_docs
 from finecrm.web.routes.access import audit, auth, users
 from finecrm.web.routes.aml import alerts
-from finecrm.web.routes.credit import approvals, loans
+from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
@@ -53,6 +53,7 @@ ROUTERS = (
     # credit 信贷 / credit
     loans.router,  # 信贷资产 / the loan book by five categories, a loan's file, category changes
     approvals.router,  # 分类调整复核 / approving changes toward a less severe category
+    warnings.router,  # 贷款风险预警 / loan early warnings and the work on them
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
     # data 数据 / data

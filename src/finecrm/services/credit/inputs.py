@@ -99,3 +99,21 @@ class CategoryChange(BaseModel):
 
     category: Category = Field(description="拟调整为 / the proposed category (normal … loss)")
     reason: str = Field(min_length=4, max_length=1000, description="调整原因 / why (at least a few words)")
+
+
+WarningOutcome = Literal["resolved", "no_risk", "to_collections", "other"]
+
+
+class WarningStepInput(BaseModel):
+    """One step of the work on a loan early warning: take it (or give it to a colleague), note something, close it
+    with an outcome and a reason, or reopen it with a reason."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    step: Literal["assign", "note", "close", "reopen"] = Field(description="assign | note | close | reopen")
+    assignee: str | None = Field(None, max_length=64, description="assign：处理人用户名，空为本人 / assign: the "
+                                 "username to work it (empty: yourself)")
+    outcome: WarningOutcome | None = Field(None, description="close：处置结果 / close: resolved, no_risk, "
+                                           "to_collections or other")
+    note: str = Field("", max_length=1000, description="说明（记录、关闭、重开时必填）/ the note (needed to note, "
+                      "close or reopen)")

@@ -18,6 +18,7 @@ from finecrm.core.settings import ClassificationSettings
 from finecrm.engine.classification import CODES, NPL, system_category
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.credit import overrides as changes
+from finecrm.services.credit import warnings as early
 from finecrm.services.credit.outputs import (
     CategoryCell,
     LoanFile,
@@ -154,4 +155,5 @@ def loan_file(session: Session, serving: Serving, principal: Principal, loan_id:
         "current_category": changes.current_category(session, loan, serving.build_id),
         "pending": any(c["status"] == changes.PENDING for c in changes.history(session, serving, principal,
                                                                                 loan_id)),
+        "warnings": early.for_loan(session, serving, principal, loan_id, loan.get("customer_id")),
     }

@@ -190,3 +190,50 @@ class LoanFile(TypedDict):
     changes: list[OverrideRow]
     current_category: Annotated[str, Field(description="现行分类（含快照之后生效的调整）/ the category in force now")]
     pending: bool
+    warnings: Annotated[list[WarningRow], Field(description="本笔贷款及其借款人的风险预警 / early warnings about the "
+                                                        "loan and its borrower")]
+
+
+class WarningRow(TypedDict):
+    """A loan early warning of the snapshot with the state of the work on it."""
+
+    warning_id: str
+    rule: str
+    loan_id: str | None
+    customer_id: str | None
+    grid_id: str | None
+    branch_id: str
+    manager_id: str | None
+    warning_date: str
+    exposure: float
+    params: str
+    evidence_zh: str
+    evidence_en: str
+    status: Annotated[str, Field(description="open（待处置）| taken（处置中）| closed（已关闭）")]
+    assignee: str | None
+
+
+class WarningStepRow(TypedDict):
+    """One step of the work on a warning."""
+
+    id: int
+    step: str
+    assignee: str | None
+    outcome: str | None
+    note: str | None
+    by: str
+    at: str
+
+
+class WarningFile(TypedDict):
+    """One warning with every step of the work on it."""
+
+    snapshot: str
+    warning: WarningRow
+    steps: list[WarningStepRow]
+
+
+class WarningPage(PageInfo):
+    """A page of warnings."""
+
+    rows: list[WarningRow]
