@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from finecrm.core.settings import Settings
@@ -30,10 +31,17 @@ def _status(*loans: dict) -> ibis.Table:
     data = [{**base, **loan} for loan in loans]
     for r in data:
         r["maturity_date"] = AS_OF + timedelta(days=r["days_to_maturity"])
-    return ibis.memtable(pd.DataFrame(data), schema={
+    return _table(data, {
         "loan_id": "string", "customer_id": "string", "branch_id": "string", "manager_id": "string",
         "is_open": "boolean", "dpd": "int64", "first_unpaid_due": "date", "outstanding_principal": "float64",
         "overdue_amount": "float64", "days_to_maturity": "int64", "maturity_date": "date"})
+
+
+def _table(data: list[dict], schema: dict[str, str]) -> ibis.Table:
+    """In-memory rows as Arrow with exact types (pandas would turn an empty date into a float NaN, which Spark
+    refuses)."""
+    arrow = ibis.schema(schema).to_pyarrow()
+    return ibis.memtable(pa.Table.from_pylist([{k: r.get(k) for k in schema} for r in data], schema=arrow))
 
 
 def _sources() -> dict[str, ibis.Table]:
@@ -62,20 +70,20 @@ def _sources() -> dict[str, ibis.Table]:
         {"loan_id": "L13", "customer_id": "C13", "dpd": 100, "first_unpaid_due": date(2026, 6, 22),
          "overdue_amount": 9_000.0},
     )
-    history = ibis.memtable(pd.DataFrame([
+    history = _table([
         {"loan_id": "L2", "month": date(2026, 7, 1), "dpd": 5},
         {"loan_id": "L1", "month": date(2026, 8, 1), "dpd": 0},
         {"loan_id": "L1", "month": MONTH, "dpd": 10},  # this month's own row does not count as "before"
-    ]), schema={"loan_id": "string", "month": "date", "dpd": "int64"})
-    alerts = ibis.memtable(pd.DataFrame([
+    ], {"loan_id": "string", "month": "date", "dpd": "int64"})
+    alerts = _table([
         {"customer_id": "C4", "alert_date": AS_OF - timedelta(days=15), "grid_id": "G3", "balance": 20_000.0,
          "baseline": 200_000.0, "outflow_within": 180_000.0},
         {"customer_id": "C5", "alert_date": AS_OF - timedelta(days=60), "grid_id": "G3", "balance": 1.0,
          "baseline": 9.0, "outflow_within": 8.0},
         {"customer_id": "C6", "alert_date": AS_OF - timedelta(days=2), "grid_id": "G3", "balance": 1.0,
          "baseline": 9.0, "outflow_within": 8.0},
-    ]), schema={"customer_id": "string", "alert_date": "date", "grid_id": "string", "balance": "float64",
-                "baseline": "float64", "outflow_within": "float64"})
+    ], {"customer_id": "string", "alert_date": "date", "grid_id": "string", "balance": "float64",
+        "baseline": "float64", "outflow_within": "float64"})
     tiers = []
     for c, grid, before, now, end in [
         ("C1", "G1", 0, 0, 0), ("C2", "G1", 0, 0, 0), ("C3", "G1", 0, 0, 0), ("C13", "G2", 0, 0, 0),
@@ -87,7 +95,7 @@ def _sources() -> dict[str, ibis.Table]:
                    "aum_end": float(before)},
                   {"customer_id": c, "month": MONTH, "grid_id": grid, "aum_avg": float(now), "aum_end": float(end)}]
     # C2's loan L2 is past due and in G1 as well, so G1 has three borrowers past due (C1, C2, C3)
-    tier_history = ibis.memtable(pd.DataFrame(tiers), schema={
+    tier_history = _table(tiers, {
         "customer_id": "string", "month": "date", "grid_id": "string", "aum_avg": "float64", "aum_end": "float64"})
     return {"loan_status": status, "loan_overdue_history": history, "deposit_alerts": alerts,
             "customer_tier_history": tier_history}
