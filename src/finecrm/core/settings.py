@@ -262,9 +262,19 @@ class InsiderSettings(_Strict):
     min_amount: float = Field(10_000, gt=0)
 
 
+class AmlCaseSettings(_Strict):
+    """Cases (可疑交易案件): how long a case may stay undecided, and how long a decided one is kept."""
+
+    #: working days (Monday to Friday) from opening a case to its deadline for a decision
+    deadline_working_days: int = Field(10, ge=1, le=250)
+    #: years a decided case, its alerts and its report are kept (PBoC: at least five years; default ten)
+    retention_years: int = Field(10, ge=5, le=50)
+
+
 class AmlSettings(_Strict):
     """Anti-money-laundering monitoring: large-value reports and the suspicious typologies (docs/aml.md)."""
 
+    cases: AmlCaseSettings = AmlCaseSettings()
     large_value: LargeValueSettings = LargeValueSettings()
     fan_in_fan_out: FanInFanOutSettings = FanInFanOutSettings()
     concentrated_in_fan_out: ConcentratedInFanOutSettings = ConcentratedInFanOutSettings()

@@ -28,7 +28,7 @@ from finecrm.web import deps
 from finecrm.web.i18n import LANGUAGES, pick_language, translator
 from finecrm.web.routes import api_docs
 from finecrm.web.routes.access import audit, auth, users
-from finecrm.web.routes.aml import alerts
+from finecrm.web.routes.aml import alerts, cases
 from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
@@ -56,6 +56,7 @@ ROUTERS = (
     warnings.router,  # 贷款风险预警 / loan early warnings and the work on them
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
+    cases.router,  # 反洗钱案件 / triage, cases and the report decided by two officers
     # data 数据 / data
     status.router,  # 数据状态 / data status
     # the app's own

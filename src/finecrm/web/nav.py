@@ -21,6 +21,7 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/credit/approvals", "nav.credit_approvals", "approve_credit"),
     ("/credit/warnings", "nav.credit_warnings", "view_early_warnings"),
     ("/aml", "nav.aml", "work_case"),
+    ("/aml/cases", "nav.aml_cases", "work_case"),
     ("/aml/large-value", "nav.aml_large_value", "work_case"),
     ("/status", "nav.status", "view_data_status"),
     ("/audit", "nav.audit", "view_audit"),

@@ -11,6 +11,7 @@ compare them in Python treat a naive value as UTC (``finecrm.services.access.aut
 """
 
 from finecrm.db.models.access import AuditEvent, LoginAttempt, User, UserSession
+from finecrm.db.models.aml import AlertTriage, AmlCase, CaseEvent
 from finecrm.db.models.base import Base
 from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.credit_warnings import WarningStep
@@ -18,6 +19,6 @@ from finecrm.db.models.data import IngestRun
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
 from finecrm.db.models.workbench import Contact
 
-__all__ = ["Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "CategoryOverride",
+__all__ = ["AlertTriage", "AmlCase", "Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "CaseEvent", "CategoryOverride",
            "Contact", "IngestRun",
            "LoginAttempt", "User", "UserSession", "WarningStep"]

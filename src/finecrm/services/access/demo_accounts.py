@@ -21,7 +21,7 @@ from finecrm.services.workspace import known_branches
 DEMO_PREFIX = "demo_"
 #: Roles whose decisions that lower risk need a second person (maker-checker): the demo has a second account of
 #: each, so the approval can be shown (a risk officer approves a milder loan category the first one proposed).
-CHECKER_ROLES = ("risk_officer",)
+CHECKER_ROLES = ("risk_officer", "compliance_officer")
 
 
 def _is_active(value: Any) -> bool:

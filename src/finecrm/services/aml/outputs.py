@@ -92,3 +92,63 @@ class LargeValuePage(PageInfo):
     """A page of large-value reports."""
 
     rows: list[LargeValueRow]
+
+
+class TriageState(TypedDict):
+    """Where an alert stands: new, dismissed (with the reason) or in a case."""
+
+    state: Annotated[str, Field(description="new（待研判）| dismissed（已排除）| case（已立案）")]
+    case_id: int | None
+    reason: str | None
+    by: str | None
+    at: str | None
+
+
+class CaseRow(TypedDict):
+    """A case: its state, its deadline and the decision proposed or made."""
+
+    id: int
+    title: str
+    status: Annotated[str, Field(description="open（调查中）| proposed（待复核）| reported（已上报）| closed（不上报结案）")]
+    customer_id: str | None
+    branch_id: str | None
+    opened_by: str
+    opened_at: str
+    due_on: str
+    overdue: bool
+    alerts: int
+    proposal: str | None
+    proposal_text: str | None
+    proposed_by: str | None
+    proposed_at: str | None
+    decided_by: str | None
+    decided_at: str | None
+    decision_note: str | None
+    retain_until: str | None
+
+
+class CasePage(PageInfo):
+    """A page of cases."""
+
+    rows: list[CaseRow]
+
+
+class CaseEventRow(TypedDict):
+    """One thing that happened to a case."""
+
+    id: int
+    kind: str
+    alert_id: str | None
+    text: str | None
+    by: str
+    at: str
+
+
+class CaseFile(TypedDict):
+    """A case with its alerts (as the snapshot has them), every party of those alerts and its history."""
+
+    snapshot: str
+    case: CaseRow
+    alerts: list[AlertRow]
+    parties: list[PartyRow]
+    events: list[CaseEventRow]

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.services.aml import alerts as aml
+from finecrm.services.aml import cases
 from finecrm.services.aml.outputs import AlertDetail, AlertPage, LargeValuePage, RuleCount
 from finecrm.web.deps import Ctx, PageNo, context
 
@@ -27,8 +28,9 @@ Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), d
 def alerts_page(ctx: C, page: PageNo = 1, rule: Rule = None, min_score: Score = None, sort: Sort = "-score"
                 ) -> Response:
     result = aml.list_alerts(ctx.serving, ctx.me(), rule=rule or None, min_score=min_score, sort=sort, page=page)
+    states = cases.triage_states(ctx.db, [r["alert_id"] for r in result.rows])
     return ctx.render("aml/alerts.html", result=result, counts=aml.alert_counts(ctx.serving, ctx.me()),
-                      rules=aml.RULES, rule=rule or "", min_score=min_score, sort=sort)
+                      rules=aml.RULES, rule=rule or "", min_score=min_score, sort=sort, states=states)
 
 
 @router.get("/api/aml/alerts", tags=["aml"])
@@ -51,7 +53,10 @@ def rules_api(ctx: C) -> list[RuleCount]:
 @router.get("/aml/alerts/{alert_id}", include_in_schema=False)
 @declare("work_case")
 def alert_page(ctx: C, alert_id: str) -> Response:
-    return ctx.render("aml/alert.html", data=aml.alert(ctx.serving, ctx.me(), alert_id), rules=aml.RULES)
+    data = aml.alert(ctx.serving, ctx.me(), alert_id)
+    triage = cases.triage_states(ctx.db, [alert_id]).get(alert_id) or {"state": "new", "case_id": None}
+    return ctx.render("aml/alert.html", data=data, rules=aml.RULES, triage=triage,
+                      open_cases=cases.open_cases(ctx.db, ctx.me()), notice=ctx.request.query_params.get("notice"))
 
 
 @router.get("/api/aml/alerts/{alert_id}", tags=["aml"])
