@@ -117,6 +117,7 @@ def _chunk(writer: Writer, org: Org, cal: Calendar, seed: int, chunk: int, first
     plan = cases.plan(rng(1), cust, cal, counts, chunk)
     customers.assign_managers(cust, org)
     ln = loans.plan(rng(2), cust, cal)
+    loans.arrears(rng(15), ln, cal)  # a stream of its own: every other draw is as before
     acc = holdings.build(rng(3), cust, org, ln, cal)
     sg = signups.generate(rng(4), cust, org, cal)
     cases.prepare_accounts(rng(5), plan, cust, acc, org, sg, cal)

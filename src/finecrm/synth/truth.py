@@ -175,7 +175,7 @@ As of {as_of}; {months} months of data; {customers} customers; seed {seed}.
 | column | meaning |
 |---|---|
 | loan_id, customer_id | loans keys |
-| delinquency | on_time (every instalment paid on its due date), cured (one or two instalments paid 3–25 days after the later one fell due, then on time), rolled_90 (stopped paying: 91–360 days past due at as_of), rolled_360 (more than 360 days past due) |
+| delinquency | on_time (every instalment paid on its due date), cured (one or two instalments paid 3–25 days after the later one fell due, then on time), rolled_90 (stopped paying: 91–360 days past due at as_of), rolled_360 (more than 360 days past due), in_arrears (an on-time loan that stopped paying 1–90 days before as_of, with probability min(0.6 × p_bad_latent, 0.15): the early arrears of the collection queue) |
 | dpd_as_of | days past due at as_of = as_of − earliest instalment due on or before as_of and not paid in full |
 | first_unpaid_due | that instalment's due date (empty when none) |
 | p_bad_latent | the loan's latent probability of going bad (rolling past 90 days), below |
