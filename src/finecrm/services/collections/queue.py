@@ -140,18 +140,18 @@ def _enrich(session: Session, serving: Serving, ws: Workspace, rows: list[dict[s
     today = formats.today(ws.settings.bank.timezone)
     out: list[QueueRow] = []
     for r in rows:
-        c = last.get(r["loan_id"])
+        done = last.get(r["loan_id"])
         row = {k: r.get(k) for k in ROW_COLUMNS if k not in ("first_unpaid_due", "as_of_date")}
         row["name"] = r.get("name")
         row["collector"] = held.get(r["loan_id"])
-        if c is None:
+        if done is None:
             row.update(last_contact_at=None, days_since_contact=None, next_action=r["step"],
                        next_action_on=str(r["as_of_date"]) if r.get("as_of_date") else None)
         else:
-            day = formats.local(c.at, ws.settings.bank.timezone).date()
-            nxt = c.next_on or (day + timedelta(days=follow.get(str(r["bucket"]), 7)))
-            row.update(last_contact_at=_utc(c.at).isoformat(), days_since_contact=(today - day).days,
-                       next_action=c.next_step or r["step"], next_action_on=nxt.isoformat())
+            day = formats.local(done.at, ws.settings.bank.timezone).date()
+            nxt = done.next_on or (day + timedelta(days=follow.get(str(r["bucket"]), 7)))
+            row.update(last_contact_at=_utc(done.at).isoformat(), days_since_contact=(today - day).days,
+                       next_action=done.next_step or r["step"], next_action_on=nxt.isoformat())
         row["promise"] = states.get(r["loan_id"])
         out.append(cast(QueueRow, row))
     return out

@@ -45,7 +45,7 @@ def queue_api(ctx: C, page: PageNo = 1, bucket: Bucket = None, sort: Sort = "pri
     """The loans assigned to you, by priority (expected loss = exposure × the probability to roll), with the
     reason, the last contact, the next action and its day, and the latest promise's state."""
     result = _queue(ctx, bucket, sort, page)
-    return {**result.to_dict(), "snapshot": ctx.serving.build_id,  # type: ignore[typeddict-item]
+    return {**result.to_dict(), "snapshot": ctx.serving.build_id,
             "as_of": str(service.as_of(ctx.serving) or "") or None}
 
 
@@ -104,10 +104,10 @@ def _contact_from_form(form: dict[str, str]) -> ContactInput:
         return (form.get(name) or "").strip() or None
 
     try:
-        return ContactInput(channel=form.get("channel", ""), result=form.get("result", ""),  # type: ignore[arg-type]
-                            notes=form.get("notes", "")[:2000], next_step=opt("next_step"),  # type: ignore[arg-type]
-                            next_on=opt("next_on"), promise_amount=opt("promise_amount"),  # type: ignore[arg-type]
-                            promise_on=opt("promise_on"), template=opt("template"))  # type: ignore[arg-type]
+        return ContactInput(channel=form.get("channel", ""), result=form.get("result", ""),
+                            notes=form.get("notes", "")[:2000], next_step=opt("next_step"),
+                            next_on=opt("next_on"), promise_amount=opt("promise_amount"),
+                            promise_on=opt("promise_on"), template=opt("template"))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise service.CollectionsError(
