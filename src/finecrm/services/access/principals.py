@@ -28,7 +28,7 @@ from finecrm.db import repositories
 from finecrm.db.models import User
 from finecrm.services.access import auth
 from finecrm.services.access.outputs import Identity
-from finecrm.services.collections import assignment
+from finecrm.services.collections import assigned_loans
 from finecrm.services.workspace import (
     cli_actor,
     database_session,
@@ -88,7 +88,7 @@ def principal_of(user: User, org: Org, session: Session | None = None) -> Princi
     Raises ``finecrm.authz.ScopeError`` when the user's home branch is not in the branch table.
     """
     if session is not None and get_role(user.role).scope is Scope.ASSIGNED_LOANS:
-        assigned: Mapping[str, str] = assignment.assigned_loans(session, user.staff_id)
+        assigned: Mapping[str, str] = assigned_loans(session, user.staff_id)
     else:
         assigned = org.loans.get(user.staff_id or "", {}) if user.staff_id else {}
     return auth.principal_for(user, branches=org.branches, grids=org.grids, assigned_loans=assigned)

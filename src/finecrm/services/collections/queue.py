@@ -37,7 +37,7 @@ from finecrm.services.collections.outputs import (
     ScheduleRow,
 )
 from finecrm.services.common import Page, clamp_page
-from finecrm.services.customers import profile as customers
+from finecrm.services.customers import reveal as reveal_customer
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
 from finecrm.services.names import load_names
 from finecrm.services.snapshot.serving import Serving
@@ -230,7 +230,7 @@ def reveal_phone(session: Session, serving: Serving, principal: Principal, loan_
     require(principal, "reveal_pii")
     loan = _one(serving, principal, loan_id)
     why = " ".join((reason or "").split()) or f"催收电话联系：贷款 {loan_id} / calling about an overdue loan {loan_id}"
-    record = customers.reveal(session, serving, principal, loan["customer_id"], reason=why, fields=("phone",),
+    record = reveal_customer(session, serving, principal, loan["customer_id"], reason=why, fields=("phone",),
                               ip=ip, task=f"collections:{loan_id}")
     return {"loan_id": loan_id, "customer_id": loan["customer_id"], "phone": record["customer"].get("phone")}
 
@@ -248,7 +248,7 @@ def render(session: Session, serving: Serving, ws: Workspace, principal: Princip
     if template not in ("sms", "letter"):
         raise CollectionsError("模板只能是 sms 或 letter / the template must be sms or letter")
     loan = _one(serving, principal, loan_id)
-    record = customers.reveal(session, serving, principal, loan["customer_id"], fields=("name",), ip=ip,
+    record = reveal_customer(session, serving, principal, loan["customer_id"], fields=("name",), ip=ip,
                               reason=f"生成催收{'短信' if template == 'sms' else '函'}：贷款 {loan_id} / "
                                      f"rendering a collection {template} for loan {loan_id}",
                               task=f"collections:{loan_id}")

@@ -87,7 +87,7 @@ def assign_collections(ws: Workspace) -> dict[str, Any] | None:
     from sqlalchemy import inspect
 
     from finecrm.db.session import make_engine, session_factory
-    from finecrm.services.collections import assignment
+    from finecrm.services.collections import QUEUE, assign
     from finecrm.services.snapshot.serving import opened
 
     engine = make_engine(ws.database_url)
@@ -95,9 +95,9 @@ def assign_collections(ws: Workspace) -> dict[str, Any] | None:
         if "collection_assignments" not in inspect(engine).get_table_names():
             return None
         with session_factory(engine)() as session, session.begin(), opened(ws) as serving:
-            if not serving.has_table(assignment.QUEUE):
+            if not serving.has_table(QUEUE):
                 return None
-            return dict(assignment.assign(session, serving, ws))
+            return dict(assign(session, serving, ws))
     finally:
         engine.dispose()
 

@@ -15,7 +15,8 @@ import ibis
 import pandas as pd
 import pytest
 
-from finecrm.core.settings import CollectionSettings, Settings
+from finecrm.core.settings import Settings
+from finecrm.core.settings_collections import CollectionSettings
 from finecrm.engine.marts.collections import collection_queue
 from finecrm.engine.model import BuildContext
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from finecrm.core.settings import CollectionSettings
+from finecrm.core.settings_collections import CollectionSettings
 
 #: A loan not past due (not a collection bucket, but a roll's origin or destination).
 CURRENT = "M0"
