@@ -141,6 +141,7 @@ class Oversight(TypedDict):
     buckets: list[str]
     by_bucket: list[BucketCell]
     unassigned: list[QueueRow]
+    top: list[QueueRow]
     broken: list[PromiseRow]
     rolls: list[RollCell]
     roll_states: list[str]

@@ -348,6 +348,7 @@ def oversight(session: Session, serving: Serving, ws: Workspace, principal: Prin
     day = as_of(serving)
     return {"snapshot": serving.build_id, "as_of": day.isoformat() if day else None, "buckets": codes,
             "by_bucket": by_bucket, "unassigned": _enrich(session, serving, ws, free),
+            "top": list_queue(session, serving, ws, principal, page=1, page_size=50).rows,
             "broken": broken_promises(session, serving, principal), "rolls": rolls,
             "roll_states": ["M0", *codes, "closed"],
             "collectors": [{"staff_id": c.staff_id, "branch_id": c.branch_id, "loans": counts.get(c.staff_id, 0)}

@@ -34,11 +34,13 @@ def oversight_api(ctx: C) -> Oversight:
     return service.oversight(ctx.db, ctx.serving, ctx.state.ws, ctx.me())
 
 
-@router.post("/collections/loans/{loan_id}/reassign", include_in_schema=False)
+@router.post("/collections/reassign", include_in_schema=False)
 @declare("assign_collections")
-def reassign_page(ctx: C, loan_id: str, staff_id: Annotated[str, Form(max_length=40)] = "",
+def reassign_page(ctx: C, loan_id: Annotated[str, Form(max_length=40)] = "",
+                  staff_id: Annotated[str, Form(max_length=40)] = "",
                   reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
-    assignment.reassign(ctx.db, ctx.serving, ctx.state.ws, ctx.me(), loan_id=loan_id[:64], staff_id=staff_id,
+    """The oversight page's form: the loan typed (or pasted from the lists above), the collector chosen."""
+    assignment.reassign(ctx.db, ctx.serving, ctx.state.ws, ctx.me(), loan_id=loan_id.strip(), staff_id=staff_id,
                         reason=reason)
     ctx.db.commit()
     return RedirectResponse("/collections/oversight?notice=reassigned", status_code=303)
