@@ -100,7 +100,8 @@ def as_of(serving: Serving) -> date | None:
     return got if isinstance(got, date) else None
 
 
-def _promise_rows(serving: Serving, rows: list[CollectionPromise]) -> list[PromiseRow]:
+def promise_states(serving: Serving, rows: list[CollectionPromise]) -> list[PromiseRow]:
+    """The promises with their state read from the snapshot's repayments (``promises.status``)."""
     pays = _payments(serving, sorted({p.loan_id for p in rows}))
     day = as_of(serving)
     out: list[PromiseRow] = []
@@ -135,7 +136,7 @@ def _enrich(session: Session, serving: Serving, ws: Workspace, rows: list[dict[s
     for p in session.scalars(select(CollectionPromise).where(CollectionPromise.loan_id.in_(ids))
                              .order_by(CollectionPromise.id)):
         latest_promise[p.loan_id] = p
-    states = {p["loan_id"]: p["status"] for p in _promise_rows(serving, list(latest_promise.values()))}
+    states = {p["loan_id"]: p["status"] for p in promise_states(serving, list(latest_promise.values()))}
     follow = {b.code: b.follow_up_days for b in ws.settings.collections.buckets}
     today = formats.today(ws.settings.bank.timezone)
     out: list[QueueRow] = []
@@ -221,7 +222,7 @@ def loan_card(session: Session, serving: Serving, ws: Workspace, principal: Prin
     return {"snapshot": serving.build_id, "as_of": day.isoformat() if day else None, "loan": row,
             "borrower": {"customer_id": loan["customer_id"], "name": row.get("name")},
             "schedule": schedule, "history": history, "contacts": contacts,
-            "promises": _promise_rows(serving, made), "assignments": assignment.history(session, loan_id)}
+            "promises": promise_states(serving, made), "assignments": assignment.history(session, loan_id)}
 
 
 def reveal_phone(session: Session, serving: Serving, principal: Principal, loan_id: str, *, reason: str = "",
@@ -308,7 +309,7 @@ def broken_promises(session: Session, serving: Serving, principal: Principal, *,
     seen = {r["loan_id"] for r in serving.query(t.filter(t.loan_id.isin([p.loan_id for p in rows] or [""]))
                                                .select("loan_id"))} if rows else set()
     # a promise of a loan that left the queue (repaid) was kept or is history: only loans still in scope count
-    return [p for p in _promise_rows(serving, [p for p in rows if p.loan_id in seen])
+    return [p for p in promise_states(serving, [p for p in rows if p.loan_id in seen])
             if p["status"] == promises.BROKEN][:limit]
 
 
@@ -339,7 +340,7 @@ def oversight(session: Session, serving: Serving, ws: Workspace, principal: Prin
         rolls = [{"from_bucket": x["from_bucket"], "to_bucket": x["to_bucket"], "loans": int(x["loans"]),
                   "rate": float(x["rate"])} for x in serving.query(r.filter(r.product_code == "*"))]
     made = list(session.scalars(select(CollectionPromise)))
-    decided = [p for p in _promise_rows(serving, made) if p["status"] != promises.PENDING]
+    decided = [p for p in promise_states(serving, made) if p["status"] != promises.PENDING]
     kept = sum(p["status"] == promises.KEPT for p in decided)
     staff = assignment.collectors(ws)
     counts: dict[str, int] = defaultdict(int)

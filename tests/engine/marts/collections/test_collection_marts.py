@@ -150,9 +150,32 @@ def test_priority_is_exposure_times_the_roll_probability(duck):
 
 def test_configured_buckets_move_the_boundaries(duck):
     buckets = [{"code": "B1", "up_to_days": 15, "step": "phone"}, {"code": "B2", "up_to_days": None, "step": "legal"}]
-    ctx = BuildContext(as_of=date(2026, 6, 30), settings=Settings(collections=CollectionSettings(buckets=buckets)))
+    cfg = CollectionSettings(buckets=buckets, assignment={"buckets": ["B1", "B2"]})
+    ctx = BuildContext(as_of=date(2026, 6, 30), settings=Settings(collections=cfg))
     q = collection_queue.build({"loan_status": _status([("A", "P", 15, 1, 0), ("B", "P", 16, 1, 0)]),
                                 "collection_roll_rates": _rates([("*", "M1", "M0", 1, 1)]).filter(ibis.literal(False))},
                                ctx)
     got = {r["loan_id"]: (r["bucket"], r["step"]) for r in duck.to_pyarrow(q).to_pylist()}
     assert got == {"A": ("B1", "phone"), "B": ("B2", "legal")}
+
+
+def test_kept_and_broken_promises_equal_the_truth(built, bank_dir):
+    """The generator's promises (``_truth/collection_promises``: what collectors would have recorded, and whether
+    the repayment followed) read back through the collections service on the built snapshot."""
+    from finecrm.db.models import CollectionPromise
+    from finecrm.services.collections.queue import promise_states
+    from finecrm.services.snapshot.serving import opened
+
+    ws, _ = built
+    truth = duckdb.sql(f"SELECT * FROM read_parquet('{bank_dir / '_truth' / 'collection_promises'}/*.parquet') "
+                       "ORDER BY loan_id").to_arrow_table().to_pylist()
+    assert {"kept", "broken"} <= {t["outcome"] for t in truth}  # the test has both to tell apart
+    made = [CollectionPromise(id=i, contact_id=i, loan_id=t["loan_id"], customer_id=t["customer_id"],
+                              amount=float(t["amount"]), made_on=t["made_on"], promised_on=t["promised_on"])
+            for i, t in enumerate(truth, start=1)]
+    with opened(ws) as serving:
+        got = promise_states(serving, made)
+    wrong = [(t["loan_id"], g["status"], t["outcome"], g["paid"], t["paid_in_window"])
+             for t, g in zip(truth, got, strict=True)
+             if g["status"] != t["outcome"] or abs(g["paid"] - float(t["paid_in_window"])) > 0.005]
+    assert not wrong, wrong[:5]
