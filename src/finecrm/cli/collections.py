@@ -9,6 +9,10 @@ from rich.table import Table
 
 from finecrm.cli.common import Home, Json, command_context, emit, out, requires
 
+#: The strategy steps and channels as a CLI table shows them (both languages: the shell has no language setting).
+STEPS = {"sms": "短信 SMS", "phone": "电话 phone", "letter_visit": "信函/上门 letter/visit", "legal": "诉讼/委外 legal",
+         "letter": "信函 letter", "visit": "上门 visit"}
+
 collections_app = typer.Typer(help="贷款催收 / collections: assign overdue loans to collectors, list the queue, show "
                                    "a loan's card.", no_args_is_help=True)
 
@@ -46,7 +50,8 @@ def queue(bucket: Annotated[str | None, typer.Option("--bucket", help="分段 / 
                   "预期损失 expected loss", "下一步 next")
     for r in result.rows:
         table.add_row(str(r["priority_rank"]), r["loan_id"], r.get("name") or "", str(r["dpd"]), r["bucket"],
-                      f"¥{r['overdue_amount']:,.2f}", f"¥{r['expected_loss']:,.2f}", r["next_action"])
+                      f"¥{r['overdue_amount']:,.2f}", f"¥{r['expected_loss']:,.2f}",
+                      STEPS.get(r["next_action"], r["next_action"]))
     out.print(table)
     out.print(f"{result.total} 笔 loans")
 
