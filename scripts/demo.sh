@@ -38,6 +38,7 @@ echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finec
 echo "  快照 snapshots: .venv/bin/finecrm snapshots list --home $HOME_DIR"
 echo "  模型 models: FINECRM_CLI_ROLE=analyst .venv/bin/finecrm model list --home $HOME_DIR"
 echo "  下一个最佳产品 next best product: FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT nbp_target, count(*), round(avg(nbp_value), 1) FROM customer_propensity GROUP BY 1\""
+echo "  催收 collections: every build assigns the overdue loans to collectors (demo_collector signs in to the queue); again now: FINECRM_CLI_ROLE=risk_officer .venv/bin/finecrm collections assign --home $HOME_DIR"
 echo "  真实数据 real data: .venv/bin/finecrm ingest ../shared/data/berka --mapping docs/examples/berka --home <another workspace>"
 echo "== 5/5 启动工作台 serve the workbench (demo logins below; each start gives new passwords)"
 exec $FC serve --demo --home "$HOME_DIR" --host "${DEMO_HOST:-127.0.0.1}" --port "${DEMO_PORT:-8000}"

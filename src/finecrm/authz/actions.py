@@ -76,6 +76,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("approve_credit", "复核降低风险的信贷决定（分类下调、贷款申请；不能复核本人经办的）",
            "approve credit decisions that lower risk (milder categories, loan applications; never one's own)", True),
     Action("view_collections", "查看催收情况（督导）", "oversee collections", True),
+    Action("assign_collections", "改派催收任务（须填写原因）", "reassign overdue loans to collectors (with a reason)",
+           False),
     Action("work_collections", "处理催收任务、登记联系与还款承诺", "work collections: contacts and promises to pay", True),
     # AML and audit
     Action("work_case", "处理反洗钱预警与案件", "work AML alerts and cases", True),

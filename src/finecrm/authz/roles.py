@@ -124,7 +124,7 @@ ROLES: Mapping[str, Role] = _declare(
         "risk_officer", "风险经理", "risk officer", Scope.GIVEN,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_own_tasks", "view_credit", "view_early_warnings", "work_early_warnings", "classify_loans",
-        "approve_credit", "view_collections", "manage_scorecards",
+        "approve_credit", "view_collections", "assign_collections", "manage_scorecards",
     ),
     _role(
         # No view_balances and no search: a collector works the queue of assigned loans, nothing wider.

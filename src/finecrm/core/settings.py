@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
 from finecrm.core.limits import RULE_MAX_LENGTH
+from finecrm.core.settings_collections import CollectionSettings
 
 CONFIG_NAME = "finecrm.yaml"
 HOME_ENV = "FINECRM_HOME"
@@ -446,6 +447,7 @@ class Settings(_Strict):
     segments: SegmentSettings = SegmentSettings()
     marketing: MarketingSettings = MarketingSettings()
     credit: CreditSettings = CreditSettings()
+    collections: CollectionSettings = CollectionSettings()
     web: WebSettings = WebSettings()
 
 

@@ -17,6 +17,11 @@ from finecrm.engine.intermediate import (
     int_signups,
 )
 from finecrm.engine.marts.aml import aml_alert_parties, aml_alerts, aml_large_value
+from finecrm.engine.marts.collections import (
+    collection_queue,
+    collection_roll_rates,
+    collection_schedules,
+)
 from finecrm.engine.marts.credit import (
     credit_portfolio,
     credit_warnings,
@@ -111,6 +116,11 @@ MODELS: tuple[Model, ...] = (
     loan_classification.MODEL,
     credit_portfolio.MODEL,
     credit_warnings.MODEL,
+    # marts of the collections area: bucket-to-bucket roll rates month over month, and the queue of loans past
+    # due with their bucket, strategy step and priority (exposure × the probability to roll)
+    collection_roll_rates.MODEL,
+    collection_queue.MODEL,
+    collection_schedules.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

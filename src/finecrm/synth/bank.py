@@ -20,7 +20,18 @@ from finecrm.contract.tables import TABLES
 from finecrm.contract.tables import table as contract_table
 from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
-from finecrm.synth import balances, campaign, cases, customers, holdings, loans, signups, transactions, truth
+from finecrm.synth import (
+    balances,
+    campaign,
+    cases,
+    customers,
+    holdings,
+    loans,
+    promises,
+    signups,
+    transactions,
+    truth,
+)
 from finecrm.synth.arrays import dates, take
 from finecrm.synth.calendar import Calendar
 from finecrm.synth.org import Org, build_org
@@ -117,6 +128,7 @@ def _chunk(writer: Writer, org: Org, cal: Calendar, seed: int, chunk: int, first
     plan = cases.plan(rng(1), cust, cal, counts, chunk)
     customers.assign_managers(cust, org)
     ln = loans.plan(rng(2), cust, cal)
+    loans.arrears(rng(15), ln, cal)  # a stream of its own: every other draw is as before
     acc = holdings.build(rng(3), cust, org, ln, cal)
     sg = signups.generate(rng(4), cust, org, cal)
     cases.prepare_accounts(rng(5), plan, cust, acc, org, sg, cal)
@@ -176,7 +188,9 @@ def _chunk(writer: Writer, org: Org, cal: Calendar, seed: int, chunk: int, first
     totals.rows["transactions"] += seq
 
     # --- truth -----------------------------------------------------------------------------------
-    _truth_parts(writer, cust, acc, bal, ln, sg, plan, camp, cal, org, chunk, cust_ids, acc_ids, case_ids, totals)
+    # promises to pay on late loans and whether the repayment followed (a stream of its own, after the schedule)
+    pr = promises.generate(rng(16), ln, cal)
+    _truth_parts(writer, cust, acc, bal, ln, sg, plan, camp, cal, org, chunk, cust_ids, acc_ids, case_ids, totals, pr)
 
 
 def _part(writer: Writer, totals: _Totals, name: str, chunk: int, cols: dict[str, pa.Array]) -> None:
@@ -187,7 +201,8 @@ def _part(writer: Writer, totals: _Totals, name: str, chunk: int, cols: dict[str
 def _truth_parts(writer: Writer, cust: customers.Customers, acc: holdings.Accounts, bal: balances.Balances,
                  ln: loans.Loans, sg: signups.Signups, plan: cases.Plan, camp: campaign.Campaign, cal: Calendar,
                  org: Org, chunk: int, cust_ids: pa.Array, acc_ids: pa.Array,
-                 case_txns: list[tuple[int, int, int, int, int]], totals: _Totals) -> None:
+                 case_txns: list[tuple[int, int, int, int, int]], totals: _Totals,
+                 pr: dict[str, np.ndarray]) -> None:
     tw = Writer(writer.out / "_truth", writer.fmt)
     n = cust.n
     aum = balances.customer_aum(bal, acc, n)
@@ -230,6 +245,16 @@ def _truth_parts(writer: Writer, cust: customers.Customers, acc: holdings.Accoun
             "first_unpaid_due": dates(np.where(none, 0, first_unpaid), null=none),
             "p_bad_latent": pa.array(np.round(ln.p_bad, 6), pa.float64()),
             "prior_late": pa.array(ln.prior_late, pa.int64()),
+        })
+    with tw.part("collection_promises", chunk, truth.SCHEMAS["collection_promises"]) as w:
+        w.write({
+            "loan_id": loans.loan_ids(ln, chunk).take(pa.array(pr["loan"], pa.int64())),
+            "customer_id": cust_ids.take(pa.array(ln.cust[pr["loan"]], pa.int64())),
+            "made_on": dates(pr["made_day"]),
+            "promised_on": dates(pr["promised_day"]),
+            "amount": truth.money_col(pr["amount"] / 100.0),
+            "paid_in_window": truth.money_col(pr["paid"] / 100.0),
+            "outcome": take(list(promises.OUTCOMES), pr["outcome"]),
         })
 
     # cases (small: kept in memory and written once at the end)

@@ -24,8 +24,8 @@ LOAN_PRODUCTS = ["LN01", "LN02", "LN03", "LN04", "LN05"]
 METHODS = ["equal_installment", "equal_principal", "interest_first", "bullet", "other"]
 EQ_INST, EQ_PRIN, INT_FIRST, BULLET = range(4)
 COLLATERALS = ["credit", "guarantee", "mortgage", "pledge"]
-DELINQUENCY = ["on_time", "cured", "rolled_90", "rolled_360"]
-ON_TIME, CURED, ROLLED_90, ROLLED_360 = range(4)
+DELINQUENCY = ["on_time", "cured", "rolled_90", "rolled_360", "in_arrears"]
+ON_TIME, CURED, ROLLED_90, ROLLED_360, IN_ARREARS = range(5)
 
 _PURPOSES = {
     "LN01": ["住房装修", "购车", "子女教育", "家庭消费"],
@@ -189,6 +189,9 @@ PRIOR_LATE_MEAN, PRIOR_LATE_CAP = 0.35, 4
 ROLLED_360_SHARE = 1 / 3
 #: a good loan is cured (one or two instalments paid late) with probability CURED_PER_RISK × p_bad (capped)
 CURED_PER_RISK, CURED_CAP = 2.0, 0.4
+#: an on-time loan is in early arrears at as_of (1–90 days past due: the collection queue's M1–M3) with
+#: probability ARREARS_PER_RISK × p_bad (capped), drawn from a stream of its own (:func:`arrears`)
+ARREARS_PER_RISK, ARREARS_CAP = 0.6, 0.15
 
 
 def p_bad_latent(cust: Customers, who: np.ndarray, principal: np.ndarray, prior_late: np.ndarray) -> np.ndarray:
@@ -362,3 +365,34 @@ def schedule_table(loans: Loans, chunk: int) -> dict[str, pa.Array]:
         "paid_date": dates(np.where(unpaid, 0, loans.s_paid_day), null=unpaid),
         "paid_amount": money(loans.s_paid),
     }
+
+
+def arrears(rng: np.random.Generator, loans: Loans, cal: Calendar) -> None:
+    """Early arrears at as_of (the collection queue's M1–M3): an on-time loan stops paying 1–90 days before as_of
+    with probability ``min(ARREARS_PER_RISK × p_bad, ARREARS_CAP)`` (pattern ``in_arrears``).
+
+    The target days past due are uniform on 1–90; the first instalment due on or after ``as_of − target`` (and
+    before as_of) and every later one stay unpaid; a loan with no such instalment stays on time. Days past due and
+    the close day are recomputed. ``rng`` is a stream of its own, so every other draw of the bank is unchanged.
+    """
+    as_of = cal.as_of_day
+    take = (loans.pattern == ON_TIME) & (rng.random(loans.n) < np.minimum(ARREARS_PER_RISK * loans.p_bad, ARREARS_CAP))
+    target = as_of - rng.integers(1, 91, size=loans.n)
+    due = loans.s_due
+    # each instalment row: unpaid when its loan was taken and it fell due on or after the target, before as_of
+    row_take = take[loans.s_loan] & (due >= target[loans.s_loan]) & (due < as_of)
+    hit = np.zeros(loans.n, dtype=bool)
+    hit[loans.s_loan[row_take]] = True
+    loans.pattern = np.where(hit, IN_ARREARS, loans.pattern)
+    loans.s_paid_day = np.where(row_take, -1, loans.s_paid_day)
+    loans.s_paid = np.where(row_take, 0, loans.s_paid)
+    past = due <= as_of
+    unpaid_due = np.where((loans.s_paid_day < 0) & past, due, np.iinfo(np.int64).max)
+    earliest = np.full(loans.n, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, loans.s_loan, unpaid_due)
+    loans.dpd = np.where(earliest < np.iinfo(np.int64).max, as_of - earliest, 0)
+    open_rows = np.zeros(loans.n, dtype=np.int64)
+    np.add.at(open_rows, loans.s_loan, (loans.s_paid_day < 0).astype(np.int64))
+    last_paid = np.full(loans.n, -1, dtype=np.int64)
+    np.maximum.at(last_paid, loans.s_loan, loans.s_paid_day)
+    loans.close_day = np.where(open_rows == 0, last_paid, -1)

@@ -36,6 +36,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("loan_id", S), ("customer_id", S), ("delinquency", S), ("dpd_as_of", INT), ("first_unpaid_due", D),
         ("p_bad_latent", F), ("prior_late", INT),
     ]),
+    "collection_promises": pa.schema([
+        ("loan_id", S), ("customer_id", S), ("made_on", D), ("promised_on", D), ("amount", MONEY),
+        ("paid_in_window", MONEY), ("outcome", S),
+    ]),
     "cases": pa.schema([
         ("case_id", S), ("typology", S), ("typology_zh", S), ("area", S), ("customer_id", S), ("account_id", S),
         ("start_date", D), ("end_date", D), ("n_txns", INT), ("params", S), ("description", S),
@@ -175,7 +179,7 @@ As of {as_of}; {months} months of data; {customers} customers; seed {seed}.
 | column | meaning |
 |---|---|
 | loan_id, customer_id | loans keys |
-| delinquency | on_time (every instalment paid on its due date), cured (one or two instalments paid 3–25 days after the later one fell due, then on time), rolled_90 (stopped paying: 91–360 days past due at as_of), rolled_360 (more than 360 days past due) |
+| delinquency | on_time (every instalment paid on its due date), cured (one or two instalments paid 3–25 days after the later one fell due, then on time), rolled_90 (stopped paying: 91–360 days past due at as_of), rolled_360 (more than 360 days past due), in_arrears (an on-time loan that stopped paying 1–90 days before as_of, with probability min(0.6 × p_bad_latent, 0.15): the early arrears of the collection queue) |
 | dpd_as_of | days past due at as_of = as_of − earliest instalment due on or before as_of and not paid in full |
 | first_unpaid_due | that instalment's due date (empty when none) |
 | p_bad_latent | the loan's latent probability of going bad (rolling past 90 days), below |
@@ -187,6 +191,22 @@ Credit risk: each loan has a latent probability of going bad (rolling past 90 da
 with occupation 农民 +0.5, 个体工商户 +0.6, 公务员 −1.2, 教师 −1.0, 工人 +0.2, 企业职员 −0.3, 医生 −1.0, 退休 −0.3, 学生 +0.9, 自由职业 +0.8, 无业 +1.3; for companies
 `logit = −5.1 − 0.45 × clip(ln(latent deposits / principal), −3, 3) + 1.0 × [declining] + 0.9 × prior_late`.
 `prior_late` = late payments on the borrower's earlier credit (a credit-bureau record, Poisson with mean 0.35, at most 4; not a contract table). A loan goes bad with probability p_bad_latent (a third of those past 360 days), else it is cured with probability min(2 × p_bad_latent, 0.4), else on time; a bad or cured draw on a loan too young to show it becomes the next milder pattern (rolled_360 → rolled_90 → cured → on_time), so `delinquency` is what the data shows. The mean latent probability is about 5 % (individuals) and 3 % (companies); about 3–4 % of loans have rolled past 90 days at as_of.
+
+## collection_promises/ (one row per promise to pay on a late loan)
+Promises live in finecrm's operational database, not in the bank's exports: these are what the bank's collectors
+would have recorded, with whether the repayment followed (src/finecrm/synth/promises.py). Each loan ever late gets
+one with probability 0.6. A cured loan's promise is made k days (uniform 1–10) before its cure payment, for a day
+L days (uniform 3–14) later, for 50–100 % of what was paid that day: kept exactly when k ≤ L. A loan still unpaid
+at as_of (rolled or in early arrears) gets one made 1 to dpd − 1 days after its first unpaid instalment fell due,
+for that instalment's amount, L days later: broken when that day is before as_of, else pending.
+
+| column | meaning |
+|---|---|
+| loan_id, customer_id | the loan and its borrower |
+| made_on, promised_on | the day the promise was made and the day promised |
+| amount | the amount promised (yuan) |
+| paid_in_window | instalments paid in full from made_on to promised_on (and by as_of), as the schedule shows |
+| outcome | kept (paid_in_window ≥ amount), broken (promised_on before as_of, not kept), pending |
 
 ## cases (one row per injected case)
 | column | meaning |

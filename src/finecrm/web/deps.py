@@ -244,7 +244,7 @@ def context(request: Request, csrf: str | None = Depends(submitted_csrf)) -> Ite
         if found is not None:
             ctx.user, ctx.session_row = found
             try:
-                ctx.principal = principals.principal_of(ctx.user, state.org())
+                ctx.principal = principals.principal_of(ctx.user, state.org(), db)
             except ScopeError as exc:
                 raise Forbidden(action, username=ctx.user.username, zh=f"权限范围无法确定：{exc}",
                                 en=f"the access scope cannot be resolved: {exc}") from None

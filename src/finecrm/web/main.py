@@ -29,6 +29,8 @@ from finecrm.web.i18n import LANGUAGES, pick_language, translator
 from finecrm.web.routes import api_docs
 from finecrm.web.routes.access import audit, auth, users
 from finecrm.web.routes.aml import alerts, cases
+from finecrm.web.routes.collections import oversight
+from finecrm.web.routes.collections import queue as collection_queue
 from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
@@ -54,6 +56,9 @@ ROUTERS = (
     loans.router,  # 信贷资产 / the loan book by five categories, a loan's file, category changes
     approvals.router,  # 分类调整复核 / approving changes toward a less severe category
     warnings.router,  # 贷款风险预警 / loan early warnings and the work on them
+    # collections 催收 / collections
+    collection_queue.router,  # 催收队列 / the collector's queue, a loan's card, contacts, promises, letters
+    oversight.router,  # 催收督导 / the risk officer's oversight and reassignment
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
     cases.router,  # 反洗钱案件 / triage, cases and the report decided by two officers

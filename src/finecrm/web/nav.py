@@ -13,6 +13,8 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/dashboard", "nav.dashboard", "view_dashboard"),
     ("/customers", "nav.customers", "search_customers"),
     ("/segments", "nav.segments", "view_segments"),
+    # A collector's start page is the queue: it comes before the task list they also hold.
+    ("/collections", "nav.collections", "work_collections"),
     ("/tasks", "nav.tasks", "view_own_tasks"),
     ("/audiences", "nav.audiences", "manage_campaigns"),
     ("/models", "nav.models", "manage_models"),
@@ -20,6 +22,7 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/credit", "nav.credit", "view_credit"),
     ("/credit/approvals", "nav.credit_approvals", "approve_credit"),
     ("/credit/warnings", "nav.credit_warnings", "view_early_warnings"),
+    ("/collections/oversight", "nav.collections_oversight", "view_collections"),
     ("/aml", "nav.aml", "work_case"),
     ("/aml/cases", "nav.aml_cases", "work_case"),
     ("/aml/large-value", "nav.aml_large_value", "work_case"),

@@ -13,12 +13,14 @@ compare them in Python treat a naive value as UTC (``finecrm.services.access.aut
 from finecrm.db.models.access import AuditEvent, LoginAttempt, User, UserSession
 from finecrm.db.models.aml import AlertTriage, AmlCase, CaseEvent
 from finecrm.db.models.base import Base
+from finecrm.db.models.collections import CollectionAssignment, CollectionContact, CollectionPromise
 from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.credit_warnings import WarningStep
 from finecrm.db.models.data import IngestRun
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
 from finecrm.db.models.workbench import Contact
 
-__all__ = ["AlertTriage", "AmlCase", "Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "CaseEvent", "CategoryOverride",
+__all__ = ["AlertTriage", "AmlCase", "Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember",
+           "CaseEvent", "CategoryOverride", "CollectionAssignment", "CollectionContact", "CollectionPromise",
            "Contact", "IngestRun",
            "LoginAttempt", "User", "UserSession", "WarningStep"]

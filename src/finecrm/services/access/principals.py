@@ -18,13 +18,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from finecrm.authz import Principal, ScopeError, granted_actions, make_principal
+from finecrm.authz.roles import Scope, get_role
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
 from finecrm.db.models import User
 from finecrm.services.access import auth
 from finecrm.services.access.outputs import Identity
+from finecrm.services.collections import assigned_loans
 from finecrm.services.workspace import (
     cli_actor,
     database_session,
@@ -58,8 +62,9 @@ class Org:
 
     ``branches`` is ``{branch_id: parent_id}``, ``grids`` ``{grid_id: manager_staff_id}``, ``loans``
     ``{staff_id: {loan_id: customer_id}}`` of the loans assigned to each collector. The bank's exports
-    carry no loan assignment yet (the collections area assigns them), so today ``loans`` is empty and a
-    collector's scope holds no loans: it fails closed on the web and in the CLI alike.
+    carry no loan assignment: the collections area assigns loans in the operational database, and
+    :func:`principal_of` reads a collector's loans from there when given a session (the web and the CLI both do),
+    so ``loans`` stays empty here.
     """
 
     branches: Mapping[str, str | None] = field(default_factory=dict)
@@ -75,12 +80,17 @@ def load_org(ws: Workspace) -> Org:
     return Org(branches=known_branches(ws) or {}, grids=known_grids(ws) or {}, loans={}, stamp=stamp)
 
 
-def principal_of(user: User, org: Org) -> Principal:
+def principal_of(user: User, org: Org, session: Session | None = None) -> Principal:
     """``user`` as access control sees them, with the scope resolved from ``org``.
 
+    A collector's loans are the open collection assignments with their staff id, read from ``session`` on every
+    call (not cached: a reassignment moves access at once); without a session, ``org.loans``.
     Raises ``finecrm.authz.ScopeError`` when the user's home branch is not in the branch table.
     """
-    assigned = org.loans.get(user.staff_id or "", {}) if user.staff_id else {}
+    if session is not None and get_role(user.role).scope is Scope.ASSIGNED_LOANS:
+        assigned: Mapping[str, str] = assigned_loans(session, user.staff_id)
+    else:
+        assigned = org.loans.get(user.staff_id or "", {}) if user.staff_id else {}
     return auth.principal_for(user, branches=org.branches, grids=org.grids, assigned_loans=assigned)
 
 
@@ -105,7 +115,7 @@ def cli_principal(home: Path | str | None = None) -> Principal:
         if not user.active:
             raise CliUserError(f"{CLI_USER_ENV}={username!r}: 该用户已停用 / the user is disabled")
         try:
-            return principal_of(user, load_org(ws))
+            return principal_of(user, load_org(ws), session)
         except ScopeError as exc:
             raise CliUserError(f"{CLI_USER_ENV}={username!r}: 权限范围无法确定 / the access scope cannot be "
                                f"resolved: {exc}") from None

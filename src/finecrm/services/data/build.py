@@ -72,9 +72,34 @@ def build(
         return {"serving_seconds": seconds, "currency": s.bank.currency,
                 "warnings": currency_warnings(s.bank.currency, account_currencies(folder))}
 
-    return run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
-                     engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
-                     memory_limit=s.build.memory_limit, progress=progress, before_publish=before_publish)
+    manifest = run_build(raw=ws.raw, root=ws.snapshots, work_root=ws.warehouse / "tmp", ctx_factory=ctx_factory,
+                         engine=engine or s.build.engine, as_of=as_of, keep=s.warehouse.keep_snapshots,
+                         memory_limit=s.build.memory_limit, progress=progress, before_publish=before_publish)
+    if s.collections.assignment.after_build:
+        with progress.task("collections / 催收分案"):
+            manifest["collections"] = assign_collections(ws)
+    return manifest
+
+
+def assign_collections(ws: Workspace) -> dict[str, Any] | None:
+    """The collection queue of the snapshot just published given out to collectors by the rules
+    (``services.collections.assignment``); None when the database predates the collections tables."""
+    from sqlalchemy import inspect
+
+    from finecrm.db.session import make_engine, session_factory
+    from finecrm.services.collections import QUEUE, assign
+    from finecrm.services.snapshot.serving import opened
+
+    engine = make_engine(ws.database_url)
+    try:
+        if "collection_assignments" not in inspect(engine).get_table_names():
+            return None
+        with session_factory(engine)() as session, session.begin(), opened(ws) as serving:
+            if not serving.has_table(QUEUE):
+                return None
+            return dict(assign(session, serving, ws))
+    finally:
+        engine.dispose()
 
 
 def category_overrides(ws: Workspace) -> pa.Table | None:

@@ -190,4 +190,9 @@
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  // A button with data-print prints the page (a collection letter): no inline handler, the CSP allows none.
+  document.addEventListener("click", function (e) {
+    var target = e.target instanceof Element ? e.target.closest("[data-print]") : null;
+    if (target) { e.preventDefault(); window.print(); }
+  });
 })();
