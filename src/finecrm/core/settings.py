@@ -381,6 +381,47 @@ class CreditSettings(_Strict):
     classification: ClassificationSettings = ClassificationSettings()
 
 
+class DailyStandard(_Strict):
+    """The daily standard of a customer manager (每日工作标准), per working day: visits to customers never
+    visited before, visits to customers visited before, and calls."""
+
+    new_visits: int = Field(2, ge=0, le=50)
+    existing_visits: int = Field(3, ge=0, le=50)
+    calls: int = Field(4, ge=0, le=100)
+
+
+class WorkbenchSettings(_Strict):
+    """The customer manager's routine: visit frequencies by tier, the daily standard, working days."""
+
+    #: Months between visits by tier name (1 = every month, 3 = every quarter; a divisor of 12); a tier not listed is visited
+    #: on a trigger only (大众). Names must be tiers of ``tiers.retail`` or ``tiers.corporate`` (checked with
+    #: the tiers, below).
+    visit_frequency_months: dict[str, int] = {"私行": 1, "财富": 2, "贵宾": 3,
+                                              "战略客户": 1, "重点客户": 2, "成长客户": 3}
+    daily_standard: DailyStandard = DailyStandard()
+    #: ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    working_weekdays: list[int] = [1, 2, 3, 4, 5]
+
+    @field_validator("visit_frequency_months")
+    @classmethod
+    def _months(cls, v: dict[str, int]) -> dict[str, int]:
+        for name, months in v.items():
+            # Cycles are counted from January, so they must divide the year.
+            if not isinstance(months, int) or months not in (1, 2, 3, 4, 6, 12):
+                raise ValueError(f"{name}: months between visits must be 1, 2, 3, 4, 6 or 12, got {months!r}")
+        return v
+
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[int]) -> list[int]:
+        if not v or any(d not in range(1, 8) for d in v) or len(set(v)) != len(v):
+            raise ValueError(f"distinct ISO weekdays from 1 (Monday) to 7 (Sunday), at least one, got {v!r}")
+        return sorted(v)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.isoweekday() in self.working_weekdays
+
+
 class WebSettings(_Strict):
     #: Reverse proxies (addresses or networks such as 10.0.0.0/24) whose X-Forwarded-For is believed; none by
     #: default, so a request's address is the connection's. See docs/access.md ("反向代理 / reverse proxies").
@@ -414,7 +455,21 @@ class Settings(_Strict):
     segments: SegmentSettings = SegmentSettings()
     marketing: MarketingSettings = MarketingSettings()
     credit: CreditSettings = CreditSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     web: WebSettings = WebSettings()
+
+    @field_validator("workbench")
+    @classmethod
+    def _visit_tiers(cls, v: WorkbenchSettings, info: ValidationInfo) -> WorkbenchSettings:
+        # A frequency for a tier that does not exist would silently plan nobody: refuse it, naming the tiers.
+        tiers = info.data.get("tiers")
+        if tiers is not None:
+            names = [b.name for b in (*tiers.retail, *tiers.corporate)]
+            unknown = [n for n in v.visit_frequency_months if n not in names]
+            if unknown:
+                raise ValueError(f"visit_frequency_months: {', '.join(unknown)} is not a tier of tiers.retail or "
+                                 f"tiers.corporate ({', '.join(names)})")
+        return v
 
 
 def _explain(err: dict[str, Any]) -> str:

@@ -40,6 +40,7 @@ from finecrm.engine.marts.customers import (
     portfolio_summary,
 )
 from finecrm.engine.marts.marketing import customer_propensity, product_adoption, propensity_features
+from finecrm.engine.marts.workbench import visit_plan
 from finecrm.engine.model import Model
 from finecrm.engine.staging import (
     stg_account_day,
@@ -109,6 +110,9 @@ MODELS: tuple[Model, ...] = (
     loan_overdue_history.MODEL,
     loan_classification.MODEL,
     credit_portfolio.MODEL,
+    # marts of the workbench area: the month's visit plan by tier frequency (visits done are joined from the
+    # operational contact log by the service)
+    visit_plan.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

@@ -1,0 +1,92 @@
+"""What the workbench's use cases return (typed, so the JSON API can describe it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from finecrm.services.common import PageInfo
+
+
+class PlanRow(TypedDict):
+    """One customer of a manager's visit plan this month, with what the contact log says of it."""
+
+    customer_id: str
+    name: Annotated[str | None, Field(description="姓名（脱敏）/ name, masked")]
+    manager_id: str
+    manager_name: str | None
+    tier: str
+    frequency_months: Annotated[int, Field(description="走访间隔（月）/ months between visits")]
+    cycle_start: date
+    due_by: date
+    last_visit: Annotated[date | None, Field(description="最近一次走访（本周期及上周期内）/ last visit (this or the "
+                                                          "previous cycle)")]
+    status: Annotated[str, Field(description="done 已走访 | due 待走访 | overdue 逾期（上周期也未走访）")]
+
+
+class PlanStats(TypedDict):
+    """A manager's plan of the month in numbers (月访客户计划统计)."""
+
+    manager_id: str
+    manager_name: str | None
+    planned: int
+    done: int
+    due: int
+    overdue: int
+    completion: Annotated[float | None, Field(description="完成率 = 已走访 ÷ 计划 / done ÷ planned")]
+
+
+class PlanPage(PageInfo):
+    plan_month: date | None
+    rows: list[PlanRow]
+    stats: list[PlanStats]
+
+
+class LogRow(TypedDict):
+    """One entry of the work log as the list shows it."""
+
+    id: int
+    at: datetime
+    kind: str
+    customer_id: str
+    name: str | None
+    staff_id: str | None
+    staff_name: str | None
+    place: str | None
+    purpose: str | None
+    outcome: str | None
+    note: str | None
+    next_step: str | None
+    follow_up_on: date | None
+    campaign_id: int | None
+    source: str | None
+
+
+class LogPage(PageInfo):
+    rows: list[LogRow]
+
+
+class LogRecorded(TypedDict):
+    id: int
+    customer_id: str
+    kind: str
+    at: datetime
+    counts_as: Annotated[str | None, Field(description="计入每日标准的哪一项 / new_visit, existing_visit, call or "
+                                                       "none")]
+
+
+class StandardDay(TypedDict):
+    """One working day of a manager's daily standard (每日工作标准): done against the targets."""
+
+    day: date
+    working_day: bool
+    new_visits: int
+    existing_visits: int
+    calls: int
+    new_visits_target: int
+    existing_visits_target: int
+    calls_target: int
+    met: Annotated[bool, Field(description="三项都达标 / all three reached")]

@@ -1,0 +1,60 @@
+"""工作台 / the customer manager's home: today's plan, the daily standard, tasks due, large outflows; and 走访计划 /
+the month's visit plan with its statistics per manager."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from finecrm.authz import declare
+from finecrm.core import formats
+from finecrm.services.workbench import home as workbench_home
+from finecrm.services.workbench import plan as visit_plan
+from finecrm.services.workbench.outputs import PlanPage, StandardDay
+from finecrm.services.workbench.worklog import standard_days, week_days
+from finecrm.web.deps import Ctx, PageNo, context
+
+router = APIRouter()
+C = Annotated[Ctx, Depends(context)]
+Status = Annotated[str, Query(max_length=20, description="due | overdue | done (blank: all)")]
+Manager = Annotated[str, Query(max_length=40, description="客户经理员工号 / a manager's staff id (branch heads, "
+                                                           "analysts)")]
+
+
+@router.get("/workbench", include_in_schema=False)
+@declare("record_visit")
+def home_page(ctx: C) -> Response:
+    today = formats.today(ctx.state.ws.settings.bank.timezone)
+    home = workbench_home.home(ctx.db, ctx.serving, ctx.me(), today=today)
+    return ctx.render("workbench/home.html", home=home, today=today)
+
+
+@router.get("/workbench/plan", include_in_schema=False)
+@declare("record_visit")
+def plan_page(ctx: C, page: PageNo = 1, status: Status = "", manager_id: Manager = "") -> Response:
+    month, rows, stats = visit_plan.month_plan(ctx.db, ctx.serving, ctx.me(), status=status or None,
+                                               manager_id=manager_id.strip() or None, page=page)
+    query = urlencode({k: v for k, v in (("status", status), ("manager_id", manager_id)) if v})
+    return ctx.render("workbench/plan.html", month=month, plan=rows, stats=stats, status=status, query=query,
+                      frequencies=ctx.state.ws.settings.workbench.visit_frequency_months)
+
+
+@router.get("/api/workbench/plan", tags=["workbench"])
+@declare("record_visit")
+def plan_api(ctx: C, page: PageNo = 1, status: Status = "", manager_id: Manager = "") -> PlanPage:
+    """The month's visit plan: your customers due a visit in this cycle (by tier frequency) with their status
+    (done, due, overdue) from the work log, overdue first, and the month's statistics."""
+    month, rows, stats = visit_plan.month_plan(ctx.db, ctx.serving, ctx.me(), status=status or None,
+                                               manager_id=manager_id.strip() or None, page=page)
+    return {**rows.to_dict(), "plan_month": month, "stats": stats}  # type: ignore[typeddict-item]
+
+
+@router.get("/api/workbench/standard", tags=["workbench"])
+@declare("record_visit")
+def standard_api(ctx: C) -> list[StandardDay]:
+    """Your daily standard this week (Monday to today): new and existing visits and calls against the targets."""
+    today = formats.today(ctx.state.ws.settings.bank.timezone)
+    return standard_days(ctx.db, ctx.serving, ctx.me(), week_days(today))
