@@ -517,7 +517,7 @@ def list_work_log(session: Session, *, kinds: Collection[str], staff_id: str | N
                   offset: int = 0) -> tuple[list[Contact], int]:
     """Contacts of ``kinds``, newest first, by the manager ``staff_id`` and/or of customers of ``branch_ids``,
     from ``since`` (inclusive) to ``until`` (exclusive); with the total before paging."""
-    conds = [Contact.kind.in_(list(kinds))]
+    conds: list[Any] = [Contact.kind.in_(list(kinds))]
     if staff_id is not None:
         conds.append(Contact.staff_id == staff_id)
     if branch_ids is not None:

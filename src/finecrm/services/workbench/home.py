@@ -1,8 +1,9 @@
 """The customer manager's home (工作台): what today holds, on one page.
 
 Today's plan (overdue visits first, then those due, as many as the day's visit standard), the month's plan
-statistics, the daily standard this week, the campaign tasks due today, and the large outflows of the
-manager's customers (the deposit alerts of the last ``ALERT_DAYS`` days, which no other page lists).
+statistics, the daily standard this week, and the large outflows of the manager's customers (the deposit
+alerts of the last ``ALERT_DAYS`` days, which no other page lists). The campaign tasks due today are
+marketing's (an area above this one): the page adds them itself.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, require, scope_customers
 from finecrm.authz.masking import mask_table
-from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.snapshot.serving import Serving
 from finecrm.services.workbench.plan import plan_rows, plan_stats
 from finecrm.services.workbench.worklog import standard_days, week_days
 
 #: Deposit alerts shown on the home page: those of the last two weeks of the snapshot.
 ALERT_DAYS = 14
-#: Tasks listed on the home page (the task list has them all).
-TASKS_SHOWN = 5
 
 
 def home(session: Session, serving: Serving, principal: Principal, *, today: date) -> dict[str, Any]:
@@ -34,11 +32,9 @@ def home(session: Session, serving: Serving, principal: Principal, *, today: dat
     todo = sorted((r for r in own if r["status"] != "done"),
                   key=lambda r: (r["status"] != "overdue", r["due_by"], r["frequency_months"], r["customer_id"]))
     week = standard_days(session, serving, principal, week_days(today))
-    tasks = campaign_tasks.list_tasks(session, serving, principal, status="due", page_size=TASKS_SHOWN, today=today) \
-        if allowed(principal, "view_own_tasks") else None
     return {"plan_month": month, "today_plan": todo[:max(target.new_visits + target.existing_visits, 5)],
-            "stats": (plan_stats(own) or [None])[0], "standard_today": week[-1], "week": week,
-            "tasks": tasks, "alerts": _alerts(serving, principal)}
+            "stats": next(iter(plan_stats(own)), None), "standard_today": week[-1], "week": week,
+            "alerts": _alerts(serving, principal)}
 
 
 def _alerts(serving: Serving, principal: Principal) -> list[dict[str, Any]]:

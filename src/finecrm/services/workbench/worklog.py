@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, require, require_customer
 from finecrm.authz.errors import NotFound
+from finecrm.authz.masking import mask_table
 from finecrm.core import formats
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
@@ -257,3 +258,12 @@ def _same(a: datetime, b: datetime) -> bool:
 def week_days(today: date) -> list[date]:
     """Monday of ``today``'s week up to ``today``."""
     return [today - timedelta(days=i) for i in range(today.weekday(), -1, -1)]
+
+
+def form_customer(serving: Serving, principal: Principal, customer_id: str) -> dict[str, Any]:
+    """The customer a new entry is for, as the form heads it (masked name, tier); NotFound outside the scope."""
+    require(principal, "record_visit")
+    row = customer_row(serving, principal, customer_id.strip())
+    t = serving.table("customer_360")
+    t = t.filter(t.customer_id == row["customer_id"]).select("customer_id", "kind", "name", "tier")
+    return serving.query(mask_table(principal, t))[0]

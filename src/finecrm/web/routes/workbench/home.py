@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from finecrm.authz import declare
 from finecrm.core import formats
+from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.workbench import home as workbench_home
 from finecrm.services.workbench import plan as visit_plan
 from finecrm.services.workbench.outputs import PlanPage, StandardDay
@@ -20,6 +21,8 @@ from finecrm.web.deps import Ctx, PageNo, context
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
 Status = Annotated[str, Query(max_length=20, description="due | overdue | done (blank: all)")]
+#: Campaign tasks listed on the home page (the task list has them all).
+TASKS_SHOWN = 5
 Manager = Annotated[str, Query(max_length=40, description="客户经理员工号 / a manager's staff id (branch heads, "
                                                            "analysts)")]
 
@@ -28,8 +31,11 @@ Manager = Annotated[str, Query(max_length=40, description="客户经理员工号
 @declare("record_visit")
 def home_page(ctx: C) -> Response:
     today = formats.today(ctx.state.ws.settings.bank.timezone)
-    home = workbench_home.home(ctx.db, ctx.serving, ctx.me(), today=today)
-    return ctx.render("workbench/home.html", home=home, today=today)
+    me = ctx.me()
+    home = workbench_home.home(ctx.db, ctx.serving, me, today=today)
+    home["tasks"] = campaign_tasks.list_tasks(ctx.db, ctx.serving, me, status="due", page_size=TASKS_SHOWN,
+                                              today=today) if ctx.may("view_own_tasks") else None
+    return ctx.render("workbench/home.html", home=home, today=today, notice=ctx.request.query_params.get("notice"))
 
 
 @router.get("/workbench/plan", include_in_schema=False)
@@ -39,7 +45,8 @@ def plan_page(ctx: C, page: PageNo = 1, status: Status = "", manager_id: Manager
                                                manager_id=manager_id.strip() or None, page=page)
     query = urlencode({k: v for k, v in (("status", status), ("manager_id", manager_id)) if v})
     return ctx.render("workbench/plan.html", month=month, plan=rows, stats=stats, status=status, query=query,
-                      frequencies=ctx.state.ws.settings.workbench.visit_frequency_months)
+                      frequencies=ctx.state.ws.settings.workbench.visit_frequency_months,
+                      notice=ctx.request.query_params.get("notice"))
 
 
 @router.get("/api/workbench/plan", tags=["workbench"])
@@ -49,7 +56,7 @@ def plan_api(ctx: C, page: PageNo = 1, status: Status = "", manager_id: Manager 
     (done, due, overdue) from the work log, overdue first, and the month's statistics."""
     month, rows, stats = visit_plan.month_plan(ctx.db, ctx.serving, ctx.me(), status=status or None,
                                                manager_id=manager_id.strip() or None, page=page)
-    return {**rows.to_dict(), "plan_month": month, "stats": stats}  # type: ignore[typeddict-item]
+    return {**rows.to_dict(), "plan_month": month, "stats": stats}
 
 
 @router.get("/api/workbench/standard", tags=["workbench"])
