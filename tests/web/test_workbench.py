@@ -234,3 +234,31 @@ def test_refusals(manager, login, web_bank):
         c = login(role)
         assert c.get("/workbench").status_code == 403
         assert c.post("/api/workbench/log", headers={"X-CSRF-Token": c.csrf}, json=_entry(mine)).status_code == 403
+
+
+def test_reminders_are_the_managers_rows_of_the_mart_nearest_first(manager, web_bank):
+    staff_id = manager.account.staff_id
+    want = duckdb.sql(f"SELECT customer_id, kind, ref FROM {_mart(web_bank, 'customer_reminders')} "
+                      f"WHERE manager_id = '{staff_id}'").fetchall()
+    got, page = [], 1
+    while True:
+        doc = manager.get("/api/workbench/reminders", params={"page": page}).json()
+        got += doc["rows"]
+        if page >= doc["pages"]:
+            break
+        page += 1
+    assert sorted((r["customer_id"], r["kind"], r["ref"]) for r in got) == sorted(want)
+    assert want, "the demo manager has something to be reminded of"
+    ahead = [r["days_left"] for r in got if r["days_left"] > 0]
+    assert ahead == sorted(ahead)
+    assert all(r["reason_zh"] and r["reason_en"] for r in got)
+    named = [r["name"] for r in got if r["name"]]
+    assert all("*" in n for n in named)
+    kinds = {r["kind"] for r in got}
+    only = next(iter(kinds))
+    assert {r["kind"] for r in manager.get("/api/workbench/reminders", params={"kind": only}).json()["rows"]} == {only}
+    assert manager.get("/api/workbench/reminders", params={"kind": "comet"}).status_code == 400
+    page = manager.get("/workbench/reminders")
+    assert page.status_code == 200 and "source=reminder" in page.text
+    home = manager.get("/workbench")
+    assert 'data-testid="home-reminders"' in home.text and "source=reminder" in home.text

@@ -390,6 +390,19 @@ class DailyStandard(_Strict):
     calls: int = Field(4, ge=0, le=100)
 
 
+class ReminderSettings(_Strict):
+    """What the manager is reminded of (mart ``customer_reminders``), counted from the build date."""
+
+    #: Time deposits and wealth products maturing within this many days.
+    maturity_within_days: int = Field(30, ge=1, le=366)
+    #: Birthdays within this many days.
+    birthday_within_days: int = Field(7, ge=0, le=366)
+    #: Large outflows (deposit alerts) of the last this many days.
+    outflow_within_days: int = Field(14, ge=1, le=90)
+    #: Dormant risk: this many months in a row without a customer-initiated transaction (before 沉睡).
+    inactive_months: int = Field(6, ge=1, le=60)
+
+
 class WorkbenchSettings(_Strict):
     """The customer manager's routine: visit frequencies by tier, the daily standard, working days."""
 
@@ -399,6 +412,7 @@ class WorkbenchSettings(_Strict):
     visit_frequency_months: dict[str, int] = {"私行": 1, "财富": 2, "贵宾": 3,
                                               "战略客户": 1, "重点客户": 2, "成长客户": 3}
     daily_standard: DailyStandard = DailyStandard()
+    reminders: ReminderSettings = ReminderSettings()
     #: ISO weekdays that are working days (1 = Monday … 7 = Sunday).
     working_weekdays: list[int] = [1, 2, 3, 4, 5]
 

@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/tasks", "nav.tasks", "view_own_tasks"),
     ("/workbench/plan", "nav.visit_plan", "record_visit"),
     ("/workbench/log", "nav.work_log", "record_visit"),
+    ("/workbench/reminders", "nav.reminders", "record_visit"),
     ("/audiences", "nav.audiences", "manage_campaigns"),
     ("/models", "nav.models", "manage_models"),
     ("/campaigns", "nav.campaigns", "view_campaigns"),

@@ -90,3 +90,25 @@ class StandardDay(TypedDict):
     existing_visits_target: int
     calls_target: int
     met: Annotated[bool, Field(description="三项都达标 / all three reached")]
+
+
+class ReminderRow(TypedDict, total=False):
+    """One reminder: the customer (name masked), why, and when."""
+
+    customer_id: str
+    name: str | None
+    kind: Annotated[str, Field(description="maturity 到期 | birthday 生日 | outflow 资金流出 | dormant_risk 沉睡风险 | "
+                                           "tier_drop 层级将下调")]
+    ref: str
+    reminder_date: date
+    days_left: Annotated[int, Field(description="距构建日天数 / days from the build date")]
+    product_name: str | None
+    amount: Annotated[float | None, Field(description="涉及金额（可见金额的角色）/ the amount at stake (roles that see "
+                                                      "money)")]
+    reason_zh: str
+    reason_en: str
+    purpose: Annotated[str, Field(description="登记日志时建议的目的 / the work log purpose it suggests")]
+
+
+class ReminderPage(PageInfo):
+    rows: list[ReminderRow]

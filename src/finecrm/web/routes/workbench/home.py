@@ -14,12 +14,15 @@ from finecrm.core import formats
 from finecrm.services.marketing import tasks as campaign_tasks
 from finecrm.services.workbench import home as workbench_home
 from finecrm.services.workbench import plan as visit_plan
-from finecrm.services.workbench.outputs import PlanPage, StandardDay
+from finecrm.services.workbench import reminders as customer_reminders
+from finecrm.services.workbench.outputs import PlanPage, ReminderPage, StandardDay
 from finecrm.services.workbench.worklog import standard_days, week_days
 from finecrm.web.deps import Ctx, PageNo, context
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(context)]
+ReminderKind = Annotated[str, Query(max_length=20, description="maturity | birthday | outflow | dormant_risk | "
+                                                                "tier_drop (blank: all)")]
 Status = Annotated[str, Query(max_length=20, description="due | overdue | done (blank: all)")]
 #: Campaign tasks listed on the home page (the task list has them all).
 TASKS_SHOWN = 5
@@ -65,3 +68,21 @@ def standard_api(ctx: C) -> list[StandardDay]:
     """Your daily standard this week (Monday to today): new and existing visits and calls against the targets."""
     today = formats.today(ctx.state.ws.settings.bank.timezone)
     return standard_days(ctx.db, ctx.serving, ctx.me(), week_days(today))
+
+
+@router.get("/workbench/reminders", include_in_schema=False)
+@declare("record_visit")
+def reminders_page(ctx: C, page: PageNo = 1, kind: ReminderKind = "") -> Response:
+    rows = customer_reminders.list_reminders(ctx.serving, ctx.me(), kind=kind or None, page=page)
+    return ctx.render("workbench/reminders.html", reminders=rows, kind=kind, kinds=customer_reminders.KINDS,
+                      query=urlencode({"kind": kind} if kind else {}),
+                      settings=ctx.state.ws.settings.workbench.reminders)
+
+
+@router.get("/api/workbench/reminders", tags=["workbench"])
+@declare("record_visit")
+def reminders_api(ctx: C, page: PageNo = 1, kind: ReminderKind = "") -> ReminderPage:
+    """Your customers' reminders: maturities and birthdays ahead, large outflows, dormant risk, tiers about to
+    drop — each with the reason in both languages; nearest first."""
+    return customer_reminders.list_reminders(ctx.serving, ctx.me(), kind=kind or None,  # type: ignore[return-value]
+                                             page=page).to_dict()

@@ -70,12 +70,14 @@ def export_page(ctx: C, date_from: Annotated[str, Form(max_length=20)] = "",
 @router.get("/workbench/log/new", include_in_schema=False)
 @declare("record_visit")
 def form_page(ctx: C, customer_id: CustomerId = "", campaign_id: IdQuery = None, source: Source = "log",
-              kind: Kind = "visit") -> Response:
+              kind: Kind = "visit", purpose: Annotated[str, Query(max_length=20)] = "") -> Response:
     customer = worklog.form_customer(ctx.serving, ctx.me(), customer_id) if customer_id.strip() else None
     now = formats.local(datetime.now().astimezone(), ctx.state.ws.settings.bank.timezone)
     return ctx.render("workbench/log_form.html", customer=customer, campaign_id=campaign_id,
                       source=source if source in worklog.SOURCES else "log", kind=kind if kind in worklog.KINDS
                       else "visit", kinds=worklog.KINDS, purposes=worklog.PURPOSES, outcomes=worklog.OUTCOMES,
+                      purpose=purpose if purpose in worklog.PURPOSES else ("marketing" if source == "task"
+                                                                          else "relationship"),
                       now=now.strftime("%Y-%m-%dT%H:%M"), today=now.date())
 
 
