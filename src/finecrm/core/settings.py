@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from datetime import date
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -413,6 +413,8 @@ class WorkbenchSettings(_Strict):
                                               "战略客户": 1, "重点客户": 2, "成长客户": 3}
     daily_standard: DailyStandard = DailyStandard()
     reminders: ReminderSettings = ReminderSettings()
+    #: Valuable customers a lobby manager refers per working day (每天转介 1 名价值客户): a target, not a cap.
+    referrals_per_day: int = Field(1, ge=0, le=50)
     #: ISO weekdays that are working days (1 = Monday … 7 = Sunday).
     working_weekdays: list[int] = [1, 2, 3, 4, 5]
 
@@ -434,6 +436,13 @@ class WorkbenchSettings(_Strict):
 
     def is_working_day(self, day: date) -> bool:
         return day.isoweekday() in self.working_weekdays
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day after ``day`` (a referral's follow-up deadline)."""
+        nxt = day + timedelta(days=1)
+        while not self.is_working_day(nxt):
+            nxt += timedelta(days=1)
+        return nxt
 
 
 class WebSettings(_Strict):

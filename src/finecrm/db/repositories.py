@@ -16,6 +16,7 @@ from finecrm.db.models import (
     Contact,
     IngestRun,
     LoginAttempt,
+    Referral,
     User,
     UserSession,
 )
@@ -559,3 +560,46 @@ def first_contacts(session: Session, *, kinds: Collection[str], customer_ids: Co
             Contact.kind.in_(list(kinds)), Contact.customer_id.in_(ids[i:i + 500])).group_by(Contact.customer_id))
         out.update({c: at for c, at in session.execute(stmt)})
     return out
+
+
+# --- referrals from the lobby ----------------------------------------------------------------------------
+
+
+def add_referral(session: Session, *, referral: Referral) -> Referral:
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+def get_referral(session: Session, *, referral_id: int) -> Referral | None:
+    return session.get(Referral, referral_id)
+
+
+def list_referrals(session: Session, *, referrer_staff_id: str | None = None, to_staff_id: str | None = None,
+                   since: datetime | None = None, limit: int | None = 200) -> list[Referral]:
+    """Referrals made by ``referrer_staff_id`` and/or sent to ``to_staff_id`` (recorded from ``since``), newest
+    first."""
+    conds: list[Any] = []
+    if referrer_staff_id is not None:
+        conds.append(Referral.referrer_staff_id == referrer_staff_id)
+    if to_staff_id is not None:
+        conds.append(Referral.to_staff_id == to_staff_id)
+    if since is not None:
+        conds.append(Referral.created_at >= since)
+    stmt = select(Referral).where(*conds).order_by(Referral.created_at.desc(), Referral.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def open_referrals_to(session: Session, *, to_staff_id: str) -> list[Referral]:
+    """Every referral sent to ``to_staff_id`` not yet followed up, the earliest deadline first."""
+    stmt = (select(Referral).where(Referral.to_staff_id == to_staff_id, Referral.status != "worked")
+            .order_by(Referral.due_on, Referral.id))
+    return list(session.scalars(stmt))
+
+
+def count_referrals(session: Session, *, referrer_staff_id: str, since: datetime, until: datetime) -> int:
+    return int(session.scalar(select(func.count()).select_from(Referral).where(
+        Referral.referrer_staff_id == referrer_staff_id, Referral.created_at >= since,
+        Referral.created_at < until)) or 0)

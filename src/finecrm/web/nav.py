@@ -12,6 +12,8 @@ from finecrm.authz import Principal, allowed
 NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     # A customer manager's day starts on the workbench: first, so sign-in lands there for whoever keeps a log.
     ("/workbench", "nav.workbench", "record_visit"),
+    # A lobby manager's day is the referrals (theirs is the first page they may see, so sign-in lands there).
+    ("/workbench/referrals", "nav.referrals", "record_referral"),
     ("/dashboard", "nav.dashboard", "view_dashboard"),
     ("/customers", "nav.customers", "search_customers"),
     ("/segments", "nav.segments", "view_segments"),

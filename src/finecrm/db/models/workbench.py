@@ -53,3 +53,40 @@ class Contact(Base):
     purpose: Mapped[str | None] = mapped_column(String(20))  # services.workbench.worklog.PURPOSES
     next_step: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(20))  # customer | task | plan | reminder: where it was recorded
+
+
+#: Where a referral is: recorded (open), taken by the manager (accepted), followed up (worked: the outcome set).
+REFERRAL_STATUSES = ("open", "accepted", "worked")
+
+
+class Referral(Base):
+    """A walk-in referred by the lobby (转介): an existing customer or a prospect, the interest, the manager it goes
+    to, the follow-up deadline, and what the manager made of it.
+
+    A prospect's name and phone are personal data: kept here as entered, shown masked on every list. The
+    referral itself is kept (never deleted): the referrer's quota and the follow-up record read it.
+    """
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_referrer", "referrer_staff_id", "created_at"),
+        Index("ix_referrals_to", "to_staff_id", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))  # the user who recorded it
+    referrer_staff_id: Mapped[str | None] = mapped_column(String(40))  # the lobby manager (credit goes to them)
+    branch_id: Mapped[str | None] = mapped_column(String(40))  # where the walk-in came in
+    customer_id: Mapped[str | None] = mapped_column(String(40))  # an existing customer, or None for a prospect
+    prospect_name: Mapped[str | None] = mapped_column(String(100))  # personal data: masked on every list
+    prospect_phone: Mapped[str | None] = mapped_column(String(30))  # personal data: masked on every list
+    interest: Mapped[str] = mapped_column(String(20))  # services.workbench.referrals.INTERESTS
+    note: Mapped[str | None] = mapped_column(Text)
+    to_staff_id: Mapped[str] = mapped_column(String(40))  # the customer manager who follows it up
+    due_on: Mapped[date] = mapped_column(Date)  # the follow-up deadline: the next working day
+    status: Mapped[str] = mapped_column(String(20))  # REFERRAL_STATUSES
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # as the work log's outcomes
+    outcome_note: Mapped[str | None] = mapped_column(Text)

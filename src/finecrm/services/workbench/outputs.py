@@ -112,3 +112,41 @@ class ReminderRow(TypedDict, total=False):
 
 class ReminderPage(PageInfo):
     rows: list[ReminderRow]
+
+
+class ReferralRow(TypedDict):
+    """A referral as lists show it: the customer or the prospect (masked), the interest, who and by when."""
+
+    id: int
+    created_at: datetime
+    referrer_staff_id: str | None
+    referrer_name: str | None
+    customer_id: Annotated[str | None, Field(description="已有客户的客户号；潜在客户为空 / empty for a prospect")]
+    name: Annotated[str | None, Field(description="姓名（脱敏）/ name, masked")]
+    phone: Annotated[str | None, Field(description="潜在客户电话（脱敏）/ a prospect's phone, masked")]
+    interest: str
+    note: str | None
+    to_staff_id: str
+    to_name: str | None
+    due_on: Annotated[date, Field(description="跟进截止日（下一个工作日）/ follow up by (the next working day)")]
+    status: Annotated[str, Field(description="open | accepted | worked")]
+    state: Annotated[str, Field(description="due 待跟进 | overdue 逾期未跟进 | done 已跟进")]
+    accepted_at: datetime | None
+    worked_at: datetime | None
+    outcome: str | None
+    outcome_note: str | None
+
+
+class ReferralLists(TypedDict):
+    made: Annotated[list[ReferralRow], Field(description="本人近 30 天登记的转介 / yours of the last 30 days")]
+    to_me: Annotated[list[ReferralRow], Field(description="转给本人的（未跟进的在前）/ sent to you, open first")]
+    today_count: int
+    quota: Annotated[int, Field(description="每日转介目标 / referrals a day (a target)")]
+    working_day: bool
+
+
+class ReferralState(TypedDict):
+    id: int
+    status: str
+    outcome: str | None
+    worked_at: datetime | None

@@ -44,7 +44,7 @@ from finecrm.services.workbench.plan import VISIT_KINDS, _labels, start_of
 KINDS = {"visit": "visit", "call": "phone", "message": "wechat", "meeting": "lobby"}
 PURPOSES = ("relationship", "marketing", "service", "maturity", "collection", "other")
 OUTCOMES = ("reached", "interested", "agreed", "declined", "unreachable")
-SOURCES = ("customer", "task", "plan", "reminder", "log")
+SOURCES = ("customer", "task", "plan", "reminder", "referral", "log")
 CALL_KINDS = ("call",)
 #: How far back an entry may be dated: last month's visits written up late, not last year's.
 BACKDATE_DAYS = 31
