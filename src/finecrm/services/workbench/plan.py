@@ -25,7 +25,7 @@ from finecrm.authz import Principal, allowed, require, scope_customers
 from finecrm.authz.masking import mask_table
 from finecrm.core import formats
 from finecrm.core.errors import FinecrmError
-from finecrm.db import repositories
+from finecrm.db import workbench_repositories
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.names import load_names
 from finecrm.services.snapshot.serving import Serving
@@ -90,7 +90,7 @@ def plan_rows(session: Session, serving: Serving, principal: Principal, *,
         return None, []
     tz = serving.ws.settings.bank.timezone
     since = min(r["previous_cycle_start"] for r in rows)
-    last = repositories.last_contacts(session, kinds=VISIT_KINDS, since=start_of(since, tz),
+    last = workbench_repositories.last_contacts(session, kinds=VISIT_KINDS, since=start_of(since, tz),
                                       customer_ids=[r["customer_id"] for r in rows])
     names = load_names(serving.ws)
     labels = _labels(serving, principal, [r["customer_id"] for r in rows])

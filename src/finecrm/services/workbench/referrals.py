@@ -29,7 +29,7 @@ from finecrm.authz.errors import NotFound
 from finecrm.authz.masking import mask_name, mask_phone
 from finecrm.core import formats
 from finecrm.core.errors import FinecrmError
-from finecrm.db import repositories
+from finecrm.db import repositories, workbench_repositories
 from finecrm.db.models import Referral
 from finecrm.services.names import load_names
 from finecrm.services.snapshot.serving import Serving
@@ -128,7 +128,7 @@ def record_referral(session: Session, serving: Serving, principal: Principal, *,
     text = " ".join((note or "").split())
     if len(text) > 500:
         raise ReferralError("备注最多 500 个字 / the note may have at most 500 characters")
-    r = repositories.add_referral(session, referral=Referral(
+    r = workbench_repositories.add_referral(session, referral=Referral(
         created_at=moment, created_by=principal.username, referrer_staff_id=principal.staff_id,
         branch_id=principal.branch_id, customer_id=cid or None, prospect_name=name or None,
         prospect_phone=phone or None, interest=interest, note=text or None, to_staff_id=person["staff_id"],
@@ -151,10 +151,10 @@ def referral_lists(session: Session, serving: Serving, principal: Principal, *, 
     mine: list[Referral] = []
     since = start_of(today - timedelta(days=RECENT_DAYS), tz)
     if principal.staff_id is not None and allowed(principal, "record_referral"):
-        made = repositories.list_referrals(session, referrer_staff_id=principal.staff_id, since=since)
+        made = workbench_repositories.list_referrals(session, referrer_staff_id=principal.staff_id, since=since)
     if principal.staff_id is not None and allowed(principal, "record_visit"):
-        recent = repositories.list_referrals(session, to_staff_id=principal.staff_id, since=since)
-        opened = repositories.open_referrals_to(session, to_staff_id=principal.staff_id)
+        recent = workbench_repositories.list_referrals(session, to_staff_id=principal.staff_id, since=since)
+        opened = workbench_repositories.open_referrals_to(session, to_staff_id=principal.staff_id)
         seen = {r.id for r in opened}
         mine = opened + [r for r in recent if r.id not in seen]
     ids = [r.customer_id for r in (*made, *mine) if r.customer_id]
@@ -168,7 +168,7 @@ def referral_lists(session: Session, serving: Serving, principal: Principal, *, 
 
 
 def _own(session: Session, principal: Principal, referral_id: int) -> Referral:
-    r = repositories.get_referral(session, referral_id=referral_id)
+    r = workbench_repositories.get_referral(session, referral_id=referral_id)
     if r is None or principal.staff_id is None or r.to_staff_id != principal.staff_id:
         raise NotFound("转介", "referral", str(referral_id))
     return r

@@ -29,7 +29,7 @@ from finecrm.authz.errors import NotFound
 from finecrm.authz.masking import mask_table
 from finecrm.core import formats
 from finecrm.core.errors import FinecrmError
-from finecrm.db import repositories
+from finecrm.db import repositories, workbench_repositories
 from finecrm.db.models import Contact
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.exports import MAX_EXPORT_ROWS, list_workbook
@@ -121,7 +121,7 @@ def record_entry(session: Session, serving: Serving, principal: Principal, entry
         m = repositories.get_campaign_member(session, campaign_id=entry.campaign_id, customer_id=customer["customer_id"])
         if m is None or m.assigned_to != staff_id:
             raise NotFound("任务", "task", f"{entry.campaign_id}/{customer['customer_id']}")
-    earlier_visit = bool(repositories.first_contacts(session, kinds=VISIT_KINDS,
+    earlier_visit = bool(workbench_repositories.first_contacts(session, kinds=VISIT_KINDS,
                                                      customer_ids=[customer["customer_id"]]))
     contact = record_contact(
         session, customer_id=customer["customer_id"], kind=kind, channel=KINDS[kind], staff_id=staff_id,
@@ -169,7 +169,7 @@ def list_log(session: Session, serving: Serving, principal: Principal, *, date_f
     kinds, since, until = _filters(serving, date_from=date_from, date_to=date_to, kind=kind)
     if principal.staff_id is None:
         return Page([], page, page_size, 0)
-    rows, total = repositories.list_work_log(session, kinds=kinds, staff_id=principal.staff_id,
+    rows, total = workbench_repositories.list_work_log(session, kinds=kinds, staff_id=principal.staff_id,
                                              customer_id=(customer_id or "").strip() or None, since=since,
                                              until=until, limit=page_size, offset=(page - 1) * page_size)
     labels = _labels(serving, principal, [c.customer_id for c in rows])
@@ -190,7 +190,7 @@ def export_log(session: Session, serving: Serving, principal: Principal, *, date
     kinds, since, until = _filters(serving, date_from=date_from, date_to=date_to, kind=kind)
     rows: list[Contact] = []
     if principal.staff_id is not None:
-        rows, n = repositories.list_work_log(session, kinds=kinds, staff_id=principal.staff_id,
+        rows, n = workbench_repositories.list_work_log(session, kinds=kinds, staff_id=principal.staff_id,
                                              customer_id=(customer_id or "").strip() or None, since=since,
                                              until=until, limit=MAX_EXPORT_ROWS + 1)
         if n > MAX_EXPORT_ROWS:
@@ -224,11 +224,11 @@ def standard_days(session: Session, serving: Serving, principal: Principal, days
     tz = serving.ws.settings.bank.timezone
     counts: dict[date, dict[str, int]] = {d: {"new_visits": 0, "existing_visits": 0, "calls": 0} for d in days}
     if principal.staff_id is not None and days:
-        rows, _ = repositories.list_work_log(session, kinds=(*VISIT_KINDS, *CALL_KINDS), staff_id=principal.staff_id,
+        rows, _ = workbench_repositories.list_work_log(session, kinds=(*VISIT_KINDS, *CALL_KINDS), staff_id=principal.staff_id,
                                              since=start_of(min(days), tz),
                                              until=start_of(max(days) + timedelta(days=1), tz), limit=None)
         visited = [c.customer_id for c in rows if c.kind in VISIT_KINDS]
-        first = repositories.first_contacts(session, kinds=VISIT_KINDS, customer_ids=visited) if visited else {}
+        first = workbench_repositories.first_contacts(session, kinds=VISIT_KINDS, customer_ids=visited) if visited else {}
         for c in rows:
             day = formats.local(c.at, tz).date()
             if day not in counts:
