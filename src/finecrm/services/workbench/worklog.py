@@ -107,6 +107,9 @@ def record_entry(session: Session, serving: Serving, principal: Principal, entry
     outcome = _choice(entry.outcome, OUTCOMES, "结果", "outcome")
     source = _choice(entry.source or "customer", SOURCES, "来源", "source")
     moment = now or datetime.now(UTC)
+    if entry.at is not None:
+        _in_range(entry.at.date(), "时间 time")
+    _in_range(entry.follow_up_on, "跟进日期 follow-up date")
     at = moment if entry.at is None else (
         entry.at.replace(tzinfo=formats.zone(tz)) if entry.at.tzinfo is None else entry.at).astimezone(UTC)
     if at > moment + _FUTURE_GRACE:
@@ -150,8 +153,19 @@ def _log_row(c: Contact, names: Any, labels: dict[str, str | None]) -> LogRow:
             "follow_up_on": c.follow_up_on, "campaign_id": c.campaign_id, "source": c.source}
 
 
+#: The dates a filter may name: anything outside is a typing mistake (and would overflow the time zone shift).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _in_range(day: date | None, what: str) -> None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise WorkLogError(f"{what}须在 {EARLIEST} 至 {LATEST} 之间 / {what}: between {EARLIEST} and {LATEST}, got {day}")
+
+
 def _filters(serving: Serving, *, date_from: date | None, date_to: date | None, kind: str | None
              ) -> tuple[tuple[str, ...], datetime | None, datetime | None]:
+    _in_range(date_from, "开始日期 from")
+    _in_range(date_to, "结束日期 to")
     if date_from and date_to and date_from > date_to:
         raise WorkLogError(f"开始日期 {date_from} 晚于结束日期 {date_to} / the start {date_from} is after the end {date_to}")
     kinds = (_choice(kind, KINDS, "方式", "kind"),) if kind else tuple(KINDS)
