@@ -95,6 +95,14 @@ def test_every_setting_is_documented_in_the_default_file():
         ({"credit": {"classification": {"loss_over_days": -1}}}, "credit.classification.loss_over_days",
          "greater than or equal to 0"),
         ({"credit": {"npl_days": 90}}, "credit.npl_days", "no such key"),
+        ({"workbench": {"visit_frequency_months": {"金卡": 1}}}, "workbench", "金卡 is not a tier of tiers.retail"),
+        ({"workbench": {"visit_frequency_months": {"私行": 5}}}, "workbench.visit_frequency_months",
+         "must be 1, 2, 3, 4, 6 or 12, got 5"),
+        ({"workbench": {"working_weekdays": [1, 8]}}, "workbench.working_weekdays", "ISO weekdays"),
+        ({"workbench": {"daily_standard": {"calls": -1}}}, "workbench.daily_standard.calls",
+         "greater than or equal to 0"),
+        ({"workbench": {"reminders": {"maturity_within_days": 0}}}, "workbench.reminders.maturity_within_days",
+         "greater than or equal to 1"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(doc, key, expected):

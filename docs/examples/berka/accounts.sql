@@ -1,7 +1,8 @@
 -- Current accounts (owner from the OWNER disposition), cards (on a disposition's client) and one loan
 -- account per loan (its balance is derived in account_month.sql). A loan account is closed at its
 -- maturity when that falls within the export (which ends on its last transaction day); a build only
--- sees accounts opened by its date.
+-- sees accounts opened by its date. The Berka data has no time deposits or wealth products: the optional
+-- maturity_date is left out (empty), so a Berka bank has no maturity reminders.
 WITH export_end AS (
   SELECT max(try_strptime(date, '%y%m%d'))::DATE AS last_day FROM trans
 ), loan_accounts AS (

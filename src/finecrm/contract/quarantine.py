@@ -47,6 +47,7 @@ REASONS = {
     "bad_encoding": "a line that cannot be decoded in the file's encoding, or is clearly in another one",
     "period_held_back": "a month that would shrink sharply was held back; confirm with --replace-periods",
     "close_before_open": "close_date is before open_date",
+    "maturity_before_open": "maturity_date is not after open_date",
     "closed_without_date": "status is closed but close_date is empty",
     "bad_currency": "currency is not a three-letter ISO 4217 code",
     "month_not_first_day": "a month value that is not the first day of a month",

@@ -230,8 +230,12 @@ ACCOUNTS = Table(
         _id("branch_id", "Opening branch. 开户机构", "branches.branch_id"),
         Column("currency", S, "ISO 4217 currency code. 币种", required=True),
         _id("operator_id", "Staff who opened it. 开户柜员", "staff.staff_id", False),
+        Column("maturity_date", D, "Maturity of a time deposit, a wealth product or a fund with a term (the current "
+               "term's end for one renewed automatically); empty for everything else. 到期日", min=EARLIEST),
     ),
     checks=(
+        RowCheck("maturity_before_open", "maturity_date", "maturity_date > open_date",
+                 "maturity_date is not after open_date"),
         RowCheck("close_before_open", "close_date", "close_date >= open_date", "close_date is before open_date"),
         RowCheck("closed_without_date", "close_date", "status <> 'closed' OR close_date IS NOT NULL",
                  "status is closed but close_date is empty"),

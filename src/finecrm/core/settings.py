@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from datetime import date
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -414,6 +414,70 @@ class CreditSettings(_Strict):
     warnings: CreditWarningSettings = CreditWarningSettings()
 
 
+class DailyStandard(_Strict):
+    """The daily standard of a customer manager (每日工作标准), per working day: visits to customers never
+    visited before, visits to customers visited before, and calls."""
+
+    new_visits: int = Field(2, ge=0, le=50)
+    existing_visits: int = Field(3, ge=0, le=50)
+    calls: int = Field(4, ge=0, le=100)
+
+
+class ReminderSettings(_Strict):
+    """What the manager is reminded of (mart ``customer_reminders``), counted from the build date."""
+
+    #: Time deposits and wealth products maturing within this many days.
+    maturity_within_days: int = Field(30, ge=1, le=366)
+    #: Birthdays within this many days.
+    birthday_within_days: int = Field(7, ge=0, le=366)
+    #: Large outflows (deposit alerts) of the last this many days.
+    outflow_within_days: int = Field(14, ge=1, le=90)
+    #: Dormant risk: this many months in a row without a customer-initiated transaction (before 沉睡).
+    inactive_months: int = Field(6, ge=1, le=60)
+
+
+class WorkbenchSettings(_Strict):
+    """The customer manager's routine: visit frequencies by tier, the daily standard, working days."""
+
+    #: Months between visits by tier name (1 = every month, 3 = every quarter; a divisor of 12); a tier not listed is visited
+    #: on a trigger only (大众). Names must be tiers of ``tiers.retail`` or ``tiers.corporate`` (checked with
+    #: the tiers, below).
+    visit_frequency_months: dict[str, int] = {"私行": 1, "财富": 2, "贵宾": 3,
+                                              "战略客户": 1, "重点客户": 2, "成长客户": 3}
+    daily_standard: DailyStandard = DailyStandard()
+    reminders: ReminderSettings = ReminderSettings()
+    #: Valuable customers a lobby manager refers per working day (每天转介 1 名价值客户): a target, not a cap.
+    referrals_per_day: int = Field(1, ge=0, le=50)
+    #: ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    working_weekdays: list[int] = [1, 2, 3, 4, 5]
+
+    @field_validator("visit_frequency_months")
+    @classmethod
+    def _months(cls, v: dict[str, int]) -> dict[str, int]:
+        for name, months in v.items():
+            # Cycles are counted from January, so they must divide the year.
+            if not isinstance(months, int) or months not in (1, 2, 3, 4, 6, 12):
+                raise ValueError(f"{name}: months between visits must be 1, 2, 3, 4, 6 or 12, got {months!r}")
+        return v
+
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[int]) -> list[int]:
+        if not v or any(d not in range(1, 8) for d in v) or len(set(v)) != len(v):
+            raise ValueError(f"distinct ISO weekdays from 1 (Monday) to 7 (Sunday), at least one, got {v!r}")
+        return sorted(v)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.isoweekday() in self.working_weekdays
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day after ``day`` (a referral's follow-up deadline)."""
+        nxt = day + timedelta(days=1)
+        while not self.is_working_day(nxt):
+            nxt += timedelta(days=1)
+        return nxt
+
+
 class WebSettings(_Strict):
     #: Reverse proxies (addresses or networks such as 10.0.0.0/24) whose X-Forwarded-For is believed; none by
     #: default, so a request's address is the connection's. See docs/access.md ("反向代理 / reverse proxies").
@@ -448,7 +512,21 @@ class Settings(_Strict):
     marketing: MarketingSettings = MarketingSettings()
     credit: CreditSettings = CreditSettings()
     collections: CollectionSettings = CollectionSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     web: WebSettings = WebSettings()
+
+    @field_validator("workbench")
+    @classmethod
+    def _visit_tiers(cls, v: WorkbenchSettings, info: ValidationInfo) -> WorkbenchSettings:
+        # A frequency for a tier that does not exist would silently plan nobody: refuse it, naming the tiers.
+        tiers = info.data.get("tiers")
+        if tiers is not None:
+            names = [b.name for b in (*tiers.retail, *tiers.corporate)]
+            unknown = [n for n in v.visit_frequency_months if n not in names]
+            if unknown:
+                raise ValueError(f"visit_frequency_months: {', '.join(unknown)} is not a tier of tiers.retail or "
+                                 f"tiers.corporate ({', '.join(names)})")
+        return v
 
 
 def _explain(err: dict[str, Any]) -> str:

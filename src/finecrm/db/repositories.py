@@ -506,3 +506,4 @@ def list_contacts(session: Session, *, customer_id: str, limit: int = 50) -> lis
     stmt = (select(Contact).where(Contact.customer_id == customer_id)
             .order_by(Contact.at.desc(), Contact.id.desc()).limit(limit))
     return list(session.scalars(stmt))
+

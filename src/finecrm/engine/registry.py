@@ -46,6 +46,7 @@ from finecrm.engine.marts.customers import (
     portfolio_summary,
 )
 from finecrm.engine.marts.marketing import customer_propensity, product_adoption, propensity_features
+from finecrm.engine.marts.workbench import customer_reminders, visit_plan
 from finecrm.engine.model import Model
 from finecrm.engine.staging import (
     stg_account_day,
@@ -121,6 +122,10 @@ MODELS: tuple[Model, ...] = (
     collection_roll_rates.MODEL,
     collection_queue.MODEL,
     collection_schedules.MODEL,
+    # marts of the workbench area: the month's visit plan by tier frequency (visits done are joined from the
+    # operational contact log by the service)
+    visit_plan.MODEL,
+    customer_reminders.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

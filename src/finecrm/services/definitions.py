@@ -107,6 +107,19 @@ TERMS: Mapping[str, tuple[str, str]] = {
                          "the manager; contacted = an outcome recorded other than unreachable; interested = the "
                          "current outcome is interested; converted = a conversion found in the data (as the "
                          "evaluation counts it, not self-reported); due and overdue as in the task state."),
+    "visit_plan": ("走访计划：按客户层级的走访频率（{freq}），每个周期（自 1 月起按频率划分，如每 3 个月即自然季度）"
+                   "须走访一次；未列出的层级按需走访。已走访 = 本周期内登记过走访或面谈（任何人登记均算）；逾期 = "
+                   "本周期尚未走访，且上一周期也应走访而未走访；待走访 = 其余。计划随每次数据构建按最新层级重新生成。",
+                   "Visit plan: by the tier's visit frequency ({freq_en}), one visit in each cycle (cycles counted "
+                   "from January: every 3 months = the calendar quarters); tiers not listed are visited on a trigger "
+                   "only. Done = a visit or meeting logged in this cycle (by anyone); overdue = not yet visited this "
+                   "cycle and owed from the previous cycle too; due = the rest. The plan is made again with each "
+                   "build from the latest tiers."),
+    "daily_standard": ("每日工作标准（每个工作日）：新客户走访 {std_new} 户、老客户走访 {std_old} 户、电话联系 {std_calls} "
+                       "次。新客户走访 = 该客户第一次被登记走访（任何人）；走访含面谈。",
+                       "Daily standard per working day: {std_new} visits to new customers, {std_old} visits to "
+                       "existing customers and {std_calls} calls. A new-customer visit is the first visit ever logged "
+                       "for that customer (by anyone); meetings count as visits."),
     "audience": ("目标客群：按规则（可用字段的条件表达式）圈定的客户名单；每次修改保存为新版本，营销活动始终指向抽取时的"
                  "版本。人数与 AUM 为保存时快照上的数值。",
                  "Audience: the customers a rule (a condition on the documented columns) selects; each edit is a "
@@ -148,6 +161,12 @@ def _fill(settings: Settings) -> dict[str, Definition]:
         "sm": settings.credit.classification.special_mention_over_days,
         "ss": settings.credit.classification.substandard_over_days,
         "dd": settings.credit.classification.doubtful_over_days, "ll": settings.credit.classification.loss_over_days,
+        "std_new": settings.workbench.daily_standard.new_visits,
+        "std_old": settings.workbench.daily_standard.existing_visits,
+        "std_calls": settings.workbench.daily_standard.calls,
+        "freq": "、".join(f"{k} 每 {v} 个月" for k, v in settings.workbench.visit_frequency_months.items()) or "无",
+        "freq_en": ", ".join(f"{k} every {v} month{'s' if v > 1 else ''}"
+                             for k, v in settings.workbench.visit_frequency_months.items()) or "none",
     }
     by_lang = {
         "zh": {**common, "retail": _bands(settings, "retail", "zh"), "corporate": _bands(settings, "corporate", "zh"),

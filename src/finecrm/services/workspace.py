@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -75,6 +76,16 @@ def known_branches(ws: Workspace) -> dict[str, str | None] | None:
 def known_grids(ws: Workspace) -> dict[str, str | None] | None:
     """``{grid_id: manager_id}`` from the warehouse, or None before any grids were loaded."""
     return _pairs(ws, "grids", "grid_id", "manager_id")
+
+
+def known_staff(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """``{staff_id: {name, branch_id, role, active}}`` from the warehouse (empty before staff were loaded)."""
+    path = ws.raw / "staff" / "data.parquet"
+    if not path.is_file():
+        return {}
+    import pyarrow.parquet as pq
+
+    return {r["staff_id"]: r for r in pq.read_table(path).to_pylist()}
 
 
 def org_stamp(ws: Workspace) -> float:

@@ -150,7 +150,7 @@ def _chunk(writer: Writer, org: Org, cal: Calendar, seed: int, chunk: int, first
     id_type, id_number, phone_null, phone = customers.identity_columns(r12, cust, org)
     _part(writer, totals, "customers", chunk,
           customers.table(cust, org, tol_null, id_type, id_number, phone_null, phone))
-    _part(writer, totals, "accounts", chunk, holdings.table(acc, org, cust_ids, chunk))
+    _part(writer, totals, "accounts", chunk, holdings.table(acc, org, cust_ids, chunk, cal.as_of_day))
     pa_acc, pa_cust, pa_role = holdings.parties(rng(13), cust, acc)
     extra = np.array(plan.party_rows, dtype=np.int64).reshape(-1, 3)
     pa_acc = np.concatenate([pa_acc, extra[:, 0]])

@@ -210,8 +210,46 @@ def build(rng: np.random.Generator, cust: Customers, org: Org, loans: Loans, cal
     return accounts
 
 
-def table(acc: Accounts, org: Org, customer_ids: pa.Array, chunk: int) -> dict[str, pa.Array]:
+#: Products whose accounts have a maturity date: time deposits and wealth products with a term (not loans: their
+#: maturity is in ``loans``).
+TERM_MONTHS = np.array([p.term_months if p.term_months and p.category in ("time_deposit", "wealth") else 0
+                        for p in PRODUCTS], dtype=np.int64)
+
+
+def _plus_months(day: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Day numbers ``months`` calendar months after ``day`` (the day of month kept, else the month's last day)."""
+    d = day.astype("datetime64[D]")
+    start = d.astype("datetime64[M]")
+    dom = (d - start.astype("datetime64[D]")).astype(np.int64)
+    target = start + months.astype("timedelta64[M]")
+    last = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    return (target.astype("datetime64[D]") + np.minimum(dom, last - 1)).astype(np.int64)
+
+
+def maturity_days(acc: Accounts, as_of_day: int) -> np.ndarray:
+    """Each account's maturity (day number; NO_DAY without a term).
+
+    A term runs ``term_months`` from the open date and renews automatically (自动转存) while the account is
+    open: an open account's maturity is its first term end after the as-of date; a closed account's is the
+    first term end on or after its close (an early redemption leaves the term's end after the close).
+    """
+    term = TERM_MONTHS[acc.product]
+    has = term > 0
+    ref = np.where(acc.close_day >= 0, acc.close_day, as_of_day + 1)
+    months_open = ((ref.astype("datetime64[D]").astype("datetime64[M]")
+                    - acc.open_day.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64))
+    k = np.maximum(months_open // np.maximum(term, 1), 1)
+    out = _plus_months(acc.open_day, k * term)
+    for _ in range(2):  # the month count can be one term short (day of month); at most two steps needed
+        short = has & (out < ref)
+        k = np.where(short, k + 1, k)
+        out = np.where(short, _plus_months(acc.open_day, k * term), out)
+    return np.where(has, out, NO_DAY)
+
+
+def table(acc: Accounts, org: Org, customer_ids: pa.Array, chunk: int, as_of_day: int) -> dict[str, pa.Array]:
     closed = acc.close_day < 0
+    maturity = maturity_days(acc, as_of_day)
     return {
         "account_id": acc.ids(chunk),
         "customer_id": customer_ids.take(pa.array(acc.cust)),
@@ -222,6 +260,7 @@ def table(acc: Accounts, org: Org, customer_ids: pa.Array, chunk: int) -> dict[s
         "branch_id": take(org.branch_id, org.outlet_row[acc.outlet]),
         "currency": pa.array(np.full(acc.n, "CNY"), pa.string()),
         "operator_id": take(org.staff_id, acc.operator),
+        "maturity_date": dates(np.where(maturity < 0, 0, maturity), null=maturity < 0),
     }
 
 

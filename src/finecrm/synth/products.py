@@ -13,7 +13,7 @@ class Product:
     name: str
     category: str
     risk_level: int | None = None
-    #: Term in months for time deposits and the usual term for loans.
+    #: Term in months for time deposits, the holding period of wealth products with one, the usual term for loans.
     term_months: int | None = None
     #: Annual rate in millionths (deposit or loan rate; used for interest and schedules).
     rate_micro: int = 0
@@ -36,10 +36,10 @@ PRODUCTS: tuple[Product, ...] = (
     Product("DC02", "社会保障卡(金融功能)", "debit_card", prefix="6231"),
     Product("CC01", "丰收信用卡", "credit_card", prefix="6250"),
     Product("WM01", "丰收现金宝(现金管理类)", "wealth", risk_level=1, prefix="3010"),
-    Product("WM02", "安盈六个月定开", "wealth", risk_level=2, prefix="3010"),
-    Product("WM03", "稳进一年持有期", "wealth", risk_level=3, prefix="3010"),
+    Product("WM02", "安盈六个月定开", "wealth", risk_level=2, term_months=6, prefix="3010"),
+    Product("WM03", "稳进一年持有期", "wealth", risk_level=3, term_months=12, prefix="3010"),
     Product("WM04", "权益增强", "wealth", risk_level=4, prefix="3010"),
-    Product("WM05", "丰收稳利九十天", "wealth", risk_level=2, prefix="3011"),
+    Product("WM05", "丰收稳利九十天", "wealth", risk_level=2, term_months=3, prefix="3011"),
     Product("FD01", "偏债混合基金(代销)", "fund", risk_level=3, prefix="3020"),
     Product("FD02", "股票型基金(代销)", "fund", risk_level=4, prefix="3020"),
     Product("FD03", "沪深300指数基金(代销)", "fund", risk_level=4, prefix="3020"),

@@ -35,6 +35,9 @@ from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
+from finecrm.web.routes.workbench import home as workbench_home
+from finecrm.web.routes.workbench import log as work_log
+from finecrm.web.routes.workbench import referrals as lobby_referrals
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
@@ -52,6 +55,10 @@ ROUTERS = (
     models.router,  # 倾向模型 / propensity models: registry, reports, training, activation
     campaigns.router,  # 营销活动 / campaigns: draw, assign, detect, evaluate
     tasks.router,  # 我的任务 / a manager's campaign tasks and outcomes
+    # workbench 客户经理工作台 / the customer manager's workbench
+    workbench_home.router,  # 工作台与走访计划 / the manager's home, the month's visit plan and its statistics
+    work_log.router,  # 工作日志 / the work log: list, Excel, the form recording a visit, call, message or meeting
+    lobby_referrals.router,  # 大堂转介 / referrals from the lobby: recorded, taken, followed up by the next working day
     # credit 信贷 / credit
     loans.router,  # 信贷资产 / the loan book by five categories, a loan's file, category changes
     approvals.router,  # 分类调整复核 / approving changes toward a less severe category

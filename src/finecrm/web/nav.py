@@ -10,12 +10,19 @@ from finecrm.authz import Principal, allowed
 #: The menu: (path, message key, action or actions), grouped by area. The first entry a user may see is
 #: where sign-in lands (``home_path``).
 NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
+    # A customer manager's day starts on the workbench: first, so sign-in lands there for whoever keeps a log.
+    ("/workbench", "nav.workbench", "record_visit"),
+    # A lobby manager's day is the referrals (theirs is the first page they may see, so sign-in lands there).
+    ("/workbench/referrals", "nav.referrals", "record_referral"),
     ("/dashboard", "nav.dashboard", "view_dashboard"),
     ("/customers", "nav.customers", "search_customers"),
     ("/segments", "nav.segments", "view_segments"),
     # A collector's start page is the queue: it comes before the task list they also hold.
     ("/collections", "nav.collections", "work_collections"),
     ("/tasks", "nav.tasks", "view_own_tasks"),
+    ("/workbench/plan", "nav.visit_plan", "record_visit"),
+    ("/workbench/log", "nav.work_log", "record_visit"),
+    ("/workbench/reminders", "nav.reminders", "record_visit"),
     ("/audiences", "nav.audiences", "manage_campaigns"),
     ("/models", "nav.models", "manage_models"),
     ("/campaigns", "nav.campaigns", "view_campaigns"),

@@ -54,6 +54,8 @@ SORT_ORDER: Mapping[str, str] = {
     "loan_status": "customer_id, loan_id",
     "loan_classification": "customer_id, loan_id",
     "loan_overdue_history": "loan_id, month",
+    "visit_plan": "manager_id, customer_id",
+    "customer_reminders": "manager_id, days_left, customer_id",
 }
 
 

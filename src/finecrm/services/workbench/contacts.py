@@ -1,4 +1,4 @@
-"""Contacts with a customer: recorded (by a task's outcome today; visits and calls later) and listed.
+"""Contacts with a customer: recorded (by a task's outcome, or an entry of the work log) and listed.
 
 ``record_contact`` is the one writer of ``contacts``; the history is never edited, so a changed outcome is a
 new contact, and the 360 shows every one with who, when, how and what.
@@ -35,17 +35,21 @@ class ContactRow(TypedDict):
     follow_up_on: date | None
     campaign_id: int | None
     campaign_name: str | None
+    place: str | None
+    purpose: str | None
+    next_step: str | None
 
 
 def record_contact(session: Session, *, customer_id: str, kind: str, recorded_by: str, staff_id: str | None,
                    channel: str | None = None, outcome: str | None = None, note: str | None = None,
                    follow_up_on: date | None = None, campaign_id: int | None = None, branch_id: str | None = None,
-                   at: datetime | None = None) -> Contact:
+                   at: datetime | None = None, place: str | None = None, purpose: str | None = None,
+                   next_step: str | None = None, source: str | None = None) -> Contact:
     """Append a contact (the caller has checked who may record it, and owns the transaction)."""
     return repositories.add_contact(session, contact=Contact(
         customer_id=customer_id, kind=kind, channel=channel, staff_id=staff_id, recorded_by=recorded_by,
         at=at or datetime.now(UTC), outcome=outcome, note=note, follow_up_on=follow_up_on, campaign_id=campaign_id,
-        branch_id=branch_id))
+        branch_id=branch_id, place=place, purpose=purpose, next_step=next_step, source=source))
 
 
 def contact_history(session: Session, serving: Serving, principal: Principal, customer_id: str, *,
@@ -62,4 +66,5 @@ def contact_history(session: Session, serving: Serving, principal: Principal, cu
     return [{"at": k.at, "kind": k.kind, "channel": k.channel, "staff_id": k.staff_id,
              "staff_name": names.of("staff", k.staff_id), "recorded_by": k.recorded_by, "outcome": k.outcome,
              "note": k.note, "follow_up_on": k.follow_up_on, "campaign_id": k.campaign_id,
-             "campaign_name": campaigns.get(k.campaign_id) if k.campaign_id else None} for k in contacts]
+             "campaign_name": campaigns.get(k.campaign_id) if k.campaign_id else None, "place": k.place,
+             "purpose": k.purpose, "next_step": k.next_step} for k in contacts]

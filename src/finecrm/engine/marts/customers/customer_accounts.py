@@ -25,7 +25,7 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     j = j.left_join(bal, "account_id").drop("account_id_right")
     return j.select(
         "account_id", "customer_id", "product_code", "product_name", "category", "risk_level", "status",
-        "is_open", "open_date", "close_date", "branch_id", "currency",
+        "is_open", "open_date", "close_date", "maturity_date", "branch_id", "currency",
         balance_end=j.balance_end.fill_null(0.0).round(2),
         balance_avg=j.balance_avg.fill_null(0.0).round(2),
     )
