@@ -78,6 +78,10 @@ ACTIONS: Mapping[str, Action] = _declare(
     # AML and audit
     Action("work_case", "处理反洗钱预警与案件", "work AML alerts and cases", True),
     Action("view_audit", "查看审计日志", "view the audit log", True),
+    # Service quality
+    Action("record_complaint", "受理客户投诉与诉求", "record customer complaints and requests", True),
+    Action("handle_complaints", "处理投诉：分派、答复、结案、登记申诉", "handle complaints: assign, reply, close, record appeals",
+           True),
     # Performance
     Action("view_kpi", "查看绩效考核指标", "view KPIs", False),
     # Data and administration

@@ -33,6 +33,7 @@ from finecrm.web.routes.credit import approvals, loans
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
+from finecrm.web.routes.service import complaints
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
@@ -53,6 +54,8 @@ ROUTERS = (
     # credit 信贷 / credit
     loans.router,  # 信贷资产 / the loan book by five categories, a loan's file, category changes
     approvals.router,  # 分类调整复核 / approving changes toward a less severe category
+    # service 服务质量 / service quality
+    complaints.router,  # 投诉处理 / complaints: intake, queue (overdue first), a complaint's history and handling
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
     # data 数据 / data

@@ -19,6 +19,8 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/campaigns", "nav.campaigns", "view_campaigns"),
     ("/credit", "nav.credit", "view_credit"),
     ("/credit/approvals", "nav.credit_approvals", "approve_credit"),
+    ("/service/complaints", "nav.complaints", ("record_complaint", "handle_complaints")),
+    ("/service/complaints/new", "nav.complaint_new", "record_complaint"),
     ("/aml", "nav.aml", "work_case"),
     ("/aml/large-value", "nav.aml_large_value", "work_case"),
     ("/status", "nav.status", "view_data_status"),

@@ -2,7 +2,7 @@
 
 Analytics never live here: they are Parquet snapshots built by the engine. This database holds what
 people and commands do: ingest runs, the append-only audit log, users with their sign-in sessions and
-login attempts, audiences and campaigns, and the contacts managers record. One module per area (``data``, ``access``, ``marketing``, …), as in
+login attempts, audiences and campaigns, the contacts managers record, and complaints with their steps. One module per area (``data``, ``access``, ``marketing``, …), as in
 every layer; this package exports every table. Schema changes go through Alembic migrations in
 ``db/migrations``.
 
@@ -15,8 +15,9 @@ from finecrm.db.models.base import Base
 from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.data import IngestRun
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
+from finecrm.db.models.service import Complaint, ComplaintEvent
 from finecrm.db.models.workbench import Contact
 
 __all__ = ["Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "CategoryOverride",
-           "Contact", "IngestRun",
+           "Complaint", "ComplaintEvent", "Contact", "IngestRun",
            "LoginAttempt", "User", "UserSession"]

@@ -1,0 +1,60 @@
+"""What the service-quality use cases give back: typed rows shared by the pages, the JSON API and the CLI."""
+
+from __future__ import annotations
+
+from typing_extensions import TypedDict
+
+from finecrm.services.common import PageInfo
+
+
+class ComplaintRow(TypedDict):
+    """A complaint as lists show it: the caller's name and phone masked, the deadline in the bank's calendar."""
+
+    id: int
+    channel: str
+    customer_id: str | None
+    caller_name: str | None  # masked
+    caller_phone: str | None  # masked
+    category: str
+    branch_id: str
+    staff_id: str | None
+    description: str
+    recorded_by: str
+    received_at: str
+    due_on: str
+    status: str
+    assignee: str | None
+    escalation_level: int
+    escalated_at: str | None
+    first_replied_at: str | None
+    replied_on_time: bool | None
+    appeals: int
+    closed_at: str | None
+    overdue: bool  # still to answer and past its deadline (bank's date of the clock)
+    overdue_working_days: int
+
+
+class ComplaintEventRow(TypedDict):
+    id: int
+    at: str
+    kind: str
+    actor: str
+    note: str | None
+    details: dict[str, object] | None
+
+
+class ComplaintDetail(TypedDict):
+    complaint: ComplaintRow
+    events: list[ComplaintEventRow]
+    handlers: list[str]  # users the principal may assign it to
+
+
+class ComplaintPage(PageInfo):
+    rows: list[ComplaintRow]
+
+
+class EscalationRun(TypedDict):
+    """What one pass of the escalation did (``finecrm service escalate`` or a read of the queue)."""
+
+    checked: int
+    escalated: list[dict[str, int]]  # complaint id and its new level
