@@ -32,6 +32,13 @@ TERMS: Mapping[str, tuple[str, str]] = {
                         "than {ss} substandard, more than {dd} doubtful, more than {ll} loss, else normal (the 2023 rule). "
                         "A risk officer may change a category: more severe at once, less severe only with a second "
                         "officer's approval."),
+    "complaint_deadline": ("答复时限：按投诉类别的工作日数，从受理日的下一个工作日起算（周末和 finecrm.yaml 中的法定节假日不算，"
+                           "调休上班日算）；到期仍未答复即为逾期，升级到支行行长，逾期超过 {esc2} 个工作日再升级到总行。客户申诉后"
+                           "重新起算 {appeal} 个工作日。",
+                           "Deadline: the working days of the complaint's category, counted from the working day after it was "
+                           "received (weekends and the holidays listed in finecrm.yaml do not count, make-up days do); not "
+                           "answered by then it is overdue and goes to the branch head, and to the head office once more "
+                           "than {esc2} working days late. An appeal starts a new deadline of {appeal} working days."),
     "npl_ratio": ("不良率：次级、可疑、损失三类贷款余额之和 ÷ 全部贷款余额（按现行分类）。",
                   "NPL ratio: the balance of substandard, doubtful and loss loans ÷ all loans' balance (final "
                   "categories)."),
@@ -148,6 +155,8 @@ def _fill(settings: Settings) -> dict[str, Definition]:
         "sm": settings.credit.classification.special_mention_over_days,
         "ss": settings.credit.classification.substandard_over_days,
         "dd": settings.credit.classification.doubtful_over_days, "ll": settings.credit.classification.loss_over_days,
+        "esc2": settings.service.complaints.second_level_after_working_days,
+        "appeal": settings.service.complaints.appeal_deadline_working_days,
     }
     by_lang = {
         "zh": {**common, "retail": _bands(settings, "retail", "zh"), "corporate": _bands(settings, "corporate", "zh"),

@@ -4,6 +4,12 @@ closed on the customer's acceptance or reopened by an appeal (docs/service.md).
 What other areas may use is exported here (they import this package, never its modules).
 """
 
-from finecrm.services.service.complaints import ComplaintError, escalate_overdue, of_customer
+from finecrm.services.service.complaints import (
+    STATUSES,
+    ComplaintError,
+    categories,
+    escalate_overdue,
+    of_customer,
+)
 
-__all__ = ["ComplaintError", "escalate_overdue", "of_customer"]
+__all__ = ["STATUSES", "ComplaintError", "categories", "escalate_overdue", "of_customer"]

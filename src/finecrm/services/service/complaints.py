@@ -25,12 +25,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finecrm.authz import NotFound, Principal, allowed, customer_in_scope, get_role, mask_name, mask_phone, require
+from finecrm.authz import (
+    NotFound,
+    Principal,
+    allowed,
+    customer_in_scope,
+    get_role,
+    mask_name,
+    mask_phone,
+    require,
+)
 from finecrm.authz.roles import BRANCH_SCOPES
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import ServiceSettings
 from finecrm.db import repositories
 from finecrm.db.models import Complaint, ComplaintEvent, User
+from finecrm.db.models.service import CHANNELS as CHANNELS  # the web names the channels from here
 from finecrm.services.common import Page, clamp_page
 from finecrm.services.names import load_names
 from finecrm.services.service.inputs import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -47,7 +47,7 @@ def _filters(status: str, category: str, branch_id: str, channel: str | None, ov
 
 def _names(ctx: Ctx) -> dict[str, Any]:
     """What the pages name codes with: categories (the bank's, in both languages), statuses, channels."""
-    return {"categories": cp.categories(_settings(ctx)), "statuses": cp.STATUSES, "channels": Channel.__args__}
+    return {"categories": cp.categories(_settings(ctx)), "statuses": cp.STATUSES, "channels": cp.CHANNELS}
 
 
 # --- the queue ------------------------------------------------------------------------------------------------
@@ -250,3 +250,14 @@ def close_api(ctx: C, complaint_id: Id, body: CloseComplaint) -> ComplaintRow:
 def appeal_api(ctx: C, complaint_id: Id, body: AppealComplaint) -> ComplaintRow:
     """The customer appeals an answer (`note`: why): reopened with the appeal's deadline in working days."""
     return _step(ctx, "appeal", complaint_id, body)
+
+
+@router.get("/api/service/customers/{customer_id}/complaints", tags=["service"])
+@declare("view_customer")
+def customer_complaints_api(ctx: C, customer_id: Annotated[str, Path(max_length=40)]) -> list[ComplaintRow]:
+    """A customer's complaints, newest first, as the customer 360 lists them (404 for a customer out of scope;
+    empty for a role without the complaint actions)."""
+    from finecrm.services.customers import profile as customer_service
+
+    customer_service.customer_360(ctx.serving, ctx.me(), customer_id)  # 404 outside the scope
+    return cp.of_customer(ctx.db, ctx.me(), _settings(ctx), customer_id, **_clock(ctx))
