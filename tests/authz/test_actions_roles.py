@@ -24,6 +24,7 @@ REQUIRED_ACTIONS = {
     "view_data_status", "run_build", "run_ingest", "manage_users", "view_audit", "manage_config",
     "view_own_tasks", "assign_customers", "record_referral", "view_credit", "work_collections",
     "work_case", "manage_campaigns", "record_outcome", "view_kpi", "record_complaint", "handle_complaints",
+    "run_surveys",
 }
 REQUIRED_ROLES = {
     "analyst", "branch_head", "customer_manager", "lobby_manager", "risk_officer", "collector",
@@ -116,12 +117,13 @@ EXPECTED = {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models",
         "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build", "manage_scorecards",
-        "record_complaint", "handle_complaints",
+        "record_complaint", "handle_complaints", "run_surveys",
     },
     "branch_head": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
         "view_credit", "view_early_warnings", "view_kpi", "record_complaint", "handle_complaints",
+        "run_surveys",
     },
     "risk_officer": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",

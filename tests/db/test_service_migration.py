@@ -17,6 +17,10 @@ def test_0009_adds_complaints_and_goes_down_again(db_engine):
     assert "service_complaints" not in inspect(db_engine).get_table_names()
     _alembic(db_engine, "upgrade", "0009")
     assert current_revision(db_engine) == "0009"
+    assert {"service_surveys", "service_survey_members", "service_survey_answers"} <= set(
+        inspect(db_engine).get_table_names())
+    assert {"customer_id", "token_hash", "responded_at"} <= {
+        c["name"] for c in inspect(db_engine).get_columns("service_survey_members")}
     columns = {c["name"] for c in inspect(db_engine).get_columns("service_complaints")}
     assert {"channel", "customer_id", "caller_name", "caller_phone", "category", "branch_id", "staff_id",
             "description", "received_at", "due_on", "status", "assignee", "escalation_level", "appeals"} <= columns
@@ -30,5 +34,6 @@ def test_0009_adds_complaints_and_goes_down_again(db_engine):
         assert c.execute(text("SELECT escalation_level, appeals FROM service_complaints")).one() == (0, 0)
     _alembic(db_engine, "downgrade", "0006")
     names = inspect(db_engine).get_table_names()
-    assert "service_complaints" not in names and "service_complaint_events" not in names
+    assert not {"service_complaints", "service_complaint_events", "service_surveys", "service_survey_members",
+                "service_survey_answers"} & set(names)
     assert current_revision(db_engine) == "0006"

@@ -100,15 +100,16 @@ ROLES: Mapping[str, Role] = _declare(
         "view_data_status", "run_ingest", "run_build", "manage_scorecards",
         # The head office's retail department owns service quality (服务质量/消费者权益保护) in a county bank: it
         # takes the hotline's complaints and handles what a branch let go overdue (level 2 of the escalation).
-        "record_complaint", "handle_complaints",
+        "record_complaint", "handle_complaints", "run_surveys",
     ),
     _role(
         "branch_head", "支行行长", "branch head", Scope.BRANCH_SUBTREE,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
         "view_credit", "view_early_warnings", "view_kpi",
-        # The branch answers for its complaints: the head assigns, replies, closes (level 1 of the escalation).
-        "record_complaint", "handle_complaints",
+        # The branch answers for its complaints: the head assigns, replies, closes (level 1 of the escalation);
+        # and surveys its own customers' satisfaction (its branches' results only).
+        "record_complaint", "handle_complaints", "run_surveys",
     ),
     _role(
         "customer_manager", "客户经理", "customer manager", Scope.OWN_CUSTOMERS,

@@ -20,7 +20,18 @@ from finecrm.contract.tables import TABLES
 from finecrm.contract.tables import table as contract_table
 from finecrm.core.errors import FinecrmError
 from finecrm.core.progress import SILENT, Progress
-from finecrm.synth import balances, campaign, cases, customers, holdings, loans, signups, transactions, truth
+from finecrm.synth import (
+    balances,
+    campaign,
+    cases,
+    customers,
+    holdings,
+    loans,
+    signups,
+    transactions,
+    truth,
+    voice,
+)
 from finecrm.synth.arrays import dates, take
 from finecrm.synth.calendar import Calendar
 from finecrm.synth.org import Org, build_org
@@ -74,6 +85,8 @@ def generate(out: Path, *, customers: int, months: int = 12, seed: int = 1, fmt:
             first += size
             task.advance(size)
     _write_truth_tables(writer, totals, customers, cal, seed)
+    # The customer's voice (survey answers, complaints) from a stream of its own, read back from what was written.
+    voice.generate_voice(out, writer.fmt, seed, as_of)
     return totals.rows
 
 
@@ -100,8 +113,9 @@ def _clean(out: Path) -> None:
                 f.unlink()
             if not any(folder.iterdir()):
                 folder.rmdir()
-    if (out / "_truth").is_dir():
-        shutil.rmtree(out / "_truth")
+    for folder in ("_truth", "_voice"):
+        if (out / folder).is_dir():
+            shutil.rmtree(out / folder)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:

@@ -73,3 +73,55 @@ class ComplaintEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))  # a user, or system:escalation
     note: Mapped[str | None] = mapped_column(Text)  # what was said: the reply, the appeal, the reason
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Survey(Base):
+    """A satisfaction survey (满意度调查): its questionnaire as it was when drawn, and how its sample was drawn."""
+
+    __tablename__ = "service_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(12))  # drawn (a sample finecrm drew) | imported (a file of answers)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the template's questions, frozen
+    strata: Mapped[str] = mapped_column(String(12))  # none | branch | tier: how the sample was stratified
+    sample_size: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    branch_id: Mapped[str | None] = mapped_column(String(40))  # drawn within this branch's subtree (None: all)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    snapshot: Mapped[str | None] = mapped_column(String(64))  # the snapshot the sample was drawn from
+
+
+class SurveyMember(Base):
+    """One customer of a survey's sample (the sample recorded), with the hash of their link's one-use token."""
+
+    __tablename__ = "service_survey_members"
+    __table_args__ = (Index("ix_service_survey_members_survey", "survey_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("service_surveys.id", ondelete="CASCADE"))
+    customer_id: Mapped[str] = mapped_column(String(40))
+    branch_id: Mapped[str | None] = mapped_column(String(40))
+    manager_id: Mapped[str | None] = mapped_column(String(40))
+    grid_id: Mapped[str | None] = mapped_column(String(40))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 of the link's token
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_via: Mapped[str | None] = mapped_column(String(12))  # link | staff | import
+    entered_by: Mapped[str | None] = mapped_column(String(64))  # the staff member who entered the answers
+
+
+class SurveyAnswer(Base):
+    """One answer to one question: a score on the scale, or free text."""
+
+    __tablename__ = "service_survey_answers"
+    __table_args__ = (Index("ix_service_survey_answers_survey", "survey_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("service_surveys.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("service_survey_members.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)

@@ -82,3 +82,19 @@ class ComplaintFilters(_Checked):
     branch_id: str | None = Field(None, max_length=40)
     channel: Channel | None = None
     overdue: bool = False
+
+
+class DrawSurvey(_Checked):
+    """Draw a survey's sample (抽样): random, optionally stratified by branch or tier."""
+
+    name: str = Field(min_length=2, max_length=100, description="调查名称 / the survey's name")
+    size: int = Field(ge=1, le=20_000, description="样本量 / how many customers to ask")
+    strata: Literal["none", "branch", "tier"] = Field("branch", description="分层 / stratify by branch, tier or not")
+    branch_id: str | None = Field(None, max_length=40, description="只在这个机构抽 / draw within one branch")
+    seed: int = Field(2026, ge=0, le=2**31 - 1, description="随机种子 / the draw's seed (recorded)")
+
+
+class SurveyAnswers(_Checked):
+    """Answers to a survey's questions: ``{question code: score 1–5 or text}``."""
+
+    answers: dict[str, int | str | None] = Field(description="问题代码 → 1–5 分或文字 / question → 1–5 or text")

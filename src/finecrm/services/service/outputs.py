@@ -58,3 +58,75 @@ class EscalationRun(TypedDict):
 
     checked: int
     escalated: list[dict[str, int]]  # complaint id and its new level
+
+
+class SurveyRow(TypedDict):
+    id: int
+    name: str
+    kind: str  # drawn | imported
+    strata: str
+    sample_size: int
+    responded: int
+    seed: int
+    branch_id: str | None
+    created_by: str
+    created_at: str
+    snapshot: str | None
+
+
+class SurveyLink(TypedDict):
+    customer_id: str
+    token: str  # shown once: only its hash is stored
+
+
+class DrawnSurvey(TypedDict):
+    survey: SurveyRow
+    links: list[SurveyLink]
+
+
+class Cell(TypedDict):
+    """A dimension's score in one group: respondents, satisfied share (mean ≥ 4) with its 95% Wilson interval,
+    the mean score (1–5) with its 95% interval."""
+
+    n: int
+    satisfied: int
+    share: float | None
+    share_low: float | None
+    share_high: float | None
+    mean: float | None
+    mean_low: float | None
+    mean_high: float | None
+
+
+class DimensionResult(TypedDict):
+    dimension: str
+    zh: str
+    en: str
+    all: Cell
+    by_branch: dict[str, Cell]
+
+
+class ResponseRate(TypedDict):
+    sample: int
+    responded: int
+    rate: float | None
+    low: float | None
+    high: float | None
+
+
+class SurveyComment(TypedDict):
+    branch_id: str | None
+    text: str
+
+
+class SurveyResults(TypedDict):
+    survey: SurveyRow
+    sample: int
+    responded: int
+    response_rate: float | None
+    response_low: float | None
+    response_high: float | None
+    response_by_branch: dict[str, ResponseRate]
+    branches: list[str]
+    dimensions: list[DimensionResult]
+    comments: list[SurveyComment]

@@ -1,4 +1,5 @@
-"""Service quality: complaints and requests with their deadline, handler, escalation, and every step of them.
+"""Service quality: complaints and requests with their deadline, handler, escalation, and every step of them;
+satisfaction surveys with their recorded sample, one-use link tokens (hashed) and answers.
 
 Revision ID: 0009
 Revises: 0006
@@ -56,9 +57,55 @@ def upgrade() -> None:
         sa.Column("details", sa.JSON),
     )
     op.create_index("ix_service_complaint_events_complaint", "service_complaint_events", ["complaint_id", "id"])
+    op.create_table(
+        "service_surveys",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("questions", sa.JSON, nullable=False),
+        sa.Column("strata", sa.String(12), nullable=False),
+        sa.Column("sample_size", sa.Integer, nullable=False),
+        sa.Column("seed", sa.Integer, nullable=False),
+        sa.Column("branch_id", sa.String(40)),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("snapshot", sa.String(64)),
+    )
+    op.create_table(
+        "service_survey_members",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("survey_id", sa.Integer, sa.ForeignKey("service_surveys.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("customer_id", sa.String(40), nullable=False),
+        sa.Column("branch_id", sa.String(40)),
+        sa.Column("manager_id", sa.String(40)),
+        sa.Column("grid_id", sa.String(40)),
+        sa.Column("tier", sa.String(40)),
+        sa.Column("token_hash", sa.String(64), unique=True),
+        sa.Column("responded_at", sa.DateTime(timezone=True)),
+        sa.Column("responded_via", sa.String(12)),
+        sa.Column("entered_by", sa.String(64)),
+    )
+    op.create_index("ix_service_survey_members_survey", "service_survey_members", ["survey_id", "branch_id"])
+    op.create_table(
+        "service_survey_answers",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("survey_id", sa.Integer, sa.ForeignKey("service_surveys.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("member_id", sa.Integer, sa.ForeignKey("service_survey_members.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("question", sa.String(40), nullable=False),
+        sa.Column("dimension", sa.String(20), nullable=False),
+        sa.Column("score", sa.Integer),
+        sa.Column("text", sa.Text),
+    )
+    op.create_index("ix_service_survey_answers_survey", "service_survey_answers", ["survey_id", "question"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_service_survey_answers_survey", "service_survey_answers")
+    op.drop_table("service_survey_answers")
+    op.drop_index("ix_service_survey_members_survey", "service_survey_members")
+    op.drop_table("service_survey_members")
+    op.drop_table("service_surveys")
     op.drop_index("ix_service_complaint_events_complaint", "service_complaint_events")
     op.drop_table("service_complaint_events")
     op.drop_index("ix_service_complaints_customer", "service_complaints")
