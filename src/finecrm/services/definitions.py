@@ -39,6 +39,12 @@ TERMS: Mapping[str, tuple[str, str]] = {
                            "received (weekends and the holidays listed in finecrm.yaml do not count, make-up days do); not "
                            "answered by then it is overdue and goes to the branch head, and to the head office once more "
                            "than {esc2} working days late. An appeal starts a new deadline of {appeal} working days."),
+    "survey_scores": ("满意率：某一维度各题平均分不低于 4 分（满意或非常满意）的答卷所占比例，附 95% Wilson 区间；平均分附 95% "
+                      "正态区间；回收率 = 已作答 ÷ 样本量。五个维度：可靠性、响应性、保证性、同情性、有形性。",
+                      "Satisfied: the share of respondents whose mean score on a dimension's questions is at least 4 "
+                      "(satisfied or very satisfied), with its 95% Wilson interval; the mean score with a 95% normal "
+                      "interval; response rate = answered ÷ sample. Five dimensions: reliability, responsiveness, "
+                      "assurance, empathy, tangibles."),
     "npl_ratio": ("不良率：次级、可疑、损失三类贷款余额之和 ÷ 全部贷款余额（按现行分类）。",
                   "NPL ratio: the balance of substandard, doubtful and loss loans ÷ all loans' balance (final "
                   "categories)."),

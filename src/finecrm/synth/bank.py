@@ -113,9 +113,9 @@ def _clean(out: Path) -> None:
                 f.unlink()
             if not any(folder.iterdir()):
                 folder.rmdir()
-    for folder in ("_truth", "_voice"):
-        if (out / folder).is_dir():
-            shutil.rmtree(out / folder)
+    for own in ("_truth", "_voice"):
+        if (out / own).is_dir():
+            shutil.rmtree(out / own)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,7 @@ def generate_voice(out: Path, fmt: str, seed: int, as_of: dt.date) -> dict[str, 
     truth.mkdir(parents=True, exist_ok=True)
     invited = rng.random(len(ids)) < INVITE
     sample = [(c, b) for c, b, asked in zip(ids, branch_of, invited, strict=True) if asked]
-    answers = []
+    answers: list[tuple[str, str, int | str, str]] = []
     for c, b in sample:
         if rng.random() >= response[b]:
             continue
@@ -85,7 +86,7 @@ def generate_voice(out: Path, fmt: str, seed: int, as_of: dt.date) -> dict[str, 
                 answers.append((c, q, score, ""))
         if rng.random() < 0.2:
             answers.append((c, "comment", "", COMMENTS[int(rng.integers(len(COMMENTS)))]))
-    complaints = []
+    complaints: list[tuple[str, str, str, str]] = []
     for c, b in zip(ids, branch_of, strict=True):
         for _ in range(int(rng.poisson(complaint_rate[b] / 10_000))):
             day = as_of - dt.timedelta(days=int(rng.integers(0, 365)))
@@ -102,7 +103,7 @@ def generate_voice(out: Path, fmt: str, seed: int, as_of: dt.date) -> dict[str, 
     return {"survey_sample": len(sample), "survey_answers": len(answers), "complaints": len(complaints)}
 
 
-def _write(path: Path, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+def _write(path: Path, header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)

@@ -101,6 +101,11 @@ def _get(session: Session, principal: Principal, survey_id: int) -> Survey:
     return s
 
 
+def survey_questions(session: Session, principal: Principal, survey_id: int) -> list[dict[str, Any]]:
+    """The questions a survey was drawn with (for staff entering a member's answers)."""
+    return [dict(q) for q in _get(session, principal, survey_id).questions]
+
+
 def list_surveys(session: Session, principal: Principal) -> list[SurveyRow]:
     require(principal, "run_surveys")
     rows = []
@@ -142,8 +147,9 @@ def draw(session: Session, serving: Serving, principal: Principal, spec: DrawSur
         raise SurveyError("范围内没有可抽样的个人客户 / no individual customers in scope to sample")
     rng = np.random.default_rng(spec.seed)
     strata: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    column = {"branch": "branch_id", "tier": "tier"}.get(spec.strata)
     for r in rows:
-        strata[str(r.get(spec.strata) or "") if spec.strata != "none" else ""].append(r)
+        strata[str(r.get(column) or "") if column else ""].append(r)
     take = _allocate({k: len(v) for k, v in strata.items()}, spec.size)
     chosen: list[dict[str, Any]] = []
     for key in sorted(strata):
