@@ -167,3 +167,43 @@ def test_refusals(web_bank, login, clock):
     # The manager's queue holds their own customers' complaints and what they recorded, nothing else.
     rows = manager.get("/api/service/complaints", params={"status": "all"}).json()["rows"]
     assert all(r["recorded_by"] == manager.account.username or r["customer_id"] for r in rows)
+
+
+def test_service_quality_indicators_agree_with_the_records(web_bank, login, clock):
+    import duckdb
+
+    now = datetime(2026, 12, 31, 4, 0, tzinfo=UTC)
+    clock(now)
+    analyst = login("analyst")
+    r = analyst.get("/api/service/quality", params={"since": "2026-12-01", "until": "2026-12-31"})
+    assert r.status_code == 200, r.text
+    report = {b["branch_id"]: b for b in r.json()["branches"]}
+    customers = dict(duckdb.sql(f"SELECT branch_id, count(*) FROM read_parquet('{web_bank.ws.raw}/customers/*.parquet')"
+                                " GROUP BY 1").fetchall())
+    engine = make_engine(web_bank.ws.database_url)
+    try:
+        with engine.connect() as c:
+            rows = c.exec_driver_sql("SELECT branch_id, received_at, due_on, status, replied_on_time, "
+                                     "first_replied_at, appeals FROM service_complaints").fetchall()
+    finally:
+        engine.dispose()
+    assert rows, "the tests before recorded complaints"
+    today = _bank_date(now)
+    for branch, n_customers in customers.items():
+        mine = [x for x in rows if x[0] == branch
+                and date(2026, 12, 1) <= _bank_date(datetime.fromisoformat(str(x[1])).replace(tzinfo=UTC))
+                <= date(2026, 12, 31)]
+        got = report[branch]
+        assert got["customers"] == n_customers
+        assert got["complaints"] == len(mine)
+        assert got["per_10k"] == pytest.approx(len(mine) * 10_000 / n_customers)
+        due = [x for x in mine if x[5] is not None or today > date.fromisoformat(str(x[2]))]
+        assert (got["due"], got["on_time"]) == (len(due), sum(1 for x in due if x[4]))
+        assert got["appeals"] == sum(x[6] for x in mine)
+        assert got["overdue_now"] == sum(1 for x in rows if x[0] == branch and x[3] in ("open", "assigned", "appealed")
+                                         and today > date.fromisoformat(str(x[2])))
+    page = analyst.get("/service/quality?since=2026-12-01&until=2026-12-31")
+    assert page.status_code == 200 and "每万客户投诉" in page.text
+    assert "Per 10,000 customers" in analyst.get("/service/quality?lang=en").text
+    assert analyst.get("/api/service/quality", params={"since": "2026-12-31", "until": "2026-12-01"}).status_code == 400
+    assert login("lobby_manager").get("/api/service/quality").status_code == 403

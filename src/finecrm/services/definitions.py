@@ -45,6 +45,14 @@ TERMS: Mapping[str, tuple[str, str]] = {
                       "(satisfied or very satisfied), with its 95% Wilson interval; the mean score with a 95% normal "
                       "interval; response rate = answered ÷ sample. Five dimensions: reliability, responsiveness, "
                       "assurance, empathy, tangibles."),
+    "service_quality": ("服务质量指标（按被投诉机构）：投诉量；每万客户投诉 = 期间投诉量 × 10000 ÷ 机构客户数；按时答复率 = 首次答复"
+                        "不晚于答复期限的投诉 ÷ 期间受理且已答复或已到期的投诉；当前逾期 = 仍待答复且已过期限的投诉；申诉次数；"
+                        "各维度满意率（期间作答的答卷）；调查回收率（期间抽取的样本）。",
+                        "Service-quality indicators (by the branch concerned): complaints; per 10,000 customers = "
+                        "complaints in the period × 10,000 ÷ the branch's customers; answered on time = complaints "
+                        "first answered by their deadline ÷ complaints of the period answered or past their deadline; "
+                        "overdue now = still to answer past the deadline; appeals; satisfied per dimension (answers "
+                        "of the period); survey response rate (samples drawn in the period)."),
     "npl_ratio": ("不良率：次级、可疑、损失三类贷款余额之和 ÷ 全部贷款余额（按现行分类）。",
                   "NPL ratio: the balance of substandard, doubtful and loss loans ÷ all loans' balance (final "
                   "categories)."),

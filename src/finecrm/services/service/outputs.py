@@ -130,3 +130,38 @@ class SurveyResults(TypedDict):
     branches: list[str]
     dimensions: list[DimensionResult]
     comments: list[SurveyComment]
+
+
+class Satisfied(TypedDict):
+    share: float | None
+    n: int
+
+
+class BranchQuality(TypedDict):
+    """A branch's service-quality indicators over a period (docs/service.md, "指标 / indicators")."""
+
+    branch_id: str
+    customers: int
+    complaints: int
+    per_10k: float | None
+    due: int
+    on_time: int
+    on_time_share: float | None
+    overdue_now: int
+    appeals: int
+    satisfied: dict[str, Satisfied]
+    asked: int
+    responded: int
+    response_rate: float | None
+
+
+class StaffComplaints(TypedDict):
+    staff_id: str
+    complaints: int
+
+
+class QualityReport(TypedDict):
+    since: str
+    until: str
+    branches: list[BranchQuality]
+    staff: list[StaffComplaints]
