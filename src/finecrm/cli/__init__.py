@@ -49,8 +49,9 @@ app.add_typer(marketing.audience_app, name="audience")
 app.add_typer(marketing.model_app, name="model")
 # credit: scorecards
 app.add_typer(credit.scorecard_app, name="scorecard")
-# service quality: complaints
+# service quality: complaints and surveys
 app.add_typer(service.complaint_app, name="complaint")
+app.add_typer(service.survey_app, name="survey")
 
 
 def main() -> None:

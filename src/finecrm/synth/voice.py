@@ -6,7 +6,7 @@ These are not contract tables (a bank's survey firm and complaint hotline hand o
 
 - ``survey_sample.csv`` (customer_id): the individual customers asked, each with probability :data:`INVITE`;
 - ``survey_answers.csv`` (customer_id, question, score, text): the answers of those who responded;
-- ``complaints.csv`` (customer_id, branch_id, category, received_on): complaints of the last 12 months.
+- ``complaints.csv`` (customer_id, branch_id, category, received_on, description): complaints of the last 12 months.
 
 Truth (``_truth/survey_rates.csv``: branch_id, dimension, p_satisfied, response_rate; ``_truth/complaint_rates.csv``:
 branch_id, customers, per_10k_per_year) — the probabilities below, documented in docs/synthetic-bank.md:
@@ -42,6 +42,12 @@ BASE = {"reliability": 0.80, "responsiveness": 0.70, "assurance": 0.82, "empathy
 ITEMS = {"reliability": ("rel_1", "rel_2"), "responsiveness": ("res_1", "res_2"), "assurance": ("ass_1", "ass_2"),
          "empathy": ("emp_1", "emp_2"), "tangibles": ("tan_1", "tan_2")}
 CATEGORIES = ("service_attitude", "waiting_time", "fees", "product", "e_banking", "collections")
+#: What a customer says, per category (the description column of complaints.csv).
+SAID = {
+    "service_attitude": "柜员态度冷淡，问了两遍不耐烦", "waiting_time": "排队一个多小时，只开了两个窗口",
+    "fees": "短信通知费没有告知就扣了", "product": "理财产品风险没有讲清楚", "e_banking": "手机银行转账多次失败",
+    "collections": "催收电话打到了单位同事那里",
+}
 COMMENTS = ("希望多开几个窗口", "理财经理很专业", "自助设备经常故障", "短信提醒很及时", "停车不方便", "服务很热情")
 
 
@@ -86,15 +92,16 @@ def generate_voice(out: Path, fmt: str, seed: int, as_of: dt.date) -> dict[str, 
                 answers.append((c, q, score, ""))
         if rng.random() < 0.2:
             answers.append((c, "comment", "", COMMENTS[int(rng.integers(len(COMMENTS)))]))
-    complaints: list[tuple[str, str, str, str]] = []
+    complaints: list[tuple[str, str, str, str, str]] = []
     for c, b in zip(ids, branch_of, strict=True):
         for _ in range(int(rng.poisson(complaint_rate[b] / 10_000))):
             day = as_of - dt.timedelta(days=int(rng.integers(0, 365)))
-            complaints.append((c, b, CATEGORIES[int(rng.integers(len(CATEGORIES)))], day.isoformat()))
+            category = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
+            complaints.append((c, b, category, day.isoformat(), SAID[category]))
 
     _write(voice / "survey_sample.csv", ("customer_id",), [(c,) for c, _b in sample])
     _write(voice / "survey_answers.csv", ("customer_id", "question", "score", "text"), answers)
-    _write(voice / "complaints.csv", ("customer_id", "branch_id", "category", "received_on"), complaints)
+    _write(voice / "complaints.csv", ("customer_id", "branch_id", "category", "received_on", "description"), complaints)
     _write(truth / "survey_rates.csv", ("branch_id", "dimension", "p_satisfied", "response_rate"),
            [(b, d, round(p_sat[(b, d)], 6), round(response[b], 6)) for b in branches for d in BASE])
     counts = {b: branch_of.count(b) for b in branches}

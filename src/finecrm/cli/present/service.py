@@ -15,3 +15,12 @@ def print_escalation(run: Mapping[str, Any]) -> None:
     for r in raised:
         who = "支行行长 branch head" if r["level"] == 1 else "总行 head office"
         out.print(f"  #{r['complaint_id']} → {who}")
+
+
+def print_imported(n: int, overdue: int) -> None:
+    out.print(f"导入投诉 {n} 件，其中已逾期 {overdue} 件 / {n} complaints imported, {overdue} already overdue")
+
+
+def print_survey(row: Mapping[str, Any]) -> None:
+    out.print(f"调查 #{row['id']}：样本 {row['sample_size']} 人，作答 {row['responded']} 人 / survey #{row['id']}: "
+              f"{row['sample_size']} asked, {row['responded']} answered")

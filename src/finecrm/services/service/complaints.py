@@ -156,9 +156,10 @@ def _get(session: Session, principal: Principal, complaint_id: int) -> Complaint
 
 
 def record(session: Session, serving: Serving, principal: Principal, settings: ServiceSettings, intake: ComplaintIntake,
-           *, now: datetime, tz: str) -> ComplaintRow:
+           *, now: datetime, tz: str, received_at: datetime | None = None) -> ComplaintRow:
     """Take a complaint down: the customer (in scope) or an unidentified caller, the category and its deadline,
-    the branch and staff concerned."""
+    the branch and staff concerned. ``received_at`` is when the customer complained, when that was before now
+    (a file of the hotline's complaints); the deadline counts from it."""
     require(principal, "record_complaint")
     cats = categories(settings)
     if intake.category not in cats:
@@ -183,7 +184,9 @@ def record(session: Session, serving: Serving, principal: Principal, settings: S
         raise ComplaintError("被投诉机构不在您的权限范围内 / the branch concerned is outside your scope")
     if intake.staff_id and names.of("staff", intake.staff_id) is None:
         raise ComplaintError(f"没有这名员工：{intake.staff_id} / no staff member {intake.staff_id}")
-    at = _utc(now)
+    at = _utc(received_at or now)
+    if at > _utc(now):
+        raise ComplaintError("受理时间不能晚于现在 / a complaint cannot be received in the future")
     due = calendar(settings).add_working_days(bank_day(at, tz), cats[intake.category][2])
     c = Complaint(channel=intake.channel, customer_id=intake.customer_id or None,
                   caller_name=None if intake.customer_id else intake.caller_name or None,
@@ -196,7 +199,7 @@ def record(session: Session, serving: Serving, principal: Principal, settings: S
     session.flush()
     _event(session, c, kind="recorded", actor=principal.username, at=at, note=intake.description,
            details={"category": c.category, "channel": c.channel, "due_on": due.isoformat(), "staff_id": c.staff_id})
-    return _row(c, bank_day(at, tz), calendar(settings))
+    return _row(c, bank_day(now, tz), calendar(settings))
 
 
 # --- handling -----------------------------------------------------------------------------------------------
@@ -396,3 +399,27 @@ def export(session: Session, principal: Principal, settings: ServiceSettings, fi
     content = list_workbook("投诉 complaints", EXPORT_COLUMNS, [dict(r) for r in rows], build_id="-",
                             exported_by=principal.username, about=[["筛选 filters", str(filters.model_dump())]])
     return content, len(rows)
+
+
+def import_file(session: Session, serving: Serving, principal: Principal, settings: ServiceSettings,
+                rows: list[dict[str, str]], *, now: datetime, tz: str) -> list[ComplaintRow]:
+    """Complaints from a file of the bank's hotline or an outsourced channel (channel ``import``): one row each with
+    customer_id (or caller_name / caller_phone), category, received_on (a date; 09:00 in the bank's time) and
+    optionally branch_id, staff_id, description. All or nothing: the first bad row stops the import, naming its line."""
+    from datetime import time as clock_time
+
+    out = []
+    zone = ZoneInfo(tz)
+    for line, r in enumerate(rows, start=2):
+        try:
+            day = date.fromisoformat((r.get("received_on") or "").strip())
+            received = datetime.combine(day, clock_time(9, 0), tzinfo=zone).astimezone(UTC)
+            intake = ComplaintIntake(channel="import", customer_id=r.get("customer_id") or None,
+                                     caller_name=r.get("caller_name") or None, caller_phone=r.get("caller_phone") or None,
+                                     category=(r.get("category") or "").strip(), branch_id=r.get("branch_id") or None,
+                                     staff_id=r.get("staff_id") or None,
+                                     description=r.get("description") or "（由投诉热线导入，无详细内容）")
+            out.append(record(session, serving, principal, settings, intake, now=now, tz=tz, received_at=received))
+        except (ValueError, ComplaintError) as exc:
+            raise ComplaintError(f"第 {line} 行 / line {line}: {exc}") from None
+    return out
