@@ -188,7 +188,24 @@ def test_staff_entry_and_the_results_page(login, web_bank):
     en = analyst.get(f"/service/surveys/{sid}?lang=en").text
     for word in ("reliability", "responsiveness", "assurance", "empathy", "tangibles", "Response rate"):
         assert word in en
-    # A branch head sees only surveys of their own branches; a lobby manager none at all.
+    # A branch head sees the whole bank's survey with only their own branches in it; a lobby manager none at all.
     assert login("lobby_manager").get("/service/surveys").status_code == 403
     head = login("branch_head")
-    assert head.get(f"/api/service/surveys/{sid}/results").status_code == 404
+    seen = head.get(f"/api/service/surveys/{sid}/results").json()
+    own = {r[0] for r in duckdb.sql(f"SELECT branch_id FROM read_parquet('{web_bank.ws.raw}/branches/*.parquet') "
+                                    f"WHERE branch_id = '{head.account.branch_id}' OR parent_id = "
+                                    f"'{head.account.branch_id}'").fetchall()}
+    assert set(seen["branches"]) <= own
+    # A branch's own survey is not another branch's.
+    mine = head.post("/api/service/surveys", headers={"X-CSRF-Token": head.csrf},
+                     json={"name": "本行抽样", "size": 2, "strata": "none", "seed": 5}).json()["survey"]
+    assert mine["branch_id"] == head.account.branch_id
+    outsider = make_principal("other-head", "branch_head", branches=known_branches(web_bank.ws) or {},
+                              branch_id=sorted(b for b in (known_branches(web_bank.ws) or {})
+                                               if b not in own and b != head.account.branch_id)[-1])
+    engine = make_engine(web_bank.ws.database_url)
+    try:
+        with session_factory(engine)() as s, pytest.raises(sv.NotFound):
+            sv.results(s, outsider, mine["id"])
+    finally:
+        engine.dispose()

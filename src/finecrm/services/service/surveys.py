@@ -92,11 +92,22 @@ def _counts(session: Session, survey_id: int) -> tuple[int, int]:
     return len(members), sum(1 for m in members if m.responded_at is not None)
 
 
+def _home(principal: Principal) -> str | None:
+    """The branch a survey belongs to: none (the whole bank's) for a user who sees every branch, else their home."""
+    return None if principal.branch_scope is None else principal.branch_id
+
+
+def _visible(principal: Principal, s: Survey) -> bool:
+    """A survey of the whole bank (no branch) is everyone's, each seeing only their branches' members and results;
+    a branch's survey is its branches' and its author's."""
+    return (s.branch_id is None or principal.branch_scope is None or s.branch_id in principal.branch_scope
+            or s.created_by == principal.username)
+
+
 def _get(session: Session, principal: Principal, survey_id: int) -> Survey:
     require(principal, "run_surveys")
     s = session.get(Survey, survey_id)
-    if s is None or (principal.branch_scope is not None and s.branch_id not in principal.branch_scope
-                     and s.created_by != principal.username):
+    if s is None or not _visible(principal, s):
         raise NotFound("调查", "survey", str(survey_id))
     return s
 
@@ -110,7 +121,7 @@ def list_surveys(session: Session, principal: Principal) -> list[SurveyRow]:
     require(principal, "run_surveys")
     rows = []
     for s in session.scalars(select(Survey).order_by(Survey.id.desc())):
-        if principal.branch_scope is None or s.branch_id in principal.branch_scope or s.created_by == principal.username:
+        if _visible(principal, s):
             rows.append(_survey_row(s, *_counts(session, s.id)))
     return rows
 
@@ -158,7 +169,7 @@ def draw(session: Session, serving: Serving, principal: Principal, spec: DrawSur
         chosen += [members[i] for i in sorted(idx)]
     at = now if now.tzinfo else now.replace(tzinfo=UTC)
     s = Survey(name=spec.name, kind="drawn", questions=questions(), strata=spec.strata, sample_size=len(chosen),
-               seed=spec.seed, branch_id=spec.branch_id or principal.branch_id, created_by=principal.username,
+               seed=spec.seed, branch_id=spec.branch_id or _home(principal), created_by=principal.username,
                created_at=at, snapshot=serving.build_id)
     session.add(s)
     session.flush()
@@ -289,7 +300,7 @@ def import_answers(session: Session, serving: Serving, principal: Principal, *, 
                           f"or out of scope (e.g. {missing[0]})")
     at = now if now.tzinfo else now.replace(tzinfo=UTC)
     s = Survey(name=name, kind="imported", questions=questions(), strata="none", sample_size=len(ids), seed=0,
-               branch_id=principal.branch_id, created_by=principal.username, created_at=at, snapshot=serving.build_id)
+               branch_id=_home(principal), created_by=principal.username, created_at=at, snapshot=serving.build_id)
     session.add(s)
     session.flush()
     members = {}
