@@ -17,7 +17,7 @@ def test_0009_adds_complaints_and_goes_down_again(db_engine):
     assert "service_complaints" not in inspect(db_engine).get_table_names()
     _alembic(db_engine, "upgrade", "0009")
     assert current_revision(db_engine) == "0009"
-    assert {"service_surveys", "service_survey_members", "service_survey_answers"} <= set(
+    assert {"service_surveys", "service_survey_members", "service_survey_answers", "service_feedback"} <= set(
         inspect(db_engine).get_table_names())
     assert {"customer_id", "token_hash", "responded_at"} <= {
         c["name"] for c in inspect(db_engine).get_columns("service_survey_members")}
@@ -35,5 +35,5 @@ def test_0009_adds_complaints_and_goes_down_again(db_engine):
     _alembic(db_engine, "downgrade", "0006")
     names = inspect(db_engine).get_table_names()
     assert not {"service_complaints", "service_complaint_events", "service_surveys", "service_survey_members",
-                "service_survey_answers"} & set(names)
+                "service_survey_answers", "service_feedback"} & set(names)
     assert current_revision(db_engine) == "0006"

@@ -207,3 +207,33 @@ def test_service_quality_indicators_agree_with_the_records(web_bank, login, cloc
     assert "Per 10,000 customers" in analyst.get("/service/quality?lang=en").text
     assert analyst.get("/api/service/quality", params={"since": "2026-12-31", "until": "2026-12-01"}).status_code == 400
     assert login("lobby_manager").get("/api/service/quality").status_code == 403
+
+
+def test_a_need_from_a_complaint_reaches_the_product_team_and_comes_back(web_bank, login, clock):
+    clock(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    lobby, analyst = login("lobby_manager"), login("analyst")
+    h = {"X-CSRF-Token": lobby.csrf}
+    cid = lobby.post("/api/service/complaints", headers=h, json={
+        "channel": "lobby", "caller_name": "周先生", "category": "e_banking",
+        "description": "手机银行字太小看不清"}).json()["id"]
+    detail = lobby.get(f"/service/complaints/{cid}")
+    assert f"/service/feedback?complaint_id={cid}" in detail.text
+    board = lobby.get(f"/service/feedback?complaint_id={cid}")
+    assert board.status_code == 200 and f'value="{cid}"' in board.text
+    r = lobby.post("/service/feedback", data={"csrf_token": lobby.csrf, "source": "complaint",
+                                              "product_category": "e_banking", "need": "老年客户需要手机银行大字版",
+                                              "complaint_id": str(cid)}, follow_redirects=False)
+    assert r.status_code == 303
+    item = next(f for f in lobby.get("/api/service/feedback").json() if f["complaint_id"] == cid)
+    assert (item["branch_id"], item["owner"], item["status"]) == (lobby.account.branch_id, None, "open")
+    assert lobby.post(f"/api/service/feedback/{item['id']}/answer", headers=h,
+                      json={"status": "answered", "answer": "好的好的"}).status_code == 403
+    r = analyst.post(f"/service/feedback/{item['id']}/answer", data={
+        "csrf_token": analyst.csrf, "status": "answered", "answer": "下个版本上线关怀模式"}, follow_redirects=False)
+    assert r.status_code == 303
+    back = next(f for f in lobby.get("/api/service/feedback").json() if f["id"] == item["id"])
+    assert (back["status"], back["answer"], back["answered_by"]) == ("answered", "下个版本上线关怀模式",
+                                                                     analyst.account.username)
+    en = lobby.get("/service/feedback?lang=en").text
+    assert "Needs and feedback" in en and "需求反馈" not in en
+    assert login("collector").get("/service/feedback").status_code == 403

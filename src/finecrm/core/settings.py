@@ -432,6 +432,8 @@ class ServiceSettings(_Strict):
     holidays: list[date] = []
     #: weekend days worked instead (调休上班日), as ISO dates: working days
     extra_working_days: list[date] = []
+    #: the product owner (a username) each product category's needs are routed to; unlisted: the head office's team
+    feedback_owners: dict[str, str] = {}
 
     @field_validator("extra_working_days")
     @classmethod

@@ -33,7 +33,7 @@ from finecrm.web.routes.credit import approvals, loans
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
-from finecrm.web.routes.service import complaints, quality, surveys
+from finecrm.web.routes.service import complaints, feedback, quality, surveys
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
@@ -56,6 +56,7 @@ ROUTERS = (
     approvals.router,  # 分类调整复核 / approving changes toward a less severe category
     # service 服务质量 / service quality
     complaints.router,  # 投诉处理 / complaints: intake, queue (overdue first), a complaint's history and handling
+    feedback.router,  # 需求反馈 / needs fed back to product owners
     quality.router,  # 服务质量指标 / service-quality indicators by branch and staff
     surveys.router,  # 满意度调查 / surveys: sample draw, results on five dimensions, staff entry, the customer's link
     # aml 反洗钱 / anti-money laundering

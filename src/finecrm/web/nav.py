@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/service/complaints/new", "nav.complaint_new", "record_complaint"),
     ("/service/surveys", "nav.surveys", "run_surveys"),
     ("/service/quality", "nav.service_quality", "handle_complaints"),
+    ("/service/feedback", "nav.feedback", "record_feedback"),
     ("/aml", "nav.aml", "work_case"),
     ("/aml/large-value", "nav.aml_large_value", "work_case"),
     ("/status", "nav.status", "view_data_status"),

@@ -15,9 +15,16 @@ from finecrm.db.models.base import Base
 from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.data import IngestRun
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
-from finecrm.db.models.service import Complaint, ComplaintEvent, Survey, SurveyAnswer, SurveyMember
+from finecrm.db.models.service import (
+    Complaint,
+    ComplaintEvent,
+    FeedbackItem,
+    Survey,
+    SurveyAnswer,
+    SurveyMember,
+)
 from finecrm.db.models.workbench import Contact
 
 __all__ = ["Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember", "CategoryOverride",
-           "Complaint", "ComplaintEvent", "Contact", "IngestRun",
+           "Complaint", "ComplaintEvent", "Contact", "FeedbackItem", "IngestRun",
            "LoginAttempt", "Survey", "SurveyAnswer", "SurveyMember", "User", "UserSession"]

@@ -125,3 +125,29 @@ class SurveyAnswer(Base):
     dimension: Mapped[str] = mapped_column(String(20))
     score: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedbackItem(Base):
+    """A customer's need or a product problem noted by staff (需求反馈), routed to the product owner of its
+    category, with its status and the answer given back to the branch."""
+
+    __tablename__ = "service_feedback"
+    __table_args__ = (Index("ix_service_feedback_owner", "status", "product_category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(12))  # FEEDBACK_SOURCES
+    complaint_id: Mapped[int | None] = mapped_column(Integer)  # the complaint it came from, if any
+    product_category: Mapped[str] = mapped_column(String(20))
+    need: Mapped[str] = mapped_column(Text)  # what the customer needs, as staff wrote it
+    branch_id: Mapped[str | None] = mapped_column(String(40))  # where it was noted
+    raised_by: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(64))  # the product owner it was routed to (None: the team)
+    status: Mapped[str] = mapped_column(String(12))  # open | answered | declined
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+#: Where a need was noted: the work log of a visit or call, a complaint, a grid member, a member of staff.
+FEEDBACK_SOURCES = ("work_log", "complaint", "grid", "staff")

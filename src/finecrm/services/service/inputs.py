@@ -98,3 +98,22 @@ class SurveyAnswers(_Checked):
     """Answers to a survey's questions: ``{question code: score 1–5 or text}``."""
 
     answers: dict[str, int | str | None] = Field(description="问题代码 → 1–5 分或文字 / question → 1–5 or text")
+
+
+#: Product categories a need is routed by (the data contract's product categories, and other).
+FeedbackCategory = Literal["deposit", "time_deposit", "wealth", "fund", "insurance", "loan", "credit_card",
+                           "e_banking", "payroll", "other"]
+
+
+class NoteNeed(_Checked):
+    """A customer's need or a product problem, noted for the product owner (需求反馈)."""
+
+    source: Literal["work_log", "complaint", "grid", "staff"] = Field(description="来源 / where it was heard")
+    product_category: FeedbackCategory = Field(description="产品类别 / the product category it concerns")
+    need: str = Field(min_length=4, max_length=2000, description="需求 / what the customers need")
+    complaint_id: int | None = Field(None, ge=1, le=2**31 - 1, description="来自的投诉 / the complaint it came from")
+
+
+class AnswerNeed(_Checked):
+    status: Literal["answered", "declined"] = Field(description="answered（已答复/采纳）or declined（不采纳）")
+    answer: str = Field(min_length=4, max_length=2000, description="给网点的答复 / the answer given back")

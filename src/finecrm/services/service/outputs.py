@@ -165,3 +165,19 @@ class QualityReport(TypedDict):
     until: str
     branches: list[BranchQuality]
     staff: list[StaffComplaints]
+
+
+class FeedbackRow(TypedDict):
+    id: int
+    source: str
+    complaint_id: int | None
+    product_category: str
+    need: str
+    branch_id: str | None
+    raised_by: str
+    raised_at: str
+    owner: str | None
+    status: str
+    answer: str | None
+    answered_by: str | None
+    answered_at: str | None

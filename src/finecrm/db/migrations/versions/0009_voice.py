@@ -1,5 +1,5 @@
 """Service quality: complaints and requests with their deadline, handler, escalation, and every step of them;
-satisfaction surveys with their recorded sample, one-use link tokens (hashed) and answers.
+satisfaction surveys with their recorded sample, one-use link tokens (hashed) and answers; needs fed back to product owners.
 
 Revision ID: 0009
 Revises: 0006
@@ -98,9 +98,28 @@ def upgrade() -> None:
         sa.Column("text", sa.Text),
     )
     op.create_index("ix_service_survey_answers_survey", "service_survey_answers", ["survey_id", "question"])
+    op.create_table(
+        "service_feedback",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("source", sa.String(12), nullable=False),
+        sa.Column("complaint_id", sa.Integer),
+        sa.Column("product_category", sa.String(20), nullable=False),
+        sa.Column("need", sa.Text, nullable=False),
+        sa.Column("branch_id", sa.String(40)),
+        sa.Column("raised_by", sa.String(64), nullable=False),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("owner", sa.String(64)),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("answer", sa.Text),
+        sa.Column("answered_by", sa.String(64)),
+        sa.Column("answered_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_service_feedback_owner", "service_feedback", ["status", "product_category"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_service_feedback_owner", "service_feedback")
+    op.drop_table("service_feedback")
     op.drop_index("ix_service_survey_answers_survey", "service_survey_answers")
     op.drop_table("service_survey_answers")
     op.drop_index("ix_service_survey_members_survey", "service_survey_members")
