@@ -181,3 +181,9 @@ class FeedbackRow(TypedDict):
     answer: str | None
     answered_by: str | None
     answered_at: str | None
+
+
+class AnswersStored(TypedDict):
+    """How many answers a survey response stored."""
+
+    answers: int

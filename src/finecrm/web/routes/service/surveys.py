@@ -13,7 +13,7 @@ from finecrm.authz import PUBLIC, declare
 from finecrm.services.names import load_names
 from finecrm.services.service import surveys as sv
 from finecrm.services.service.inputs import DrawSurvey, InputError, SurveyAnswers
-from finecrm.services.service.outputs import DrawnSurvey, SurveyResults, SurveyRow
+from finecrm.services.service.outputs import AnswersStored, DrawnSurvey, SurveyResults, SurveyRow
 from finecrm.services.service.questionnaire import DIMENSIONS
 from finecrm.web.deps import Ctx, Id, context
 
@@ -122,7 +122,7 @@ async def entry_submit(ctx: C, survey_id: Id, member_id: Id, request: Request) -
 
 @router.post("/api/service/surveys/{survey_id}/members/{member_id}/answers", tags=["service"])
 @declare("run_surveys")
-def entry_api(ctx: C, survey_id: Id, member_id: Id, body: SurveyAnswers) -> dict[str, int]:
+def entry_api(ctx: C, survey_id: Id, member_id: Id, body: SurveyAnswers) -> AnswersStored:
     """Enter a member's answers (a phone survey, a paper form): `{"answers": {"rel_1": 5, …, "comment": "…"}}`.
     The member's link is used up too."""
     n = sv.enter(ctx.db, ctx.me(), survey_id, member_id, body, now=ctx.state.clock())
@@ -171,16 +171,13 @@ async def public_submit(ctx: C, token: Token, request: Request) -> Response:
 
 @router.post("/api/s/{token}", tags=["service"])
 @declare(PUBLIC)
-def public_api(ctx: C, token: Token, body: SurveyAnswers) -> Response:
+def public_api(ctx: C, token: Token, body: SurveyAnswers) -> AnswersStored:
     """A customer's answers through their link (no sign-in; the token is used up). An unknown or used token is
     404, an address with too many refusals 429."""
-    from fastapi.responses import JSONResponse
-
     try:
         n = sv.answer_link(ctx.db, token, body, ip=ctx.ip, now=ctx.state.clock())
-    except (sv.LinkRefused, sv.TooManyTries) as exc:
-        ctx.db.commit()
-        return JSONResponse({"error": type(exc).__name__, "message": str(exc)},
-                            status_code=int(getattr(exc, "http_status", 404)))
+    except (sv.LinkRefused, sv.TooManyTries):
+        ctx.db.commit()  # the refusal's audit row is what the limit counts
+        raise
     ctx.db.commit()
-    return JSONResponse({"answers": n})
+    return {"answers": n}
