@@ -32,6 +32,14 @@ if [ "$(FINECRM_CLI_ROLE=analyst $FC campaign list --json --home "$HOME_DIR")" =
     --cap 3000 --channel phone --start "$(date +%F)" --end "$(date -d '+30 days' +%F)" --cost-per-contact 5
   FINECRM_CLI_ROLE=analyst $FC campaign assign 1 --home "$HOME_DIR"
 fi
+if [ ! -f "$HOME_DIR/.demo-voice" ] && [ -f "$SAMPLE/_voice/complaints.csv" ]; then
+  echo "== 4/5 客户之声 the customer's voice: the hotline's complaints (the overdue escalate when a queue is opened) and a survey firm's answers"
+  FINECRM_CLI_ROLE=analyst $FC complaint import "$SAMPLE/_voice/complaints.csv" --home "$HOME_DIR"
+  FINECRM_CLI_ROLE=analyst $FC complaint escalate --home "$HOME_DIR"
+  FINECRM_CLI_ROLE=analyst $FC survey import --sample "$SAMPLE/_voice/survey_sample.csv" \
+    --answers "$SAMPLE/_voice/survey_answers.csv" --name 年度网点服务满意度调查 --home "$HOME_DIR"
+  touch "$HOME_DIR/.demo-voice"
+fi
 echo
 echo "工作区 workspace: $HOME_DIR"
 echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""

@@ -23,7 +23,8 @@ REQUIRED_ACTIONS = {
     "view_dashboard", "view_customer", "search_customers", "view_segments", "export_list", "reveal_pii",
     "view_data_status", "run_build", "run_ingest", "manage_users", "view_audit", "manage_config",
     "view_own_tasks", "assign_customers", "record_referral", "view_credit", "work_collections",
-    "work_case", "manage_campaigns", "record_outcome", "view_kpi",
+    "work_case", "manage_campaigns", "record_outcome", "view_kpi", "record_complaint", "handle_complaints",
+    "run_surveys",
 }
 REQUIRED_ROLES = {
     "analyst", "branch_head", "customer_manager", "lobby_manager", "risk_officer", "collector",
@@ -99,10 +100,12 @@ EXPECTED = {
     "customer_manager": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "reveal_pii",
         "view_own_tasks", "record_visit", "record_outcome", "record_referral", "view_deposit_watch",
-        "view_credit", "view_early_warnings", "view_kpi", "export_list",
+        "view_credit", "view_early_warnings", "view_kpi", "export_list", "record_complaint",
+        "record_feedback",
     },
     "lobby_manager": {
         "view_dashboard", "view_customer", "search_customers", "view_own_tasks", "record_referral", "view_kpi",
+        "record_complaint", "record_feedback",
     },
     "collector": {"view_customer", "reveal_pii", "view_own_tasks", "work_collections", "view_kpi"},
     "compliance_officer": {
@@ -115,11 +118,13 @@ EXPECTED = {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models",
         "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build", "manage_scorecards",
+        "record_complaint", "handle_complaints", "run_surveys", "record_feedback", "answer_feedback",
     },
     "branch_head": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
-        "view_credit", "view_early_warnings", "view_kpi",
+        "view_credit", "view_early_warnings", "view_kpi", "record_complaint", "handle_complaints",
+        "run_surveys", "record_feedback",
     },
     "risk_officer": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",

@@ -38,7 +38,9 @@ def test_every_route_declares_its_action(web_bank):
 
 def test_only_sign_in_health_and_language_are_public(web_bank):
     public = sorted(r.path for r in _routes(web_bank.app) if declared_action(r.endpoint) == PUBLIC)
-    assert public == ["/api/auth/login", "/healthz", "/lang/{code}", "/login", "/login"]
+    # … and the customer's survey page opened from a link (issue 19: no sign-in, one use per token, rate-limited).
+    assert public == ["/api/auth/login", "/api/s/{token}", "/healthz", "/lang/{code}", "/login", "/login", "/s/{token}",
+                      "/s/{token}"]
 
 
 def test_an_undeclared_route_is_refused_at_runtime(web_bank):
@@ -57,7 +59,8 @@ def test_an_undeclared_route_is_refused_at_runtime(web_bank):
 
 #: Values for the other path parameters: records that need not exist (an allowed role may get 404).
 PATH_VALUES = {"{username}": "demo_analyst", "{code}": "en", "{audience_id}": "1", "{campaign_id}": "1",
-               "{target}": "mobile_banking", "{version}": "1", "{what}": "disable"}
+               "{target}": "mobile_banking", "{version}": "1", "{what}": "disable", "{complaint_id}": "1",
+               "{survey_id}": "1", "{member_id}": "1", "{feedback_id}": "1"}
 
 
 def _concrete(path: str, customer_id: str) -> str:

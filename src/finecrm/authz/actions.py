@@ -82,6 +82,14 @@ ACTIONS: Mapping[str, Action] = _declare(
     # AML and audit
     Action("work_case", "处理反洗钱预警与案件", "work AML alerts and cases", True),
     Action("view_audit", "查看审计日志", "view the audit log", True),
+    # Service quality
+    Action("record_complaint", "受理客户投诉与诉求", "record customer complaints and requests", True),
+    Action("handle_complaints", "处理投诉：分派、答复、结案、登记申诉", "handle complaints: assign, reply, close, record appeals",
+           True),
+    Action("record_feedback", "登记客户需求与产品意见（需求反馈）", "note customers' needs and product feedback", False),
+    Action("answer_feedback", "答复需求反馈（产品经理）", "answer fed-back needs (product owners)", False),
+    Action("run_surveys", "满意度调查：抽样、录入答卷、查看结果", "satisfaction surveys: draw samples, enter answers, see results",
+           True),
     # Performance
     Action("view_kpi", "查看绩效考核指标", "view KPIs", False),
     # Data and administration

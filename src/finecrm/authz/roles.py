@@ -98,12 +98,20 @@ ROLES: Mapping[str, Role] = _declare(
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models", "view_deposit_watch", "view_kpi",
         "view_data_status", "run_ingest", "run_build", "manage_scorecards",
+        # The head office's retail department owns service quality (服务质量/消费者权益保护) in a county bank: it
+        # takes the hotline's complaints and handles what a branch let go overdue (level 2 of the escalation).
+        "record_complaint", "handle_complaints", "run_surveys",
+        # The head office's product managers (产品经理) sit in this team: they answer the needs branches feed back.
+        "record_feedback", "answer_feedback",
     ),
     _role(
         "branch_head", "支行行长", "branch head", Scope.BRANCH_SUBTREE,
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",
         "view_segments", "view_campaigns", "assign_customers", "view_own_tasks", "view_deposit_watch",
         "view_credit", "view_early_warnings", "view_kpi",
+        # The branch answers for its complaints: the head assigns, replies, closes (level 1 of the escalation);
+        # and surveys its own customers' satisfaction (its branches' results only).
+        "record_complaint", "handle_complaints", "run_surveys", "record_feedback",
     ),
     _role(
         "customer_manager", "客户经理", "customer manager", Scope.OWN_CUSTOMERS,
@@ -113,12 +121,18 @@ ROLES: Mapping[str, Role] = _declare(
         "export_list",
         # County-bank customer managers are also the loan officers (信贷客户经理) of their customers.
         "view_credit", "view_early_warnings", "view_kpi",
+        # A customer's complaint to their manager is taken down by the manager; handling it is the branch's.
+        # Needs heard on visits go to the product owners (信息反馈).
+        "record_complaint", "record_feedback",
     ),
     _role(
         # No view_balances: a lobby manager sees a customer's tier (to route them), not their money.
         "lobby_manager", "大堂经理", "lobby manager", Scope.BRANCH,
         "view_dashboard", "view_customer", "search_customers", "view_own_tasks", "record_referral",
         "view_kpi",
+        # Most complaints are made in the lobby (排队、服务态度): the lobby manager takes them down, and the needs
+        # heard there.
+        "record_complaint", "record_feedback",
     ),
     _role(
         "risk_officer", "风险经理", "risk officer", Scope.GIVEN,

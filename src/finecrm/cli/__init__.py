@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from finecrm.cli import access, collections, credit, data, marketing, serve
+from finecrm.cli import access, collections, credit, data, marketing, serve, service
 from finecrm.cli.common import emit_failure, err, expect_document
 from finecrm.core.errors import FinecrmError
 
@@ -51,6 +51,9 @@ app.add_typer(marketing.model_app, name="model")
 app.add_typer(credit.scorecard_app, name="scorecard")
 # collections: assign, queue, a loan
 app.add_typer(collections.collections_app, name="collections")
+# service quality: complaints and surveys
+app.add_typer(service.complaint_app, name="complaint")
+app.add_typer(service.survey_app, name="survey")
 
 
 def main() -> None:

@@ -32,6 +32,27 @@ TERMS: Mapping[str, tuple[str, str]] = {
                         "than {ss} substandard, more than {dd} doubtful, more than {ll} loss, else normal (the 2023 rule). "
                         "A risk officer may change a category: more severe at once, less severe only with a second "
                         "officer's approval."),
+    "complaint_deadline": ("答复时限：按投诉类别的工作日数，从受理日的下一个工作日起算（周末和 finecrm.yaml 中的法定节假日不算，"
+                           "调休上班日算）；到期仍未答复即为逾期，升级到支行行长，逾期超过 {esc2} 个工作日再升级到总行。客户申诉后"
+                           "重新起算 {appeal} 个工作日。",
+                           "Deadline: the working days of the complaint's category, counted from the working day after it was "
+                           "received (weekends and the holidays listed in finecrm.yaml do not count, make-up days do); not "
+                           "answered by then it is overdue and goes to the branch head, and to the head office once more "
+                           "than {esc2} working days late. An appeal starts a new deadline of {appeal} working days."),
+    "survey_scores": ("满意率：某一维度各题平均分不低于 4 分（满意或非常满意）的答卷所占比例，附 95% Wilson 区间；平均分附 95% "
+                      "正态区间；回收率 = 已作答 ÷ 样本量。五个维度：可靠性、响应性、保证性、同情性、有形性。",
+                      "Satisfied: the share of respondents whose mean score on a dimension's questions is at least 4 "
+                      "(satisfied or very satisfied), with its 95% Wilson interval; the mean score with a 95% normal "
+                      "interval; response rate = answered ÷ sample. Five dimensions: reliability, responsiveness, "
+                      "assurance, empathy, tangibles."),
+    "service_quality": ("服务质量指标（按被投诉机构）：投诉量；每万客户投诉 = 期间投诉量 × 10000 ÷ 机构客户数；按时答复率 = 首次答复"
+                        "不晚于答复期限的投诉 ÷ 期间受理且已答复或已到期的投诉；当前逾期 = 仍待答复且已过期限的投诉；申诉次数；"
+                        "各维度满意率（期间作答的答卷）；调查回收率（期间抽取的样本）。",
+                        "Service-quality indicators (by the branch concerned): complaints; per 10,000 customers = "
+                        "complaints in the period × 10,000 ÷ the branch's customers; answered on time = complaints "
+                        "first answered by their deadline ÷ complaints of the period answered or past their deadline; "
+                        "overdue now = still to answer past the deadline; appeals; satisfied per dimension (answers "
+                        "of the period); survey response rate (samples drawn in the period)."),
     "npl_ratio": ("不良率：次级、可疑、损失三类贷款余额之和 ÷ 全部贷款余额（按现行分类）。",
                   "NPL ratio: the balance of substandard, doubtful and loss loans ÷ all loans' balance (final "
                   "categories)."),
@@ -167,6 +188,8 @@ def _fill(settings: Settings) -> dict[str, Definition]:
         "freq": "、".join(f"{k} 每 {v} 个月" for k, v in settings.workbench.visit_frequency_months.items()) or "无",
         "freq_en": ", ".join(f"{k} every {v} month{'s' if v > 1 else ''}"
                              for k, v in settings.workbench.visit_frequency_months.items()) or "none",
+        "esc2": settings.service.complaints.second_level_after_working_days,
+        "appeal": settings.service.complaints.appeal_deadline_working_days,
     }
     by_lang = {
         "zh": {**common, "retail": _bands(settings, "retail", "zh"), "corporate": _bands(settings, "corporate", "zh"),

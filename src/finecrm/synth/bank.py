@@ -31,6 +31,7 @@ from finecrm.synth import (
     signups,
     transactions,
     truth,
+    voice,
 )
 from finecrm.synth.arrays import dates, take
 from finecrm.synth.calendar import Calendar
@@ -85,6 +86,8 @@ def generate(out: Path, *, customers: int, months: int = 12, seed: int = 1, fmt:
             first += size
             task.advance(size)
     _write_truth_tables(writer, totals, customers, cal, seed)
+    # The customer's voice (survey answers, complaints) from a stream of its own, read back from what was written.
+    voice.generate_voice(out, writer.fmt, seed, as_of)
     return totals.rows
 
 
@@ -111,8 +114,9 @@ def _clean(out: Path) -> None:
                 f.unlink()
             if not any(folder.iterdir()):
                 folder.rmdir()
-    if (out / "_truth").is_dir():
-        shutil.rmtree(out / "_truth")
+    for own in ("_truth", "_voice"):
+        if (out / own).is_dir():
+            shutil.rmtree(out / own)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:

@@ -138,6 +138,9 @@ class AppState:
     templates: Jinja2Templates
     #: ``web.trusted_proxies``: whose X-Forwarded-For is believed (see :func:`client_address`).
     trusted_proxies: tuple[Network, ...] = ()
+    #: What time it is for the use cases that count deadlines (complaints): the wall clock, which a test sets
+    #: to a fixed moment to watch a complaint go overdue without waiting days.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _org: principals.Org | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 

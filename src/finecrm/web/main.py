@@ -38,6 +38,7 @@ from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
 from finecrm.web.routes.workbench import home as workbench_home
 from finecrm.web.routes.workbench import log as work_log
 from finecrm.web.routes.workbench import referrals as lobby_referrals
+from finecrm.web.routes.service import complaints, feedback, quality, surveys
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
@@ -66,6 +67,11 @@ ROUTERS = (
     # collections 催收 / collections
     collection_queue.router,  # 催收队列 / the collector's queue, a loan's card, contacts, promises, letters
     oversight.router,  # 催收督导 / the risk officer's oversight and reassignment
+    # service 服务质量 / service quality
+    complaints.router,  # 投诉处理 / complaints: intake, queue (overdue first), a complaint's history and handling
+    feedback.router,  # 需求反馈 / needs fed back to product owners
+    quality.router,  # 服务质量指标 / service-quality indicators by branch and staff
+    surveys.router,  # 满意度调查 / surveys: sample draw, results on five dimensions, staff entry, the customer's link
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
     cases.router,  # 反洗钱案件 / triage, cases and the report decided by two officers

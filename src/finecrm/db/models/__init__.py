@@ -2,7 +2,7 @@
 
 Analytics never live here: they are Parquet snapshots built by the engine. This database holds what
 people and commands do: ingest runs, the append-only audit log, users with their sign-in sessions and
-login attempts, audiences and campaigns, the contacts managers record and the referrals from the lobby. One module per area (``data``, ``access``, ``marketing``, …), as in
+login attempts, audiences and campaigns, the contacts managers record, the referrals from the lobby, and complaints with their steps. One module per area (``data``, ``access``, ``marketing``, …), as in
 every layer; this package exports every table. Schema changes go through Alembic migrations in
 ``db/migrations``.
 
@@ -18,9 +18,17 @@ from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.credit_warnings import WarningStep
 from finecrm.db.models.data import IngestRun
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
+from finecrm.db.models.service import (
+    Complaint,
+    ComplaintEvent,
+    FeedbackItem,
+    Survey,
+    SurveyAnswer,
+    SurveyMember,
+)
 from finecrm.db.models.workbench import Contact, Referral
 
 __all__ = ["AlertTriage", "AmlCase", "Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember",
            "CaseEvent", "CategoryOverride", "CollectionAssignment", "CollectionContact", "CollectionPromise",
-           "Contact", "IngestRun",
-           "LoginAttempt", "Referral", "User", "UserSession", "WarningStep"]
+           "Complaint", "ComplaintEvent", "Contact", "FeedbackItem", "IngestRun", "LoginAttempt", "Referral", "Survey",
+           "SurveyAnswer", "SurveyMember", "User", "UserSession", "WarningStep"]

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from finecrm.authz import declare
-from finecrm.services import workbench
+from finecrm.services import service, workbench
 from finecrm.services.common import MAX_PAGE_SIZE
 from finecrm.services.customers import profile as customer_service
 from finecrm.services.customers.inputs import RevealRequest
@@ -57,11 +57,15 @@ def export_api(ctx: C, q: Annotated[str, Query(max_length=60)] = "") -> Response
 
 
 def _work(ctx: Ctx, customer_id: str) -> dict[str, Any]:
-    """The 360's work part: the viewer's open tasks on the customer and the contact history (after the 360 itself
-    has answered 404 for a customer out of scope)."""
+    """The 360's work part: the viewer's open tasks on the customer, the contact history and the customer's
+    complaints (after the 360 itself has answered 404 for a customer out of scope)."""
     me = ctx.me()
-    return {"tasks": campaign_tasks.customer_tasks(ctx.db, me, customer_id, tz=ctx.state.ws.settings.bank.timezone),
-            "contacts": workbench.contact_history(ctx.db, ctx.serving, me, customer_id)}
+    settings = ctx.state.ws.settings
+    return {"tasks": campaign_tasks.customer_tasks(ctx.db, me, customer_id, tz=settings.bank.timezone),
+            "contacts": workbench.contact_history(ctx.db, ctx.serving, me, customer_id),
+            "complaints": service.of_customer(ctx.db, me, settings.service, customer_id, now=ctx.state.clock(),
+                                              tz=settings.bank.timezone),
+            "complaint_categories": service.categories(settings.service), "complaint_statuses": service.STATUSES}
 
 
 @router.get("/customers/{customer_id}", include_in_schema=False)

@@ -1,0 +1,1 @@
+"""Service quality: complaints and requests handled to a deadline (``complaints``)."""
