@@ -119,10 +119,10 @@ def test_each_rule_fires_inside_its_threshold_and_not_outside(backend):
 def test_evidence_reads_in_both_languages_with_the_figures(backend):
     expr = credit_warnings.build(_sources(), BuildContext(as_of=AS_OF, settings=Settings()))
     got = {r[0]: r[1:] for r in rows(backend, expr, "rule", "evidence_zh", "evidence_en", "rule_zh", "params")}
-    assert got["first_missed"][0].startswith("贷款 L1 首次逾期：2026-09-20 到期的一期未还足，逾期 10 天")
+    assert got["first_missed"][0].startswith("首次逾期：2026-09-20 到期的一期未还足，逾期 10 天")
     assert "10 days past due, 3000 overdue" in got["first_missed"][1]
     assert "由 100000 元（3 个月前）降至 40000 元（-60%）" in got["aum_falling"][0]
-    assert "3 borrowers past due" in got["grid_overdue"][1]
+    assert "3 borrowers of the grid past due" in got["grid_overdue"][1]
     assert got["maturity_shortfall"][2] == "临近到期而资金不足"
     assert got["grid_overdue"][3] == "grid_min_borrowers=3"
 

@@ -65,9 +65,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     first = first.left_join(now.select("customer_id", "grid_id"), "customer_id").drop("customer_id_right")
     parts.append(_finish(
         "first_missed", first, first.loan_id, f"first_missed_max_dpd={p.first_missed_max_dpd}",
-        "贷款 " + first.loan_id + " 首次逾期：" + first.first_unpaid_due.cast("string") + " 到期的一期未还足，逾期 "
+        "首次逾期：" + first.first_unpaid_due.cast("string") + " 到期的一期未还足，逾期 "
         + txt(first.dpd) + " 天，逾期金额 " + txt(first.overdue_amount) + " 元，此前各月末均未逾期",
-        "loan " + first.loan_id + " missed an instalment for the first time: the one due "
+        "first missed instalment: the one due "
         + first.first_unpaid_due.cast("string") + " is not paid in full, " + txt(first.dpd) + " days past due, "
         + txt(first.overdue_amount) + " overdue; never past due at an earlier month end",
         loan_id=first.loan_id, customer_id=first.customer_id, grid_id=first.grid_id, branch_id=first.branch_id,
@@ -116,9 +116,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     parts.append(_finish(
         "maturity_shortfall", m, m.loan_id,
         f"maturity_within_days={p.maturity_within_days}, maturity_min_cover={p.maturity_min_cover:g}",
-        "贷款 " + m.loan_id + " 于 " + m.maturity_date.cast("string") + " 到期（" + txt(m.days_to_maturity)
+        "贷款于 " + m.maturity_date.cast("string") + " 到期（" + txt(m.days_to_maturity)
         + " 天后），尚欠本金 " + txt(m.outstanding_principal) + " 元，借款人金融资产仅 " + txt(m.funds) + " 元",
-        "loan " + m.loan_id + " matures on " + m.maturity_date.cast("string") + " (in " + txt(m.days_to_maturity)
+        "the loan matures on " + m.maturity_date.cast("string") + " (in " + txt(m.days_to_maturity)
         + " days) with " + txt(m.outstanding_principal) + " principal left; the borrower holds "
         + txt(m.funds) + " in financial assets",
         loan_id=m.loan_id, customer_id=m.customer_id, grid_id=m.grid_id, branch_id=m.branch_id,
@@ -133,9 +133,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     g = g.filter(g.n_borrowers >= p.grid_min_borrowers).mutate(warning_date=as_of)
     parts.append(_finish(
         "grid_overdue", g, g.grid_id, f"grid_min_borrowers={p.grid_min_borrowers}",
-        "网格 " + g.grid_id + " 有 " + txt(g.n_borrowers) + " 户借款人逾期（" + txt(g.n_loans) + " 笔贷款，逾期金额 "
+        "网格内有 " + txt(g.n_borrowers) + " 户借款人逾期（" + txt(g.n_loans) + " 笔贷款，逾期金额 "
         + txt(g.overdue) + " 元，贷款余额 " + txt(g.exposure) + " 元）",
-        "grid " + g.grid_id + ": " + txt(g.n_borrowers) + " borrowers past due (" + txt(g.n_loans) + " loans, "
+        txt(g.n_borrowers) + " borrowers of the grid past due (" + txt(g.n_loans) + " loans, "
         + txt(g.overdue) + " overdue, " + txt(g.exposure) + " outstanding)",
         grid_id=g.grid_id, branch_id=g.branch_id))
     return ibis.union(*parts, distinct=False)
