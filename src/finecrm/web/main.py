@@ -35,10 +35,10 @@ from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
+from finecrm.web.routes.service import complaints, feedback, quality, surveys
 from finecrm.web.routes.workbench import home as workbench_home
 from finecrm.web.routes.workbench import log as work_log
 from finecrm.web.routes.workbench import referrals as lobby_referrals
-from finecrm.web.routes.service import complaints, feedback, quality, surveys
 from finecrm.web.templating import make_templates
 
 ROUTERS = (
