@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from datetime import date, timedelta
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from finecrm.core.errors import ConfigError, FinecrmError, WorkspaceError
 from finecrm.core.limits import RULE_MAX_LENGTH
+from finecrm.core.settings_aml import (  # noqa: F401 - re-exported
+    AmlCaseSettings,
+    AmlSettings,
+    CashStructuringSettings,
+    ConcentratedInFanOutSettings,
+    CycleSettings,
+    DormantReactivationSettings,
+    FanInFanOutSettings,
+    InsiderSettings,
+    LargeValueSettings,
+    PassThroughSettings,
+)
 from finecrm.core.settings_collections import CollectionSettings
+from finecrm.core.settings_credit import ClassificationSettings, CreditSettings, CreditWarningSettings  # noqa: F401 - re-exported
+from finecrm.core.settings_service import (  # noqa: F401 - re-exported
+    _DEFAULT_COMPLAINT_CATEGORIES,
+    ComplaintCategory,
+    ComplaintSettings,
+    ServiceSettings,
+)
+from finecrm.core.settings_workbench import DailyStandard, ReminderSettings, WorkbenchSettings  # noqa: F401 - re-exported
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 CONFIG_NAME = "finecrm.yaml"
 HOME_ENV = "FINECRM_HOME"
@@ -29,10 +53,6 @@ DATABASE_ENV = "FINECRM_DATABASE_URL"
 #: ``finecrm init`` writes (a test holds it equal to the defaults of :class:`Settings`).
 DEFAULT_YAML_FILE = "finecrm.default.yaml"
 DEFAULT_YAML = files("finecrm.core").joinpath(DEFAULT_YAML_FILE).read_text(encoding="utf-8")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BankSettings(_Strict):
@@ -167,125 +187,6 @@ class DepositWatchSettings(_Strict):
     within_days: int = Field(7, ge=1, le=60)
 
 
-#: Transaction kinds that may count as transfers (转账) in large-value reports: every kind but cash.
-TransferKind = Literal["transfer", "consumption", "salary", "pension", "interest", "fee", "loan_disbursement",
-                       "loan_repayment", "investment", "utility", "other"]
-
-
-class LargeValueSettings(_Strict):
-    """Large-value transaction reports (大额交易报告, PBoC 2016 No. 3): single or daily cumulative amounts per
-    customer per day, in and out counted separately. Amounts in the bank's currency; ``*_usd`` apply to
-    foreign-currency accounts, converted with ``usd_rates``."""
-
-    cash: float = Field(50_000, gt=0)
-    cash_usd: float = Field(10_000, gt=0)
-    corporate_transfer: float = Field(2_000_000, gt=0)
-    corporate_transfer_usd: float = Field(200_000, gt=0)
-    individual_transfer: float = Field(500_000, gt=0)
-    individual_transfer_usd: float = Field(100_000, gt=0)
-    individual_cross_border: float = Field(200_000, gt=0)
-    individual_cross_border_usd: float = Field(10_000, gt=0)
-    transfer_kinds: list[TransferKind] = ["transfer", "salary", "pension", "loan_disbursement", "loan_repayment",
-                                         "investment", "utility", "consumption", "other"]
-    #: US dollars per unit of each foreign currency; a foreign currency missing here is compared as it is.
-    usd_rates: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "HKD": 0.128, "JPY": 0.0067, "GBP": 1.27}
-
-    @field_validator("transfer_kinds")
-    @classmethod
-    def _some(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("at least one transaction kind, e.g. [transfer]")
-        return v
-
-    @field_validator("usd_rates")
-    @classmethod
-    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
-        for code, rate in v.items():
-            if not (len(code) == 3 and code.isupper() and code.isalpha()):
-                raise ValueError(f"{code!r} is not a three-letter ISO 4217 code such as USD")
-            if not rate > 0:
-                raise ValueError(f"the rate of {code} must be greater than 0, got {rate}")
-        return v
-
-
-class FanInFanOutSettings(_Strict):
-    window_days: int = Field(7, ge=1, le=60)
-    min_in: int = Field(10, ge=2)
-    max_out: int = Field(3, ge=1)
-    min_in_total: float = Field(20_000, gt=0)
-    max_avg_in: float = Field(20_000, gt=0)
-    min_out_share: float = Field(0.8, gt=0, le=1)
-    max_out_share: float = Field(1.2, ge=1)
-
-
-class ConcentratedInFanOutSettings(_Strict):
-    window_days: int = Field(7, ge=1, le=60)
-    max_in: int = Field(3, ge=1)
-    min_out: int = Field(10, ge=2)
-    min_in_total: float = Field(100_000, gt=0)
-    min_out_share: float = Field(0.8, gt=0, le=1)
-    max_out_share: float = Field(1.2, ge=1)
-
-
-class PassThroughSettings(_Strict):
-    window_days: int = Field(3, ge=1, le=30)
-    min_in_total: float = Field(50_000, gt=0)
-    max_left_share: float = Field(0.05, ge=0, lt=1)
-    min_flow_to_balance: float = Field(5.0, ge=0)
-    min_episodes: int = Field(2, ge=1)
-    episodes_within_days: int = Field(30, ge=1, le=366)
-
-
-class CashStructuringSettings(_Strict):
-    window_days: int = Field(5, ge=1, le=60)
-    just_below: float = Field(50_000, gt=0)
-    band_share: float = Field(0.10, gt=0, lt=1)
-    min_count: int = Field(3, ge=2)
-
-
-class DormantReactivationSettings(_Strict):
-    dormant_days: int = Field(365, ge=30, le=3650)
-    min_visible_days: int = Field(180, ge=30, le=3650)
-    window_days: int = Field(5, ge=1, le=60)
-    min_amount: float = Field(50_000, gt=0)
-
-
-class CycleSettings(_Strict):
-    max_hops: int = Field(3, ge=2, le=3)
-    window_days: int = Field(7, ge=1, le=60)
-    min_amount: float = Field(50_000, gt=0)
-    min_kept_share: float = Field(0.9, gt=0, le=1)
-
-
-class InsiderSettings(_Strict):
-    within_days: int = Field(7, ge=0, le=90)
-    services: list[Literal["online", "mobile", "phone", "wechat"]] = ["online", "mobile", "wechat"]
-    min_amount: float = Field(10_000, gt=0)
-
-
-class AmlCaseSettings(_Strict):
-    """Cases (可疑交易案件): how long a case may stay undecided, and how long a decided one is kept."""
-
-    #: working days (Monday to Friday) from opening a case to its deadline for a decision
-    deadline_working_days: int = Field(10, ge=1, le=250)
-    #: years a decided case, its alerts and its report are kept (PBoC: at least five years; default ten)
-    retention_years: int = Field(10, ge=5, le=50)
-
-
-class AmlSettings(_Strict):
-    """Anti-money-laundering monitoring: large-value reports and the suspicious typologies (docs/aml.md)."""
-
-    cases: AmlCaseSettings = AmlCaseSettings()
-    large_value: LargeValueSettings = LargeValueSettings()
-    fan_in_fan_out: FanInFanOutSettings = FanInFanOutSettings()
-    concentrated_in_fan_out: ConcentratedInFanOutSettings = ConcentratedInFanOutSettings()
-    pass_through: PassThroughSettings = PassThroughSettings()
-    cash_structuring: CashStructuringSettings = CashStructuringSettings()
-    dormant_reactivation: DormantReactivationSettings = DormantReactivationSettings()
-    cycle: CycleSettings = CycleSettings()
-    insider_ebanking: InsiderSettings = InsiderSettings()
-
-
 class CustomSegment(_Strict):
     name: str = Field(min_length=1, max_length=60)
     rule: str = Field(min_length=1, max_length=RULE_MAX_LENGTH)
@@ -363,182 +264,6 @@ class MarketingSettings(_Strict):
             if t.code == code:
                 return t
         raise UnknownTargetError(code, [t.code for t in self.targets])
-
-
-class ClassificationSettings(_Strict):
-    """Five-category loan classification (贷款五级分类) by days past due, after the 2023 rule
-    (商业银行金融资产风险分类办法): a loan more than ``<category>_over_days`` past due is at least that
-    category. Each threshold must be above the one before it (checked on defaults too, so a changed
-    threshold that passes one left at its default is refused naming that one)."""
-
-    #: more than this many days past due → at least 关注 (0: any amount overdue)
-    special_mention_over_days: int = Field(0, ge=0, le=3650)
-    substandard_over_days: int = Field(90, ge=0, le=3650, validate_default=True)
-    doubtful_over_days: int = Field(270, ge=0, le=3650, validate_default=True)
-    loss_over_days: int = Field(360, ge=0, le=3650, validate_default=True)
-
-    @field_validator("substandard_over_days", "doubtful_over_days", "loss_over_days")
-    @classmethod
-    def _above_previous(cls, v: int, info: ValidationInfo) -> int:
-        order = list(cls.model_fields)
-        before = order[order.index(str(info.field_name)) - 1]
-        previous = info.data.get(before)
-        if previous is not None and v <= previous:
-            raise ValueError(f"must be more than {before} ({previous}), got {v}")
-        return v
-
-
-class CreditWarningSettings(_Strict):
-    """Loan early warnings (贷款风险预警, mart ``credit_warnings``; the rules in docs/credit.md)."""
-
-    #: a first missed instalment: an open loan past due at most this many days that was never past due at an
-    #: earlier month end
-    first_missed_max_dpd: int = Field(30, ge=1, le=365)
-    #: a borrower's deposits draining: a deposit-watch alert (deposit_alerts) within this many days of the build
-    drain_within_days: int = Field(30, ge=1, le=366)
-    #: a borrower's financial assets falling: the month's average at most (1 − this share) of the average
-    #: ``aum_months`` months before, from at least ``aum_min``
-    aum_drop_share: float = Field(0.5, gt=0, lt=1)
-    aum_months: int = Field(3, ge=1, le=12)
-    aum_min: float = Field(10_000, ge=0)
-    #: maturity within this many days while the borrower's financial assets cover less than this share of the
-    #: outstanding principal
-    maturity_within_days: int = Field(30, ge=1, le=366)
-    maturity_min_cover: float = Field(0.5, gt=0, le=10)
-    #: several loans overdue in one grid: at least this many borrowers of the grid past due
-    grid_min_borrowers: int = Field(3, ge=2, le=1000)
-
-
-class CreditSettings(_Strict):
-    classification: ClassificationSettings = ClassificationSettings()
-    warnings: CreditWarningSettings = CreditWarningSettings()
-
-
-class DailyStandard(_Strict):
-    """The daily standard of a customer manager (每日工作标准), per working day: visits to customers never
-    visited before, visits to customers visited before, and calls."""
-
-    new_visits: int = Field(2, ge=0, le=50)
-    existing_visits: int = Field(3, ge=0, le=50)
-    calls: int = Field(4, ge=0, le=100)
-
-
-class ReminderSettings(_Strict):
-    """What the manager is reminded of (mart ``customer_reminders``), counted from the build date."""
-
-    #: Time deposits and wealth products maturing within this many days.
-    maturity_within_days: int = Field(30, ge=1, le=366)
-    #: Birthdays within this many days.
-    birthday_within_days: int = Field(7, ge=0, le=366)
-    #: Large outflows (deposit alerts) of the last this many days.
-    outflow_within_days: int = Field(14, ge=1, le=90)
-    #: Dormant risk: this many months in a row without a customer-initiated transaction (before 沉睡).
-    inactive_months: int = Field(6, ge=1, le=60)
-
-
-class WorkbenchSettings(_Strict):
-    """The customer manager's routine: visit frequencies by tier, the daily standard, working days."""
-
-    #: Months between visits by tier name (1 = every month, 3 = every quarter; a divisor of 12); a tier not listed is visited
-    #: on a trigger only (大众). Names must be tiers of ``tiers.retail`` or ``tiers.corporate`` (checked with
-    #: the tiers, below).
-    visit_frequency_months: dict[str, int] = {"私行": 1, "财富": 2, "贵宾": 3,
-                                              "战略客户": 1, "重点客户": 2, "成长客户": 3}
-    daily_standard: DailyStandard = DailyStandard()
-    reminders: ReminderSettings = ReminderSettings()
-    #: Valuable customers a lobby manager refers per working day (每天转介 1 名价值客户): a target, not a cap.
-    referrals_per_day: int = Field(1, ge=0, le=50)
-    #: ISO weekdays that are working days (1 = Monday … 7 = Sunday).
-    working_weekdays: list[int] = [1, 2, 3, 4, 5]
-
-    @field_validator("visit_frequency_months")
-    @classmethod
-    def _months(cls, v: dict[str, int]) -> dict[str, int]:
-        for name, months in v.items():
-            # Cycles are counted from January, so they must divide the year.
-            if not isinstance(months, int) or months not in (1, 2, 3, 4, 6, 12):
-                raise ValueError(f"{name}: months between visits must be 1, 2, 3, 4, 6 or 12, got {months!r}")
-        return v
-
-    @field_validator("working_weekdays")
-    @classmethod
-    def _weekdays(cls, v: list[int]) -> list[int]:
-        if not v or any(d not in range(1, 8) for d in v) or len(set(v)) != len(v):
-            raise ValueError(f"distinct ISO weekdays from 1 (Monday) to 7 (Sunday), at least one, got {v!r}")
-        return sorted(v)
-
-    def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() in self.working_weekdays
-
-    def next_working_day(self, day: date) -> date:
-        """The first working day after ``day`` (a referral's follow-up deadline)."""
-        nxt = day + timedelta(days=1)
-        while not self.is_working_day(nxt):
-            nxt += timedelta(days=1)
-        return nxt
-
-
-class ComplaintCategory(_Strict):
-    """One category of complaint (投诉类别) and the working days the bank gives itself to answer it."""
-
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    zh: str = Field(min_length=1, max_length=40)
-    en: str = Field(min_length=1, max_length=60)
-    #: working days from the day the complaint was received to the day the answer is due
-    deadline_working_days: int = Field(ge=1, le=60)
-
-
-_DEFAULT_COMPLAINT_CATEGORIES = [
-    ComplaintCategory(code="service_attitude", zh="服务态度", en="service attitude", deadline_working_days=3),
-    ComplaintCategory(code="waiting_time", zh="排队等候", en="waiting time", deadline_working_days=3),
-    ComplaintCategory(code="fees", zh="收费", en="fees and charges", deadline_working_days=5),
-    ComplaintCategory(code="product", zh="产品与营销", en="products and selling", deadline_working_days=10),
-    ComplaintCategory(code="e_banking", zh="电子银行", en="e-banking", deadline_working_days=5),
-    ComplaintCategory(code="collections", zh="贷款催收", en="loan collections", deadline_working_days=5),
-    ComplaintCategory(code="other", zh="其他", en="other", deadline_working_days=10),
-]
-
-
-class ComplaintSettings(_Strict):
-    """Complaints (投诉处理): categories with their deadlines in working days, the appeal's deadline and when an
-    overdue complaint goes up a second level (docs/service.md)."""
-
-    categories: list[ComplaintCategory] = _DEFAULT_COMPLAINT_CATEGORIES
-    #: working days a reopened (appealed) complaint has for its new answer
-    appeal_deadline_working_days: int = Field(5, ge=1, le=60)
-    #: working days past the deadline after which an unanswered complaint goes to the head office (level 2)
-    second_level_after_working_days: int = Field(2, ge=1, le=60)
-
-    @field_validator("categories")
-    @classmethod
-    def _unique(cls, v: list[ComplaintCategory]) -> list[ComplaintCategory]:
-        if not v:
-            raise ValueError("at least one category")
-        codes = [c.code for c in v]
-        twice = sorted({c for c in codes if codes.count(c) > 1})
-        if twice:
-            raise ValueError(f"category codes must be unique, {', '.join(twice)} given twice")
-        return v
-
-
-class ServiceSettings(_Strict):
-    """Service quality (服务质量): complaints and the bank's working-day calendar their deadlines count in."""
-
-    complaints: ComplaintSettings = ComplaintSettings()
-    #: public holidays that fall on weekdays (法定节假日), as ISO dates: not working days
-    holidays: list[date] = []
-    #: weekend days worked instead (调休上班日), as ISO dates: working days
-    extra_working_days: list[date] = []
-    #: the product owner (a username) each product category's needs are routed to; unlisted: the head office's team
-    feedback_owners: dict[str, str] = {}
-
-    @field_validator("extra_working_days")
-    @classmethod
-    def _not_also_holidays(cls, v: list[date], info: ValidationInfo) -> list[date]:
-        both = sorted(set(v) & set(info.data.get("holidays") or []))
-        if both:
-            raise ValueError(f"{', '.join(d.isoformat() for d in both)} listed as a holiday and as a working day")
-        return v
 
 
 class WebSettings(_Strict):
