@@ -181,7 +181,8 @@ def test_a_branch_head_sees_campaign_numbers_of_their_scope_only(login, web_bank
 
 
 PATH_VALUES = {"{username}": "demo_analyst", "{code}": "en", "{audience_id}": "1", "{campaign_id}": "1",
-               "{target}": "mobile_banking", "{version}": "1", "{what}": "disable"}
+               "{target}": "mobile_banking", "{version}": "1", "{what}": "disable", "{complaint_id}": "1",
+               "{survey_id}": "1", "{member_id}": "1"}
 
 
 def _answers(web_bank, client, role: str) -> tuple[str, list[str]]:
