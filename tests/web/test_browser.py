@@ -110,7 +110,7 @@ def test_login_form_and_menu_per_role(tabs, principals, role):
     expected = {href: ZH[key] for href, key, actions in NAV if may_any(principal, actions)}
     page = tabs.open(role)
     landing = home_path(principal)
-    if landing is None:  # a role without any page (collector): the start page says so, and no menu
+    if landing is None:  # a role without any page (none today): the start page says so, and no menu
         assert page.url.rstrip("/") == tabs.base_url
         assert page.locator("[data-testid=home]").is_visible()
         assert page.locator("header nav.nav").count() == 0

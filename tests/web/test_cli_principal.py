@@ -81,12 +81,21 @@ def test_an_audience_preview_is_the_same_count_from_a_page_and_from_a_command(we
         assert json.loads(shell.stdout)["customers"] == web.json()["customers"] > 0, role
 
 
-def test_a_collector_is_built_the_same_and_fails_closed_until_loans_are_assigned(web_bank, login):
+def test_a_collector_is_built_the_same_with_the_loans_assigned_to_them(web_bank, login):
+    """The build assigned the queue to collectors (collections.assignment.after_build): the web and the shell both
+    read the collector's open assignments, and see no branch."""
+    from sqlalchemy import func, select
+
+    from finecrm.db.models import CollectionAssignment
+
     account = web_bank.logins["collector"]
+    with web_bank.app.state.finecrm.sessions() as s:
+        held = s.scalar(select(func.count()).select_from(CollectionAssignment).where(
+            CollectionAssignment.staff_id == account.staff_id, CollectionAssignment.ended_at.is_(None)))
     web = login("collector").get("/api/me").json()
     shell = json.loads(_cli(web_bank, "user", "whoami", "--json", FINECRM_CLI_USER=account.username).stdout)
     assert shell["scope"] == web["scope"] == "assigned_loans"
-    assert shell["loans"] == web["loans"] == 0 and shell["branches"] == 0
+    assert shell["loans"] == web["loans"] == held > 0 and shell["branches"] == 0
 
 
 def test_an_unknown_cli_user_is_a_clear_refusal(web_bank):
