@@ -60,7 +60,7 @@ def test_an_undeclared_route_is_refused_at_runtime(web_bank):
 #: Values for the other path parameters: records that need not exist (an allowed role may get 404).
 PATH_VALUES = {"{username}": "demo_analyst", "{code}": "en", "{audience_id}": "1", "{campaign_id}": "1",
                "{target}": "mobile_banking", "{version}": "1", "{what}": "disable", "{complaint_id}": "1",
-               "{survey_id}": "1", "{member_id}": "1", "{feedback_id}": "1"}
+               "{survey_id}": "1", "{member_id}": "1", "{feedback_id}": "1", "{case_id}": "1"}
 
 
 def _concrete(path: str, customer_id: str) -> str:
