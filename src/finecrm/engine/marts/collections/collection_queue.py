@@ -83,7 +83,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
           + _int_text(j.exposure) + " × " + pct + "% ≈ expected loss ¥" + _int_text(j.expected_loss))
     j = j.mutate(priority_reason_zh=zh, priority_reason_en=en)
     order = ibis.row_number().over(order_by=[ibis.desc(j.expected_loss), ibis.desc(j.dpd), j.loan_id])
-    j = j.mutate(priority_rank=(order + 1).cast("int64"),
+    # Spark types row_number as INTEGER, DuckDB as BIGINT; the float detour makes ibis emit the cast (a cast to
+    # the type ibis already believes is dropped), so both engines write BIGINT.
+    j = j.mutate(priority_rank=(order + 1).cast("float64").cast("int64"),
                  priority_reason=j.priority_reason_zh + " / " + j.priority_reason_en)
     return j.select(
         "loan_id", "customer_id", "customer_kind", "branch_id", "manager_id", "product_code", "product_name",

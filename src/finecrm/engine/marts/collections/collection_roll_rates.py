@@ -46,7 +46,9 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
     totals = t.group_by(["product_code", "from_bucket"]).agg(from_loans=t.loans.sum())
     t = t.inner_join(totals, ["product_code", "from_bucket"])
     t = t.select(
-        "product_code", "from_bucket", "to_bucket", loans=t.loans.cast("int64"), from_loans=t.from_loans.cast("int64"),
+        # the float detour makes ibis emit the casts: DuckDB sums BIGINT into a wider type, Spark keeps BIGINT
+        "product_code", "from_bucket", "to_bucket", loans=t.loans.cast("float64").cast("int64"),
+        from_loans=t.from_loans.cast("float64").cast("int64"),
         from_rank=bucket_rank(t.from_bucket, cfg), to_rank=bucket_rank(t.to_bucket, cfg))
     return t.mutate(rate=(t.loans.cast("float64") / t.from_loans.cast("float64")),
                     worse=t.to_rank > t.from_rank)
