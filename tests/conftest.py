@@ -41,6 +41,24 @@ def berka_dir() -> Path:
     return BERKA
 
 
+def copy_home(src: Path, dst: Path) -> None:
+    """A copy of a workspace whose database is open in this process, without harming the original.
+
+    The operational database is copied with SQLite's backup API, never as a file: a plain open() and close() of
+    ``finecrm.db`` (or its -wal/-shm) by this process drops every POSIX lock the app's own connections hold on it
+    (SQLite's "how to corrupt" §2.2). The next CLI process to close the database then believes itself its last
+    user and deletes the WAL: the app's later writes go to an unlinked file and are lost, and its reads say
+    "database disk image is malformed" (what a full run met after the serve test).
+    """
+    import sqlite3
+
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("finecrm.db*"))
+    with sqlite3.connect(src / "finecrm.db") as source, sqlite3.connect(dst / "finecrm.db") as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
 def _pg_bindir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:

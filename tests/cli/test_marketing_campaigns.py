@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cli.shell import ANALYST, run
+from tests.conftest import copy_home
 from tests.services.campaigns.bank import campaign_bank  # noqa: F401
 
 
@@ -16,7 +16,7 @@ from tests.services.campaigns.bank import campaign_bank  # noqa: F401
 def home(campaign_bank, tmp_path) -> str:  # noqa: F811
     """A copy of the generated bank's workspace (built as of 2026-09-30), with its own database."""
     target = tmp_path / "ws"
-    shutil.copytree(campaign_bank.late.home, target)
+    copy_home(campaign_bank.late.home, target)
     return str(target)
 
 

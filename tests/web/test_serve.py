@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,14 +13,14 @@ from pathlib import Path
 import httpx
 
 from finecrm.authz import ROLES
-from tests.conftest import _free_port
+from tests.conftest import _free_port, copy_home
 
 FINECRM = Path(sys.executable).with_name("finecrm")
 
 
 def test_serve_demo_prints_a_working_login_per_role(web_bank, tmp_path):
     home = tmp_path / "ws"
-    shutil.copytree(web_bank.home, home)  # serve --demo renews demo passwords: leave the shared bank alone
+    copy_home(web_bank.home, home)  # serve --demo renews demo passwords: leave the shared bank alone
     port = _free_port()
     # A narrow terminal, as make demo may run in: the printed passwords must still be whole.
     env = {**os.environ, "COLUMNS": "60", "NO_COLOR": "1", "FINECRM_DATABASE_URL": ""}
