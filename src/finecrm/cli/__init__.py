@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from finecrm.cli import access, collections, credit, data, marketing, serve, service
+from finecrm.cli import access, aml, collections, credit, data, marketing, serve, service
 from finecrm.cli.common import emit_failure, err, expect_document
 from finecrm.core.errors import FinecrmError
 
@@ -49,6 +49,8 @@ app.add_typer(marketing.audience_app, name="audience")
 app.add_typer(marketing.model_app, name="model")
 # credit: scorecards
 app.add_typer(credit.scorecard_app, name="scorecard")
+# AML: backtests of the typology rules
+app.add_typer(aml.aml_app, name="aml")
 # collections: assign, queue, a loan
 app.add_typer(collections.collections_app, name="collections")
 # service quality: complaints and surveys

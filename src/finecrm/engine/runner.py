@@ -40,8 +40,9 @@ class BuildBusy(BuildError, BusyError):
     """Another build holds the workspace (exit code 75, as for a running ingest)."""
 
 
-def order(models: tuple[Model, ...], sources: set[str]) -> list[Model]:
-    """Models in dependency order; refuses unknown dependencies and cycles."""
+def order(models: tuple[Model, ...], sources: set[str], targets: tuple[str, ...] | None = None) -> list[Model]:
+    """Models in dependency order (all, or only ``targets`` and what they need); refuses unknown dependencies
+    and cycles."""
     by_name = {m.name: m for m in models}
     done: set[str] = set(sources)
     out: list[Model] = []
@@ -63,7 +64,11 @@ def order(models: tuple[Model, ...], sources: set[str]) -> list[Model]:
         done.add(m.name)
         out.append(m)
 
-    for m in models:
+    if targets is not None:
+        unknown = [t for t in targets if t not in by_name]
+        if unknown:
+            raise BuildError(f"no model named {', '.join(unknown)}")
+    for m in (models if targets is None else [by_name[t] for t in targets]):
         visit(m)
     return out
 
@@ -87,7 +92,7 @@ def _clean_scratch(work_root: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-class _Step:
+class Step:
     """What the build is doing now, for the one line a refusing disk turns into."""
 
     def __init__(self) -> None:
@@ -108,6 +113,38 @@ def balance_months(sources: dict[str, ibis.Table]) -> tuple[date, date]:
     if first is None or last is None:
         raise BuildError("no monthly balances (account_month) in the warehouse: run 'finecrm ingest' first")
     return first, last
+
+
+def compute_plan(plan: list[Model], sources: dict[str, ibis.Table], backend: Any, ctx: BuildContext, marts_dir: Path,
+             work: Path, task: Any, step: Step) -> dict[str, Any]:
+    """Every model of ``plan`` in order: marts written under ``marts_dir`` and checked; returns what each mart
+    holds (rows, grain, key, columns, checks, seconds)."""
+    tables: dict[str, ibis.Table] = dict(sources)
+    marts: dict[str, Any] = {}
+    # Materialise an intermediate only when more than one model in this plan reads it;
+    # with a single reader it is cheaper for the backend to fuse it into that query.
+    readers = {m.name: sum(m.name in other.deps for other in plan) for m in plan}
+    for m in plan:
+        t0 = time.perf_counter()
+        step.now = f"building {m.name}"
+        expr = m.build({d: tables[d] for d in m.deps}, ctx)
+        if m.layer == "mart":
+            step.now = f"writing mart {m.name}"
+            tables[m.name] = backend.write(expr, marts_dir / m.name)
+            rows, checks = run_checks(tables[m.name], m)
+            marts[m.name] = {
+                "rows": rows,
+                "grain": m.grain, "key": list(m.key), "doc": m.doc,
+                "columns": {c: str(t) for c, t in tables[m.name].schema().items()},
+                "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
+            }
+        elif m.materialize and readers[m.name] > 1:
+            step.now = f"keeping {m.name} in the scratch folder"
+            tables[m.name] = backend.scratch(expr, m.name, work / "intermediate" / m.name)
+        else:
+            tables[m.name] = expr
+        task.advance()
+    return marts
 
 
 def run_build(
@@ -135,7 +172,7 @@ def run_build(
     A disk that refuses (full, read-only) at any step ends in one :class:`StorageError` naming the step;
     whatever the build had written is removed and the published snapshot is unchanged.
     """
-    step = _Step()
+    step = Step()
     try:
         return _run_build(raw=raw, root=root, work_root=work_root, ctx_factory=ctx_factory, engine=engine,
                           as_of=as_of, keep=keep, memory_limit=memory_limit, progress=progress, models=models,
@@ -166,7 +203,7 @@ def _run_build(
     progress: Progress,
     models: tuple[Model, ...],
     before_publish: Callable[[Path], dict[str, Any] | None] | None,
-    step: _Step,
+    step: Step,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     step.now = "taking the build lock"
@@ -193,32 +230,8 @@ def _run_build(
             day = as_of or month_end(last_month)
             ctx: BuildContext = ctx_factory(day)
             ctx.data_from = first_month
-            tables: dict[str, ibis.Table] = dict(sources)
-            marts: dict[str, Any] = {}
-            # Materialise an intermediate only when more than one model in this plan reads it;
-            # with a single reader it is cheaper for the backend to fuse it into that query.
-            readers = {m.name: sum(m.name in other.deps for other in plan) for m in plan}
             with progress.task(f"构建 building ({engine}, as of {day})", len(plan)) as task:
-                for m in plan:
-                    t0 = time.perf_counter()
-                    step.now = f"building {m.name}"
-                    expr = m.build({d: tables[d] for d in m.deps}, ctx)
-                    if m.layer == "mart":
-                        step.now = f"writing mart {m.name}"
-                        tables[m.name] = backend.write(expr, building / "marts" / m.name)
-                        rows, checks = run_checks(tables[m.name], m)
-                        marts[m.name] = {
-                            "rows": rows,
-                            "grain": m.grain, "key": list(m.key), "doc": m.doc,
-                            "columns": {c: str(t) for c, t in tables[m.name].schema().items()},
-                            "checks": checks, "seconds": round(time.perf_counter() - t0, 2),
-                        }
-                    elif m.materialize and readers[m.name] > 1:
-                        step.now = f"keeping {m.name} in the scratch folder"
-                        tables[m.name] = backend.scratch(expr, m.name, work / "intermediate" / m.name)
-                    else:
-                        tables[m.name] = expr
-                    task.advance()
+                marts = compute_plan(plan, sources, backend, ctx, building / "marts", work, task, step)
             passed = all(c["passed"] for m in marts.values() for c in m["checks"])
             manifest = {
                 "build_id": build_id, "as_of": day.isoformat(), "engine": engine,
