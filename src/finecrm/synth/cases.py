@@ -338,8 +338,16 @@ def _pass_through(rng: np.random.Generator, p: Plan, i: int, case: Case, cust: C
     a = int(acc.primary[p.actors[i][0]])
     d0 = p.day[i]
     episodes = int(rng.integers(2, 5))
-    starts = np.minimum(d0 + np.sort(rng.integers(0, 25, size=episodes)), cal.as_of_day - 2)
-    amt = np.round(rng.uniform(50_000, 300_000, size=episodes), -2)
+    # Episodes at least five days apart (an out may lag its in by two days: no 3-day window holds two of them)
+    # and all before the last days of the data; at least two, which the planned day (≤ as-of − 8) leaves room for.
+    starts = d0 + np.concatenate([[0], np.cumsum(rng.integers(5, 9, size=episodes - 1))])
+    starts = starts[starts <= cal.as_of_day - 3]
+    episodes = max(int(starts.size), 2)
+    starts = starts if starts.size >= 2 else np.array([d0, d0 + 5])
+    # Each episode moves many times the account's usual balance (its highest monthly average: the rule compares
+    # a window's inflow with the month before's average), as a real pass-through account does.
+    usual = float(max(bal.avg[a].max() / 100.0, bal.level[a].max()))
+    amt = np.round(rng.uniform(max(50_000.0, 7 * usual), max(300_000.0, 14 * usual), size=episodes), -2)
     lag = rng.integers(0, 3, size=episodes)
     left = rng.uniform(0.001, 0.03, size=episodes)
     out_amt = np.round(amt * (1 - left), 2)
