@@ -18,15 +18,18 @@ from __future__ import annotations
 
 from .actions import ACTION_CODES, ACTIONS, AUTHENTICATED, PERSONAL_DATA_ACTIONS, PUBLIC, Action, get_action
 from .decide import (
+    alert_in_scope,
     allowed,
     customer_filter,
     customer_in_scope,
     granted_actions,
+    insider_filter,
     loan_filter,
     loan_in_scope,
     require,
     require_customer,
     require_loan,
+    scope_alerts,
     scope_customers,
     scope_loans,
 )
@@ -64,6 +67,7 @@ __all__ = [
     "ScopeError",
     "UnknownAction",
     "UnknownRole",
+    "alert_in_scope",
     "allowed",
     "branch_subtree",
     "customer_filter",
@@ -73,6 +77,7 @@ __all__ = [
     "get_action",
     "get_role",
     "granted_actions",
+    "insider_filter",
     "loan_filter",
     "loan_in_scope",
     "make_principal",
@@ -89,6 +94,7 @@ __all__ = [
     "require_loan",
     "resolve_branch_scope",
     "resolve_grid_ids",
+    "scope_alerts",
     "scope_customers",
     "scope_loans",
     "undeclared",

@@ -188,3 +188,40 @@ def require_loan(principal: Principal, row: Mapping[str, Any] | None, loan_id: s
     if row is None or not loan_in_scope(principal, row):
         raise NotFound("贷款", "loan", loan_id)
     return row
+
+
+# --- insider monitoring: alerts that name a member of staff ---------------------------------------------
+
+
+def insider_filter(principal: Principal, table: ir.Table) -> ir.BooleanValue | None:
+    """The alerts of ``table`` that ``principal`` may see as far as the staff they name goes: never one on
+    themselves, nor on a colleague of their own outlet (``staff_id``, ``staff_branch_id``; issue 16: insider
+    monitoring is for compliance and audit, not for the people it concerns). None: nothing to hide."""
+    conds = []
+    if principal.staff_id is not None and "staff_id" in table.columns:
+        conds.append(table.staff_id.isnull() | (table.staff_id != principal.staff_id))
+    if principal.branch_id is not None and "staff_branch_id" in table.columns:
+        conds.append(table.staff_branch_id.isnull() | (table.staff_branch_id != principal.branch_id))
+    if not conds:
+        return None
+    pred = conds[0]
+    for c in conds[1:]:
+        pred = pred & c
+    return pred
+
+
+def scope_alerts(principal: Principal, table: ir.Table) -> ir.Table:
+    """Alerts restricted to the customers ``principal`` may see, less those on themselves or their outlet."""
+    t = scope_customers(principal, table)
+    pred = insider_filter(principal, t)
+    return t if pred is None else t.filter(pred)
+
+
+def alert_in_scope(principal: Principal, row: Mapping[str, Any]) -> bool:
+    """Is the alert ``row`` visible to ``principal``? Agrees with :func:`scope_alerts`."""
+    if not customer_in_scope(principal, row):
+        return False
+    staff, outlet = row.get("staff_id"), row.get("staff_branch_id")
+    if principal.staff_id is not None and staff is not None and staff == principal.staff_id:
+        return False
+    return not (principal.branch_id is not None and outlet is not None and outlet == principal.branch_id)

@@ -13,7 +13,7 @@ from typing import cast
 
 import ibis
 
-from finecrm.authz import Principal, customer_in_scope, require, scope_customers
+from finecrm.authz import Principal, alert_in_scope, require, scope_alerts, scope_customers
 from finecrm.authz.errors import NotFound
 from finecrm.core.errors import FinecrmError
 from finecrm.engine.labels import AML_RULES, LARGE_VALUE_KINDS
@@ -40,6 +40,8 @@ def _table(serving: Serving, principal: Principal, name: str) -> ibis.Table:
     require(principal, "work_case")
     if not serving.has_table(name):
         raise AmlError("快照中还没有反洗钱数据：请先构建 / the snapshot has no AML marts yet: build first")
+    if name == ALERTS:  # an alert on a staff member is not shown to them or to their outlet
+        return scope_alerts(principal, serving.table(name))
     return scope_customers(principal, serving.table(name))
 
 
@@ -79,7 +81,7 @@ def alert(serving: Serving, principal: Principal, alert_id: str) -> AlertDetail:
     """One alert with its rule's parameters, the evidence transactions and every party involved."""
     t = _table(serving, principal, ALERTS)
     found = serving.query(t.filter(t.alert_id == alert_id).limit(1))
-    if not found or not customer_in_scope(principal, found[0]):
+    if not found or not alert_in_scope(principal, found[0]):
         raise NotFound("预警", "alert", alert_id)
     row = dict(found[0])
     parties: list[PartyRow] = []

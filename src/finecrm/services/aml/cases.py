@@ -20,7 +20,7 @@ import ibis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finecrm.authz import Principal, require, scope_customers
+from finecrm.authz import Principal, insider_filter, require, scope_alerts, scope_customers
 from finecrm.authz.errors import Forbidden, NotFound
 from finecrm.core import formats
 from finecrm.core.settings import AmlCaseSettings
@@ -138,7 +138,7 @@ def triage(session: Session, serving: Serving, principal: Principal, alert_id: s
         else:
             if given.case_id is None:
                 raise CaseError("请选择案件 / choose the case")
-            case = _case(session, principal, given.case_id)
+            case = _case(session, serving, principal, given.case_id)
             if case.status != OPEN:
                 raise CaseError("只能加入调查中的案件 / alerts join only a case under investigation")
         session.add(AlertTriage(alert_id=alert_id, rule=row["rule"], customer_id=row["customer_id"],
@@ -152,12 +152,32 @@ def triage(session: Session, serving: Serving, principal: Principal, alert_id: s
 
 # --- cases -----------------------------------------------------------------------------------------------------
 
-def _case(session: Session, principal: Principal, case_id: int) -> AmlCase:
+def _case(session: Session, serving: Serving, principal: Principal, case_id: int) -> AmlCase:
     require(principal, ACTION)
     case = session.get(AmlCase, case_id)
-    if case is None:
+    if case is None or case_id in hidden_cases(session, serving, principal):
         raise NotFound("案件", "case", str(case_id))
     return case
+
+
+def hidden_cases(session: Session, serving: Serving, principal: Principal) -> set[int]:
+    """Cases holding an alert on ``principal`` or a colleague of their outlet: such a case does not exist for
+    them (404), as the alert does not (authz.insider_filter)."""
+    if not serving.has_table(aml.ALERTS):
+        return set()
+    t = scope_customers(principal, serving.table(aml.ALERTS))
+    pred = insider_filter(principal, t)
+    if pred is None:
+        return set()
+    hidden = {r["alert_id"] for r in serving.query(t.filter(~pred).select("alert_id"))}
+    if not hidden:
+        return set()
+    rows = session.execute(select(AlertTriage.alert_id, AlertTriage.decision, AlertTriage.case_id)
+                           .where(AlertTriage.alert_id.in_(sorted(hidden))).order_by(AlertTriage.id))
+    latest: dict[str, int | None] = {}
+    for alert_id, decision, cid in rows:
+        latest[alert_id] = cid if decision == "case" else None
+    return {cid for cid in latest.values() if cid is not None}
 
 
 def _alert_ids(session: Session, case_id: int) -> list[str]:
@@ -181,13 +201,16 @@ def _row(case: AmlCase, alerts: int, tz: str | None = None) -> CaseRow:
     }
 
 
-def list_cases(session: Session, principal: Principal, *, status: str | None = None, page: int = 1,
-               page_size: int = 20, tz: str | None = None) -> Page[CaseRow]:
+def list_cases(session: Session, serving: Serving, principal: Principal, *, status: str | None = None,
+               page: int = 1, page_size: int = 20, tz: str | None = None) -> Page[CaseRow]:
     """Cases, the nearest deadline first (decided ones: the latest decision first)."""
     require(principal, ACTION)
     if status and status not in STATUSES:
         raise CaseError(f"状态只能是 {', '.join(STATUSES)} / status must be one of {', '.join(STATUSES)}")
     q = select(AmlCase)
+    hidden = hidden_cases(session, serving, principal)
+    if hidden:
+        q = q.where(AmlCase.id.not_in(sorted(hidden)))
     if status:
         q = q.where(AmlCase.status == status)
     total = int(session.scalar(select(func.count()).select_from(q.subquery())) or 0)
@@ -198,22 +221,23 @@ def list_cases(session: Session, principal: Principal, *, status: str | None = N
     return Page([_row(c, counts[c.id], tz) for c in cases], page, page_size, total)
 
 
-def open_cases(session: Session, principal: Principal) -> list[CaseRow]:
+def open_cases(session: Session, serving: Serving, principal: Principal) -> list[CaseRow]:
     """The cases an alert can still join (under investigation), newest first."""
     require(principal, ACTION)
+    hidden = hidden_cases(session, serving, principal)
     cases = session.scalars(select(AmlCase).where(AmlCase.status == OPEN).order_by(AmlCase.id.desc()).limit(100))
-    return [_row(c, 0) for c in cases]
+    return [_row(c, 0) for c in cases if c.id not in hidden]
 
 
 def case_file(session: Session, serving: Serving, principal: Principal, case_id: int,
               tz: str | None = None) -> CaseFile:
     """A case with its alerts as the snapshot has them, every party of those alerts, and its history."""
-    case = _case(session, principal, case_id)
+    case = _case(session, serving, principal, case_id)
     ids = _alert_ids(session, case_id)
     alerts: list[AlertRow] = []
     parties: list[PartyRow] = []
     if ids and serving.has_table(aml.ALERTS):
-        t = scope_customers(principal, serving.table(aml.ALERTS))
+        t = scope_alerts(principal, serving.table(aml.ALERTS))
         alerts = cast(list[AlertRow], serving.query(t.filter(t.alert_id.isin(ids)).select(*aml.ALERT_COLUMNS)
                                                     .order_by([ibis.desc("score"), "alert_id"])))
         if serving.has_table(aml.PARTIES):
@@ -232,9 +256,9 @@ def case_file(session: Session, serving: Serving, principal: Principal, case_id:
             "events": events}
 
 
-def note(session: Session, principal: Principal, case_id: int, given: CaseNote, *,
+def note(session: Session, serving: Serving, principal: Principal, case_id: int, given: CaseNote, *,
          now: datetime | None = None) -> None:
-    case = _case(session, principal, case_id)
+    case = _case(session, serving, principal, case_id)
     if case.status in (REPORTED, CLOSED):
         raise CaseError("案件已结案，不能再记录 / the case is decided: no more notes")
     session.add(CaseEvent(case_id=case.id, kind="note", text=given.text, by=principal.username,
@@ -243,10 +267,10 @@ def note(session: Session, principal: Principal, case_id: int, given: CaseNote, 
     session.flush()
 
 
-def propose(session: Session, principal: Principal, case_id: int, given: CaseProposal, *,
+def propose(session: Session, serving: Serving, principal: Principal, case_id: int, given: CaseProposal, *,
             now: datetime | None = None) -> None:
     """Propose the case's decision; it waits for a second officer."""
-    case = _case(session, principal, case_id)
+    case = _case(session, serving, principal, case_id)
     if case.status != OPEN:
         raise CaseError("只有调查中的案件可以提出处理意见 / a decision is proposed only for a case under investigation")
     if not _alert_ids(session, case_id):
@@ -260,11 +284,11 @@ def propose(session: Session, principal: Principal, case_id: int, given: CasePro
     session.flush()
 
 
-def decide(session: Session, principal: Principal, case_id: int, given: CaseDecision, settings: AmlCaseSettings,
+def decide(session: Session, serving: Serving, principal: Principal, case_id: int, given: CaseDecision, settings: AmlCaseSettings,
            *, tz: str | None = None, now: datetime | None = None) -> None:
     """A second officer approves the proposal (the case is reported or closed and kept for the retention period)
     or sends it back for more investigation. The proposer cannot decide."""
-    case = _case(session, principal, case_id)
+    case = _case(session, serving, principal, case_id)
     if case.status != PROPOSED:
         raise CaseError("案件没有待复核的处理意见 / the case has no proposal awaiting approval")
     if case.proposed_by == principal.username:

@@ -31,13 +31,17 @@ def build(src: Mapping[str, ibis.Table], ctx: BuildContext) -> ibis.Table:
         _links.cycle(t, src["stg_accounts"], ctx),
         _links.insider_ebanking(t, src, ctx),
     ]
-    return ibis.union(*[p.select(*ALERT_COLUMNS) for p in parts], distinct=False)
+    alerts = ibis.union(*[p.select(*ALERT_COLUMNS) for p in parts], distinct=False)
+    # The outlet of the staff member an alert names: the pages hide such an alert from that person and from
+    # colleagues of the same outlet (insider monitoring is for compliance, not for those it concerns).
+    staff = src["stg_staff"].select(named_staff=ibis._.staff_id, staff_branch_id=ibis._.branch_id)
+    return alerts.left_join(staff, alerts.staff_id == staff.named_staff).drop("named_staff")
 
 
 MODEL = Model(
     "aml_alerts", "mart", DEPS, build,
     "One row per AML typology alert: rule (code, Chinese, English), parameters, score 0–100, the main customer "
-    "and account, the staff member where the rule names one, evidence amounts, counts, dates, transaction ids "
+    "and account, the staff member where the rule names one and their outlet, evidence amounts, counts, dates, transaction ids "
     "and a sentence in each language.",
     grain="alert", key=("alert_id",),
     not_null=("rule", "customer_id", "account_id", "alert_date", "evidence_zh", "evidence_en", "txn_ids"),

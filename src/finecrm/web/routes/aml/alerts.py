@@ -56,7 +56,7 @@ def alert_page(ctx: C, alert_id: str) -> Response:
     data = aml.alert(ctx.serving, ctx.me(), alert_id)
     triage = cases.triage_states(ctx.db, [alert_id]).get(alert_id) or {"state": "new", "case_id": None}
     return ctx.render("aml/alert.html", data=data, rules=aml.RULES, triage=triage,
-                      open_cases=cases.open_cases(ctx.db, ctx.me()), notice=ctx.request.query_params.get("notice"))
+                      open_cases=cases.open_cases(ctx.db, ctx.serving, ctx.me()), notice=ctx.request.query_params.get("notice"))
 
 
 @router.get("/api/aml/alerts/{alert_id}", tags=["aml"])

@@ -59,7 +59,7 @@ def triage_api(ctx: C, alert_id: str, body: Triage) -> TriageState:
 @router.get("/aml/cases", include_in_schema=False)
 @declare("work_case")
 def cases_page(ctx: C, page: PageNo = 1, status: Status = None) -> Response:
-    result = cases.list_cases(ctx.db, ctx.me(), status=status or None, page=page, tz=_tz(ctx))
+    result = cases.list_cases(ctx.db, ctx.serving, ctx.me(), status=status or None, page=page, tz=_tz(ctx))
     return ctx.render("aml/cases.html", result=result, status=status or "", statuses=cases.STATUSES)
 
 
@@ -67,7 +67,7 @@ def cases_page(ctx: C, page: PageNo = 1, status: Status = None) -> Response:
 @declare("work_case")
 def cases_api(ctx: C, page: PageNo = 1, status: Status = None) -> CasePage:
     """AML cases, the nearest deadline first; filter by `status`."""
-    return cases.list_cases(ctx.db, ctx.me(), status=status or None, page=page, tz=_tz(ctx)).to_dict()
+    return cases.list_cases(ctx.db, ctx.serving, ctx.me(), status=status or None, page=page, tz=_tz(ctx)).to_dict()
 
 
 @router.get("/aml/cases/{case_id}", include_in_schema=False)
@@ -92,7 +92,7 @@ def note_page(ctx: C, case_id: Id, text: Annotated[str, Form(max_length=4000)] =
         given = CaseNote(text=text)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    cases.note(ctx.db, ctx.me(), case_id, given)
+    cases.note(ctx.db, ctx.serving, ctx.me(), case_id, given)
     ctx.db.commit()
     return RedirectResponse(f"/aml/cases/{case_id}?notice=note", status_code=303)
 
@@ -101,7 +101,7 @@ def note_page(ctx: C, case_id: Id, text: Annotated[str, Form(max_length=4000)] =
 @declare("work_case")
 def note_api(ctx: C, case_id: Id, body: CaseNote) -> CaseFile:
     """Add a note to a case under investigation."""
-    cases.note(ctx.db, ctx.me(), case_id, body)
+    cases.note(ctx.db, ctx.serving, ctx.me(), case_id, body)
     ctx.db.commit()
     return cases.case_file(ctx.db, ctx.serving, ctx.me(), case_id, tz=_tz(ctx))
 
@@ -114,7 +114,7 @@ def propose_page(ctx: C, case_id: Id, decision: Annotated[str, Form(max_length=1
         given = CaseProposal(decision=decision, text=text)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    cases.propose(ctx.db, ctx.me(), case_id, given)
+    cases.propose(ctx.db, ctx.serving, ctx.me(), case_id, given)
     ctx.db.commit()
     return RedirectResponse(f"/aml/cases/{case_id}?notice=proposed", status_code=303)
 
@@ -124,7 +124,7 @@ def propose_page(ctx: C, case_id: Id, decision: Annotated[str, Form(max_length=1
 def propose_api(ctx: C, case_id: Id, body: CaseProposal) -> CaseFile:
     """Propose the decision: `{"decision": "report" | "no_report", "text": narrative or reason}`; a second officer
     approves it."""
-    cases.propose(ctx.db, ctx.me(), case_id, body)
+    cases.propose(ctx.db, ctx.serving, ctx.me(), case_id, body)
     ctx.db.commit()
     return cases.case_file(ctx.db, ctx.serving, ctx.me(), case_id, tz=_tz(ctx))
 
@@ -139,7 +139,7 @@ def decide_page(ctx: C, case_id: Id, decision: Annotated[str, Form(max_length=10
         given = CaseDecision(approve=decision == "approve", note=note)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    cases.decide(ctx.db, ctx.me(), case_id, given, ctx.state.ws.settings.aml.cases, tz=_tz(ctx))
+    cases.decide(ctx.db, ctx.serving, ctx.me(), case_id, given, ctx.state.ws.settings.aml.cases, tz=_tz(ctx))
     ctx.db.commit()
     return RedirectResponse(f"/aml/cases/{case_id}?notice={decision}", status_code=303)
 
@@ -148,7 +148,7 @@ def decide_page(ctx: C, case_id: Id, decision: Annotated[str, Form(max_length=10
 @declare("work_case")
 def decide_api(ctx: C, case_id: Id, body: CaseDecision) -> CaseFile:
     """Approve (`{"approve": true, "note": …}`) or send back the proposal. The one who proposed it cannot decide."""
-    cases.decide(ctx.db, ctx.me(), case_id, body, ctx.state.ws.settings.aml.cases, tz=_tz(ctx))
+    cases.decide(ctx.db, ctx.serving, ctx.me(), case_id, body, ctx.state.ws.settings.aml.cases, tz=_tz(ctx))
     ctx.db.commit()
     return cases.case_file(ctx.db, ctx.serving, ctx.me(), case_id, tz=_tz(ctx))
 
