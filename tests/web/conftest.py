@@ -62,6 +62,35 @@ def web_bank(tmp_path_factory) -> WebBank:
     return WebBank(home, ws, logins, create_app(home, demo=True))
 
 
+@pytest.fixture(scope="module")
+def pg_app(web_bank, postgres_url):
+    """The session's bank served with a new database of its own on the real PostgreSQL server (one per test
+    module): ``(app, logins, url)``. Only FINECRM_DATABASE_URL differs from the SQLite app."""
+    from finecrm.services.access.demo_accounts import demo_logins
+    from finecrm.web.main import create_app
+    from tests.conftest import new_postgres_database
+
+    url = new_postgres_database(postgres_url)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FINECRM_DATABASE_URL", url)
+    app = create_app(web_bank.home, demo=True)  # migrates the new database
+    logins = {a.role: a for a in demo_logins(web_bank.ws) if not a.checker}
+    yield app, logins, url
+    mp.undo()
+    app.state.finecrm.engine.dispose()
+
+
+def pg_client(app: Any, account: Any) -> Any:
+    """A signed-in client of ``pg_app`` for a demo account (with its CSRF token)."""
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app, base_url="https://testserver")
+    r = c.post("/api/auth/login", json={"username": account.username, "password": account.password})
+    assert r.status_code == 200, r.text
+    c.csrf = r.json()["csrf_token"]
+    return c
+
+
 _peers = itertools.count(1)
 
 

@@ -7,46 +7,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.conftest import new_postgres_database
+from tests.web.conftest import pg_client
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_app(web_bank, postgres_url):
-    from finecrm.services.access.demo_accounts import demo_logins
-    from finecrm.web.main import create_app
-
-    url = new_postgres_database(postgres_url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FINECRM_DATABASE_URL", url)
-    app = create_app(web_bank.home, demo=True)  # migrates the new database
-    logins = {a.role: a for a in demo_logins(web_bank.ws) if not a.checker}
-    yield app, logins, url
-    mp.undo()
-    app.state.finecrm.engine.dispose()
-
-
-def _client(app, account):
-    c = TestClient(app, base_url="https://testserver")
-    r = c.post("/api/auth/login", json={"username": account.username, "password": account.password})
-    assert r.status_code == 200, r.text
-    c.csrf = r.json()["csrf_token"]
-    return c
 
 
 def test_the_workbench_runs_on_postgresql(pg_app):
     app, logins, url = pg_app
     assert app.state.finecrm.engine.dialect.name == "postgresql"
-    manager = _client(app, logins["customer_manager"])
+    manager = pg_client(app, logins["customer_manager"])
     cid = next(r["customer_id"] for r in manager.get("/api/customers").json()["rows"] if r["phone"])
     r = manager.post(f"/api/customers/{cid}/reveal", json={"reason": "上门走访前核实"},
                      headers={"X-CSRF-Token": manager.csrf})
     assert r.status_code == 200 and "*" not in r.json()["customer"]["phone"]
-    analyst = _client(app, logins["analyst"])
+    analyst = pg_client(app, logins["analyst"])
     assert analyst.post("/api/segments/export", json={"lifecycle": "stable"},
                         headers={"X-CSRF-Token": analyst.csrf}).status_code == 200
-    compliance = _client(app, logins["compliance_officer"])
+    compliance = pg_client(app, logins["compliance_officer"])
     reveals = compliance.get(f"/api/audit?action=reveal_pii&target={cid}").json()["rows"]
     assert reveals and reveals[0]["reason"] == "上门走访前核实"
     assert compliance.get("/api/audit?action=export_list").json()["total"] == 1
@@ -74,7 +51,7 @@ def test_a_campaign_is_previewed_drawn_closed_and_cancelled_on_postgresql(pg_app
     from datetime import date, timedelta
 
     app, logins, _ = pg_app
-    analyst = _client(app, logins["analyst"])
+    analyst = pg_client(app, logins["analyst"])
     h = {"X-CSRF-Token": analyst.csrf}
     staff = logins["customer_manager"].staff_id
     a = analyst.post("/api/audiences", headers=h, json={"name": "PG 客群", "rule": f"manager_id = '{staff}'"})
@@ -91,7 +68,7 @@ def test_a_campaign_is_previewed_drawn_closed_and_cancelled_on_postgresql(pg_app
     cid = created.json()["id"]
     assert created.json()["details"]["counts"]["members"] == preview["steps"][-1]["remaining"] == preview["members"]
     assert analyst.post(f"/api/campaigns/{cid}/assign", headers=h).status_code == 200
-    manager = _client(app, logins["customer_manager"])
+    manager = pg_client(app, logins["customer_manager"])
     open_tasks = manager.get("/api/tasks", params={"campaign_id": cid, "status": "open"}).json()["total"]
     assert open_tasks > 0
     closed = analyst.post(f"/api/campaigns/{cid}/close", headers=h, json={"reason": "PG 上提前结束"})
@@ -105,7 +82,7 @@ def test_a_campaign_is_previewed_drawn_closed_and_cancelled_on_postgresql(pg_app
     assert manager.get("/api/tasks", params={"campaign_id": fid}).json()["total"] > 0
     assert analyst.post(f"/api/campaigns/{fid}/cancel", headers=h, json={"reason": "预算调整"}).status_code == 200
     assert manager.get("/api/tasks", params={"campaign_id": fid}).json()["total"] == 0
-    compliance = _client(app, logins["compliance_officer"])
+    compliance = pg_client(app, logins["compliance_officer"])
     for action, target in (("campaign_close", cid), ("campaign_cancel", fid)):
         rows = compliance.get(f"/api/audit?action={action}&target=campaign:{target}").json()["rows"]
         assert len(rows) == 1, rows

@@ -7,43 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from finecrm.core import formats
-from tests.conftest import new_postgres_database
+from tests.web.conftest import pg_client
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pg(web_bank, postgres_url):
-    from finecrm.services.access.demo_accounts import demo_logins
-    from finecrm.web.main import create_app
-
-    url = new_postgres_database(postgres_url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FINECRM_DATABASE_URL", url)
-    app = create_app(web_bank.home, demo=True)  # migrates the new database
-    logins = {a.role: a for a in demo_logins(web_bank.ws) if not a.checker}
-    yield app, logins
-    mp.undo()
-    app.state.finecrm.engine.dispose()
-
-
-def _client(app, account):
-    c = TestClient(app, base_url="https://testserver")
-    r = c.post("/api/auth/login", json={"username": account.username, "password": account.password})
-    assert r.status_code == 200, r.text
-    c.csrf = r.json()["csrf_token"]
-    c.account = account
-    return c
-
-
-def test_the_routine_runs_on_postgresql(pg):
-    app, logins = pg
+def test_the_routine_runs_on_postgresql(pg_app):
+    app, logins, _url = pg_app
     assert app.state.finecrm.engine.dialect.name == "postgresql"
-    manager = _client(app, logins["customer_manager"])
+    manager = pg_client(app, logins["customer_manager"])
     h = {"X-CSRF-Token": manager.csrf}
     plan = manager.get("/api/workbench/plan").json()
     assert plan["stats"][0]["done"] == 0  # a fresh database: nothing visited
@@ -66,7 +41,7 @@ def test_the_routine_runs_on_postgresql(pg):
     assert log["total"] == n == 2
     assert manager.post("/api/workbench/log/export", headers=h).status_code == 200
 
-    lobby = _client(app, logins["lobby_manager"])
+    lobby = pg_client(app, logins["lobby_manager"])
     made = lobby.post("/api/workbench/referrals", headers={"X-CSRF-Token": lobby.csrf}, json={
         "prospect_name": "周敏", "prospect_phone": "13600001111", "interest": "loan",
         "to_staff_id": manager.account.staff_id}).json()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from finecrm.core.clock import utc
 from finecrm.db.models import (
     AuditEvent,
     Campaign,
@@ -60,12 +61,6 @@ def save_ingest_run(session: Session, *, run: IngestRun) -> None:
 
 def list_ingest_runs(session: Session, *, limit: int = 20) -> list[IngestRun]:
     return list(session.scalars(select(IngestRun).order_by(IngestRun.started_at.desc()).limit(limit)))
-
-
-def _utc(at: datetime) -> datetime:
-    """``at`` in UTC. SQLite stores timestamps as text without a zone, so every bound value must be UTC
-    for comparisons in SQL to be right; a naive value is taken to be UTC already."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -138,7 +133,7 @@ def revoke_user_sessions(session: Session, *, user_id: int, at: datetime, keep_i
     stmt = (
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=_utc(at))
+        .values(revoked_at=utc(at))
         .execution_options(synchronize_session="fetch")
     )
     if keep_id is not None:
@@ -154,7 +149,7 @@ def revoke_user_sessions(session: Session, *, user_id: int, at: datetime, keep_i
 def record_login_attempt(
     session: Session, *, username: str, at: datetime, ip: str | None, success: bool, reason: str
 ) -> LoginAttempt:
-    row = LoginAttempt(username=username[:100], at=_utc(at), ip=ip, success=success, reason=reason)
+    row = LoginAttempt(username=username[:100], at=utc(at), ip=ip, success=success, reason=reason)
     session.add(row)
     session.flush()
     return row
@@ -174,7 +169,7 @@ def count_login_failures(
     stmt = (
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.success.is_(False), LoginAttempt.at > _utc(since), LoginAttempt.reason.in_(reasons))
+        .where(LoginAttempt.success.is_(False), LoginAttempt.at > utc(since), LoginAttempt.reason.in_(reasons))
     )
     if username is not None:
         stmt = stmt.where(LoginAttempt.username == username)
@@ -191,7 +186,7 @@ def last_login_attempt_at(session: Session, *, username: str, reason: str) -> da
     at = session.scalar(stmt)
     if at is None:
         return None
-    return _utc(at)
+    return utc(at)
 
 
 def list_login_attempts(
@@ -207,7 +202,7 @@ def list_login_attempts(
 
 def prune_login_attempts(session: Session, *, before: datetime) -> int:
     """Delete attempts older than ``before`` (the audit log keeps the durable record); returns the count."""
-    result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < _utc(before)))
+    result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < utc(before)))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

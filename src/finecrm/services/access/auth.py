@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from finecrm.authz import Principal, make_principal
+from finecrm.core.clock import utc
 from finecrm.db import repositories
 from finecrm.db.models import User, UserSession
 
@@ -187,14 +188,6 @@ def normalize_username(username: str) -> str:
 
 
 # --- time ---------------------------------------------------------------------------------------------
-
-
-def utc(at: datetime | None = None) -> datetime:
-    """``at`` (default: now) as an aware UTC datetime; a naive value is taken to be UTC already
-    (SQLite gives stored timestamps back naive)."""
-    if at is None:
-        return datetime.now(UTC)
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _aware(at: datetime | None) -> datetime | None:

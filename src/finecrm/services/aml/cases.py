@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from finecrm.authz import Principal, insider_filter, require, scope_alerts, scope_customers
 from finecrm.authz.errors import Forbidden, NotFound
 from finecrm.core import formats
+from finecrm.core.clock import utc
 from finecrm.core.settings import AmlCaseSettings
 from finecrm.db import repositories
 from finecrm.db.models import AlertTriage, AmlCase, CaseEvent
@@ -48,14 +49,8 @@ class CaseError(aml.AmlError):
     """A step on an alert or a case that cannot be taken as asked (the message says why, in both languages)."""
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives UTC back without a zone
-
-
 def _iso(at: datetime | None) -> str | None:
-    u = _utc(at)
+    u = None if at is None else utc(at)
     return u.isoformat() if u is not None else None
 
 

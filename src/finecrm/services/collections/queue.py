@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, mask_table, require, require_loan, scope_loans
 from finecrm.core import formats
+from finecrm.core.clock import utc
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import Workspace
 from finecrm.db import repositories
@@ -77,10 +78,6 @@ def _with_names(serving: Serving, principal: Principal, t: ibis.Table) -> ibis.T
     return mask_table(principal, j).drop("kind")
 
 
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _payments(serving: Serving, loan_ids: list[str]) -> dict[str, list[tuple[date, float]]]:
     out: dict[str, list[tuple[date, float]]] = defaultdict(list)
     if not loan_ids or not serving.has_table(SCHEDULES):
@@ -114,7 +111,7 @@ def promise_states(serving: Serving, rows: list[CollectionPromise]) -> list[Prom
 
 
 def _contact_row(c: CollectionContact) -> ContactRow:
-    return {"id": c.id, "loan_id": c.loan_id, "at": _utc(c.at).isoformat(), "username": c.username,
+    return {"id": c.id, "loan_id": c.loan_id, "at": utc(c.at).isoformat(), "username": c.username,
             "staff_id": c.staff_id, "channel": c.channel, "result": c.result, "notes": c.notes,
             "next_step": c.next_step, "next_on": c.next_on.isoformat() if c.next_on else None,
             "template": c.template, "rendered_text": c.rendered_text}
@@ -151,7 +148,7 @@ def _enrich(session: Session, serving: Serving, ws: Workspace, rows: list[dict[s
         else:
             day = formats.local(done.at, ws.settings.bank.timezone).date()
             nxt = done.next_on or (day + timedelta(days=follow.get(str(r["bucket"]), 7)))
-            row.update(last_contact_at=_utc(done.at).isoformat(), days_since_contact=(today - day).days,
+            row.update(last_contact_at=utc(done.at).isoformat(), days_since_contact=(today - day).days,
                        next_action=done.next_step or r["step"], next_action_on=nxt.isoformat())
         row["promise"] = states.get(r["loan_id"])
         out.append(cast(QueueRow, row))

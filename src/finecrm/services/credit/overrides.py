@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, loan_in_scope, require, require_loan
 from finecrm.authz.errors import Forbidden, NotFound
+from finecrm.core.clock import utc
 from finecrm.core.errors import FinecrmError
 from finecrm.core.formats import build_time
 from finecrm.db import repositories
@@ -73,10 +74,6 @@ def in_force(session: Session, loan_id: str) -> CategoryOverride | None:
     ).first()
 
 
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives UTC back without a zone
-
-
 def current_category(session: Session, loan: dict[str, Any], build_id: str) -> str:
     """The category in force now: the published snapshot's final category, unless a change took effect after
     that snapshot's build started (the build reads the changes when it starts; the next one applies it, and until
@@ -84,7 +81,7 @@ def current_category(session: Session, loan: dict[str, Any], build_id: str) -> s
     o = in_force(session, str(loan["loan_id"]))
     built = build_time(build_id)
     if o is not None:
-        effective = _utc(o.decided_at or o.proposed_at)
+        effective = utc(o.decided_at or o.proposed_at)
         if built is None or effective >= built:
             return o.to_category
     return str(loan["final_category"])

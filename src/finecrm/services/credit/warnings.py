@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from finecrm.authz import Principal, allowed, require, scope_customers
 from finecrm.authz.errors import NotFound
 from finecrm.authz.roles import get_role
+from finecrm.core.clock import utc
 from finecrm.core.errors import FinecrmError
 from finecrm.db import repositories
 from finecrm.db.models import WarningStep
@@ -145,11 +146,7 @@ def _one(serving: Serving, principal: Principal, warning_id: str) -> dict[str, A
 def _steps(session: Session, warning_id: str) -> list[WarningStepRow]:
     rows = session.scalars(select(WarningStep).where(WarningStep.warning_id == warning_id).order_by(WarningStep.id))
     return [{"id": s.id, "step": s.step, "assignee": s.assignee, "outcome": s.outcome, "note": s.note, "by": s.by,
-             "at": _utc(s.at).isoformat()} for s in rows]
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives UTC back without a zone
+             "at": utc(s.at).isoformat()} for s in rows]
 
 
 def warning_file(session: Session, serving: Serving, principal: Principal, warning_id: str) -> WarningFile:

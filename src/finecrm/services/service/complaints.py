@@ -36,6 +36,7 @@ from finecrm.authz import (
     require,
 )
 from finecrm.authz.roles import BRANCH_SCOPES
+from finecrm.core.clock import utc
 from finecrm.core.errors import FinecrmError
 from finecrm.core.settings import ServiceSettings
 from finecrm.db import repositories
@@ -88,15 +89,11 @@ def categories(settings: ServiceSettings) -> dict[str, tuple[str, str, int]]:
 
 def bank_day(now: datetime, tz: str) -> date:
     """The bank's date at ``now`` (deadlines are dates of the bank's calendar, not UTC's)."""
-    return _utc(now).astimezone(ZoneInfo(tz)).date()
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives UTC back without a zone
+    return utc(now).astimezone(ZoneInfo(tz)).date()
 
 
 def _iso(at: datetime | None) -> str | None:
-    return _utc(at).isoformat() if at is not None else None
+    return utc(at).isoformat() if at is not None else None
 
 
 def _scope_row(c: Complaint) -> dict[str, Any]:
@@ -184,8 +181,8 @@ def record(session: Session, serving: Serving, principal: Principal, settings: S
         raise ComplaintError("被投诉机构不在您的权限范围内 / the branch concerned is outside your scope")
     if intake.staff_id and names.of("staff", intake.staff_id) is None:
         raise ComplaintError(f"没有这名员工：{intake.staff_id} / no staff member {intake.staff_id}")
-    at = _utc(received_at or now)
-    if at > _utc(now):
+    at = utc(received_at or now)
+    if at > utc(now):
         raise ComplaintError("受理时间不能晚于现在 / a complaint cannot be received in the future")
     due = calendar(settings).add_working_days(bank_day(at, tz), cats[intake.category][2])
     c = Complaint(channel=intake.channel, customer_id=intake.customer_id or None,
@@ -229,7 +226,7 @@ def assign(session: Session, principal: Principal, settings: ServiceSettings, co
     c.assignee = body.assignee
     if c.status == "open":
         c.status = "assigned"
-    _event(session, c, kind="assigned", actor=principal.username, at=_utc(now), note=body.note,
+    _event(session, c, kind="assigned", actor=principal.username, at=utc(now), note=body.note,
            details={"assignee": body.assignee, "before": before})
     return _row(c, bank_day(now, tz), calendar(settings))
 
@@ -241,7 +238,7 @@ def reply(session: Session, principal: Principal, settings: ServiceSettings, com
     c = _get(session, principal, complaint_id)
     if c.status not in TO_ANSWER:
         raise ComplaintError("这件投诉已答复或已结案 / this complaint is already answered or closed")
-    at, today = _utc(now), bank_day(now, tz)
+    at, today = utc(now), bank_day(now, tz)
     on_time = today <= c.due_on
     if c.first_replied_at is None:
         c.first_replied_at, c.replied_on_time = at, on_time
@@ -260,7 +257,7 @@ def close(session: Session, principal: Principal, settings: ServiceSettings, com
     if c.status != "replied":
         raise ComplaintError("只有已答复的投诉才能在客户认可后结案 / only an answered complaint can be closed on the "
                              "customer's acceptance")
-    at = _utc(now)
+    at = utc(now)
     c.status, c.closed_at = "closed", at
     _event(session, c, kind="accepted", actor=principal.username, at=at, note=body.note)
     return _row(c, bank_day(now, tz), calendar(settings))
@@ -274,7 +271,7 @@ def appeal(session: Session, principal: Principal, settings: ServiceSettings, co
     c = _get(session, principal, complaint_id)
     if c.status not in ("replied", "closed"):
         raise ComplaintError("只有已答复或已结案的投诉才能申诉 / only an answered or closed complaint can be appealed")
-    at, today = _utc(now), bank_day(now, tz)
+    at, today = utc(now), bank_day(now, tz)
     cal = calendar(settings)
     before = c.due_on
     c.due_on = cal.add_working_days(today, settings.complaints.appeal_deadline_working_days)
@@ -304,8 +301,8 @@ def escalate_overdue(session: Session, settings: ServiceSettings, *, now: dateti
     for c in late:
         level = escalation_level(c.due_on, today, cal, second)
         if level > (c.escalation_level or 0):
-            c.escalation_level, c.escalated_at = level, _utc(now)
-            _event(session, c, kind="escalated", actor=ESCALATION_ACTOR, at=_utc(now),
+            c.escalation_level, c.escalated_at = level, utc(now)
+            _event(session, c, kind="escalated", actor=ESCALATION_ACTOR, at=utc(now),
                    details={"level": level, "due_on": c.due_on.isoformat(),
                             "overdue_working_days": cal.working_days_between(c.due_on, today)})
             raised.append({"complaint_id": c.id, "level": level})

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finecrm.authz import Principal, allowed, require
+from finecrm.core.clock import utc
 from finecrm.core.settings import ServiceSettings
 from finecrm.db.models import Complaint, Survey, SurveyAnswer, SurveyMember
 from finecrm.services.service.complaints import TO_ANSWER, ComplaintError, bank_day
@@ -33,10 +34,6 @@ from finecrm.services.service.questionnaire import DIMENSION_CODES, SATISFIED_FR
 from finecrm.services.snapshot.serving import Serving
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def service_quality(session: Session, serving: Serving, principal: Principal, settings: ServiceSettings, *,
@@ -64,7 +61,7 @@ def service_quality(session: Session, serving: Serving, principal: Principal, se
         r = rows[c.branch_id]
         if c.status in TO_ANSWER and today > c.due_on:
             r["overdue_now"] += 1
-        received = bank_day(_utc(c.received_at), tz)
+        received = bank_day(utc(c.received_at), tz)
         if not since <= received <= until:
             continue
         r["complaints"] += 1
@@ -75,7 +72,7 @@ def service_quality(session: Session, serving: Serving, principal: Principal, se
             r["due"] += 1
             r["on_time"] += 1 if c.replied_on_time else 0
     start = datetime.combine(since, time.min, tzinfo=UTC)
-    drawn = {s.id for s in session.scalars(select(Survey)) if start <= _utc(s.created_at)}
+    drawn = {s.id for s in session.scalars(select(Survey)) if start <= utc(s.created_at)}
     members = {m.id: m for m in session.scalars(select(SurveyMember)) if mine(m.branch_id)}
     asked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for m in members.values():
@@ -85,7 +82,7 @@ def service_quality(session: Session, serving: Serving, principal: Principal, se
     scores: dict[tuple[int, str], list[int]] = defaultdict(list)
     for a in session.scalars(select(SurveyAnswer).where(SurveyAnswer.score.is_not(None))):
         who = members.get(a.member_id)
-        if who is None or who.responded_at is None or not since <= bank_day(_utc(who.responded_at), tz) <= until:
+        if who is None or who.responded_at is None or not since <= bank_day(utc(who.responded_at), tz) <= until:
             continue
         scores[(a.member_id, a.dimension)].append(int(a.score or 0))
     satisfied: dict[str, dict[str, list[int]]] = defaultdict(lambda: {d: [0, 0] for d in DIMENSION_CODES})
