@@ -9,12 +9,12 @@ from sqlalchemy import text
 
 from tests.web.test_kpi import _import, _xlsx
 from tests.web.test_workbench_postgres import _client
-from tests.web.test_workbench_postgres import pg as pg  # noqa: F401 - the module's PostgreSQL app, reused
+from tests.web.test_workbench_postgres import pg as pg  # the PostgreSQL app of that module, reused here
 
 pytestmark = pytest.mark.postgres
 
 
-def test_targets_and_scores_on_postgresql(pg):  # noqa: F811
+def test_targets_and_scores_on_postgresql(pg):
     app, logins = pg
     assert app.state.finecrm.engine.dialect.name == "postgresql"
     analyst = _client(app, logins["analyst"])
