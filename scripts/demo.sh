@@ -40,12 +40,19 @@ if [ ! -f "$HOME_DIR/.demo-voice" ] && [ -f "$SAMPLE/_voice/complaints.csv" ]; t
     --answers "$SAMPLE/_voice/survey_answers.csv" --name 年度网点服务满意度调查 --home "$HOME_DIR"
   touch "$HOME_DIR/.demo-voice"
 fi
+if [ ! -f "$HOME_DIR/.demo-kpi" ]; then
+  echo "== 4/5 考核目标 KPI targets for the demo month: drafted from its figures (+10 %) and imported, so the ranking shows scores"
+  FINECRM_CLI_ROLE=analyst $FC kpi targets draft --out "$HOME_DIR/kpi-targets.xlsx" --home "$HOME_DIR"
+  FINECRM_CLI_ROLE=analyst $FC kpi targets import "$HOME_DIR/kpi-targets.xlsx" --home "$HOME_DIR"
+  touch "$HOME_DIR/.demo-kpi"
+fi
 echo
 echo "工作区 workspace: $HOME_DIR"
 echo "  查询 query (analyst console): FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT tier, count(*) FROM customer_360 GROUP BY 1\""
 echo "  快照 snapshots: .venv/bin/finecrm snapshots list --home $HOME_DIR"
 echo "  模型 models: FINECRM_CLI_ROLE=analyst .venv/bin/finecrm model list --home $HOME_DIR"
 echo "  下一个最佳产品 next best product: FINECRM_CLI_ROLE=analyst .venv/bin/finecrm sql --home $HOME_DIR \"SELECT nbp_target, count(*), round(avg(nbp_value), 1) FROM customer_propensity GROUP BY 1\""
+echo "  考核排名 KPIs: FINECRM_CLI_ROLE=analyst .venv/bin/finecrm kpi ranking --home $HOME_DIR; report: finecrm kpi report --out report.xlsx"
 echo "  催收 collections: every build assigns the overdue loans to collectors (demo_collector signs in to the queue); again now: FINECRM_CLI_ROLE=risk_officer .venv/bin/finecrm collections assign --home $HOME_DIR"
 echo "  真实数据 real data: .venv/bin/finecrm ingest ../shared/data/berka --mapping docs/examples/berka --home <another workspace>"
 echo "== 5/5 启动工作台 serve the workbench (demo logins below; each start gives new passwords)"

@@ -119,6 +119,7 @@ EXPECTED = {
         "view_segments", "manage_segments", "view_campaigns", "manage_campaigns", "manage_models",
         "view_deposit_watch", "view_kpi", "view_data_status", "run_ingest", "run_build", "manage_scorecards",
         "record_complaint", "handle_complaints", "run_surveys", "record_feedback", "answer_feedback",
+        "manage_kpi_targets",
     },
     "branch_head": {
         "view_dashboard", "view_customer", "search_customers", "view_balances", "export_list",

@@ -94,7 +94,7 @@ def test_exports_are_described_as_workbooks(app):
     exports = sorted(p for p in spec["paths"] if p.startswith("/api/") and p.endswith("/export"))
     assert exports == ["/api/audiences/{audience_id}/export", "/api/audit/export", "/api/campaigns/{campaign_id}/export",
                        "/api/campaigns/{campaign_id}/members/export", "/api/collections/export",
-                       "/api/credit/warnings/export", "/api/customers/export", "/api/segments/export",
+                       "/api/credit/warnings/export", "/api/customers/export", "/api/kpi/export", "/api/segments/export",
                        "/api/service/complaints/export", "/api/tasks/export", "/api/workbench/log/export"]
     for path in exports:
         assert XLSX in spec["paths"][path]["post"]["responses"]["200"]["content"]

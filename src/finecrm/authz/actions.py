@@ -92,6 +92,7 @@ ACTIONS: Mapping[str, Action] = _declare(
            True),
     # Performance
     Action("view_kpi", "查看绩效考核指标", "view KPIs", False),
+    Action("manage_kpi_targets", "设定与导入考核目标", "set and import KPI targets", False),
     # Data and administration
     Action("view_data_status", "查看数据状态（导入、构建、隔离原因）", "view data status (ingests, builds, quarantine)", False),
     Action("run_ingest", "导入数据", "run an ingest", False),

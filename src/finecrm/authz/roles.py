@@ -103,6 +103,8 @@ ROLES: Mapping[str, Role] = _declare(
         "record_complaint", "handle_complaints", "run_surveys",
         # The head office's product managers (产品经理) sit in this team: they answer the needs branches feed back.
         "record_feedback", "answer_feedback",
+        # The head office's performance team (绩效考核) sets each month's targets per branch and manager.
+        "manage_kpi_targets",
     ),
     _role(
         "branch_head", "支行行长", "branch head", Scope.BRANCH_SUBTREE,

@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from finecrm.cli import access, aml, collections, credit, data, marketing, serve, service
+from finecrm.cli import access, aml, collections, credit, data, kpi, marketing, serve, service
 from finecrm.cli.common import emit_failure, err, expect_document
 from finecrm.core.errors import FinecrmError
 
@@ -56,6 +56,8 @@ app.add_typer(collections.collections_app, name="collections")
 # service quality: complaints and surveys
 app.add_typer(service.complaint_app, name="complaint")
 app.add_typer(service.survey_app, name="survey")
+# kpi: the report, the ranking, targets
+app.add_typer(kpi.kpi_app, name="kpi")
 
 
 def main() -> None:

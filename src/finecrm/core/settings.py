@@ -33,6 +33,7 @@ from finecrm.core.settings_aml import (  # noqa: F401 - re-exported
 )
 from finecrm.core.settings_collections import CollectionSettings
 from finecrm.core.settings_credit import ClassificationSettings, CreditSettings, CreditWarningSettings  # noqa: F401 - re-exported
+from finecrm.core.settings_kpi import Indicator, KpiSettings  # noqa: F401 - re-exported
 from finecrm.core.settings_service import (  # noqa: F401 - re-exported
     _DEFAULT_COMPLAINT_CATEGORIES,
     ComplaintCategory,
@@ -301,6 +302,7 @@ class Settings(_Strict):
     credit: CreditSettings = CreditSettings()
     collections: CollectionSettings = CollectionSettings()
     workbench: WorkbenchSettings = WorkbenchSettings()
+    kpi: KpiSettings = KpiSettings()
     service: ServiceSettings = ServiceSettings()
     web: WebSettings = WebSettings()
 

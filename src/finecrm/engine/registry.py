@@ -45,6 +45,7 @@ from finecrm.engine.marts.customers import (
     lifecycle_flow,
     portfolio_summary,
 )
+from finecrm.engine.marts.kpi import kpi_values
 from finecrm.engine.marts.marketing import customer_propensity, product_adoption, propensity_features
 from finecrm.engine.marts.workbench import customer_reminders, visit_plan
 from finecrm.engine.model import Model
@@ -126,6 +127,9 @@ MODELS: tuple[Model, ...] = (
     # operational contact log by the service)
     visit_plan.MODEL,
     customer_reminders.MODEL,
+    # marts of the kpi area: each indicator's value per branch and manager for the build month (visit completion,
+    # which needs the contact log, is added by the KPI use case)
+    kpi_values.MODEL,
 )
 
 BY_NAME = {m.name: m for m in MODELS}

@@ -34,6 +34,8 @@ from finecrm.web.routes.collections import queue as collection_queue
 from finecrm.web.routes.credit import approvals, loans, warnings
 from finecrm.web.routes.customers import dashboard, profile, rules, segments
 from finecrm.web.routes.data import status
+from finecrm.web.routes.kpi import ranking as kpi_ranking
+from finecrm.web.routes.kpi import targets as kpi_targets
 from finecrm.web.routes.marketing import audiences, campaigns, models, tasks
 from finecrm.web.routes.service import complaints, feedback, quality, surveys
 from finecrm.web.routes.workbench import home as workbench_home
@@ -72,6 +74,9 @@ ROUTERS = (
     feedback.router,  # 需求反馈 / needs fed back to product owners
     quality.router,  # 服务质量指标 / service-quality indicators by branch and staff
     surveys.router,  # 满意度调查 / surveys: sample draw, results on five dimensions, staff entry, the customer's link
+    # kpi 绩效考核
+    kpi_ranking.router,  # 考核排名与业绩通报 / the ranking of branches and managers, the report as Excel
+    kpi_targets.router,  # 考核目标 / the month's targets: set, imported from Excel
     # aml 反洗钱 / anti-money laundering
     alerts.router,  # 反洗钱预警与大额交易报告 / typology alerts with their evidence, large-value reports
     cases.router,  # 反洗钱案件 / triage, cases and the report decided by two officers

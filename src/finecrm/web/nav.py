@@ -35,6 +35,8 @@ NAV: tuple[tuple[str, str, str | tuple[str, ...]], ...] = (
     ("/service/surveys", "nav.surveys", "run_surveys"),
     ("/service/quality", "nav.service_quality", "handle_complaints"),
     ("/service/feedback", "nav.feedback", "record_feedback"),
+    ("/kpi", "nav.kpi", "view_kpi"),
+    ("/kpi/targets", "nav.kpi_targets", "manage_kpi_targets"),
     ("/aml", "nav.aml", "work_case"),
     ("/aml/cases", "nav.aml_cases", "work_case"),
     ("/aml/large-value", "nav.aml_large_value", "work_case"),

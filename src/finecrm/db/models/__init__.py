@@ -2,7 +2,7 @@
 
 Analytics never live here: they are Parquet snapshots built by the engine. This database holds what
 people and commands do: ingest runs, the append-only audit log, users with their sign-in sessions and
-login attempts, audiences and campaigns, the contacts managers record, the referrals from the lobby, and complaints with their steps. One module per area (``data``, ``access``, ``marketing``, …), as in
+login attempts, audiences and campaigns, the contacts managers record, the referrals from the lobby, KPI targets, and complaints with their steps. One module per area (``data``, ``access``, ``marketing``, …), as in
 every layer; this package exports every table. Schema changes go through Alembic migrations in
 ``db/migrations``.
 
@@ -17,6 +17,7 @@ from finecrm.db.models.collections import CollectionAssignment, CollectionContac
 from finecrm.db.models.credit import CategoryOverride
 from finecrm.db.models.credit_warnings import WarningStep
 from finecrm.db.models.data import IngestRun
+from finecrm.db.models.kpi import KpiTarget
 from finecrm.db.models.marketing import Audience, AudienceVersion, Campaign, CampaignMember
 from finecrm.db.models.service import (
     Complaint,
@@ -30,5 +31,5 @@ from finecrm.db.models.workbench import Contact, Referral
 
 __all__ = ["AlertTriage", "AmlCase", "Audience", "AudienceVersion", "AuditEvent", "Base", "Campaign", "CampaignMember",
            "CaseEvent", "CategoryOverride", "CollectionAssignment", "CollectionContact", "CollectionPromise",
-           "Complaint", "ComplaintEvent", "Contact", "FeedbackItem", "IngestRun", "LoginAttempt", "Referral", "Survey",
+           "Complaint", "ComplaintEvent", "Contact", "FeedbackItem", "IngestRun", "KpiTarget", "LoginAttempt", "Referral", "Survey",
            "SurveyAnswer", "SurveyMember", "User", "UserSession", "WarningStep"]
