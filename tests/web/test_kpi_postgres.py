@@ -7,17 +7,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from tests.web.conftest import pg_client
 from tests.web.test_kpi import _import, _xlsx
-from tests.web.test_workbench_postgres import _client
-from tests.web.test_workbench_postgres import pg as pg  # the PostgreSQL app of that module, reused here
 
 pytestmark = pytest.mark.postgres
 
 
-def test_targets_and_scores_on_postgresql(pg):
-    app, logins = pg
+def test_targets_and_scores_on_postgresql(pg_app):
+    app, logins, _url = pg_app
     assert app.state.finecrm.engine.dialect.name == "postgresql"
-    analyst = _client(app, logins["analyst"])
+    analyst = pg_client(app, logins["analyst"])
     h = {"X-CSRF-Token": analyst.csrf}
     ranking = analyst.get("/api/kpi", params={"level": "branch"}).json()
     period, unit = ranking["period"], ranking["rows"][0]["unit_id"]
