@@ -111,7 +111,9 @@ def pass_through(t: ibis.Table, months: ibis.Table, ctx: BuildContext) -> ibis.T
     spans = first.select("account_id", *OWNER, "n_eps", alert_dn=first.dn,
                          from_dn=first.first_ep - (p.window_days - 1), to_dn=first.dn)
     e = _with_date(evidence(spans, x), x)
-    left = ((1 - e.amount_out / e.amount_in) * 100).round(1).cast("string")
+    share = ((1 - e.amount_out / e.amount_in) * 100).round(1)
+    # a little more out than in rounds to -0.0, which DuckDB writes as "-0.0" and Spark as "0.0": say 0.0
+    left = ibis.ifelse(share == 0, 0.0, share).cast("string")
     zh = (txt(e.n_eps) + " 次快进快出：转入 " + txt(e.n_in) + " 笔共 " + txt(e.amount_in) + " 元，转出 "
           + txt(e.n_out) + " 笔共 " + txt(e.amount_out) + " 元，留存 " + left + "%，" + e.first_date.cast("string")
           + " 至 " + e.last_date.cast("string"))
