@@ -88,6 +88,7 @@ def pg_client(app: Any, account: Any) -> Any:
     r = c.post("/api/auth/login", json={"username": account.username, "password": account.password})
     assert r.status_code == 200, r.text
     c.csrf = r.json()["csrf_token"]
+    c.account = account
     return c
 
 
