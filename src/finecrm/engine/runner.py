@@ -115,8 +115,8 @@ def balance_months(sources: dict[str, ibis.Table]) -> tuple[date, date]:
     return first, last
 
 
-def compute_plan(plan: list[Model], sources: dict[str, ibis.Table], backend: Any, ctx: BuildContext, marts_dir: Path,
-             work: Path, task: Any, step: Step) -> dict[str, Any]:
+def compute_plan(plan: list[Model], sources: dict[str, ibis.Table], backend: Any, ctx: BuildContext,
+                 marts_dir: Path, work: Path, task: Any, step: Step) -> dict[str, Any]:
     """Every model of ``plan`` in order: marts written under ``marts_dir`` and checked; returns what each mart
     holds (rows, grain, key, columns, checks, seconds)."""
     tables: dict[str, ibis.Table] = dict(sources)
